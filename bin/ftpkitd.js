@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+import '../build/src/server/cli.js';

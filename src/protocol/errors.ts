@@ -1,0 +1,79 @@
+import { Reply, type ReplyCode } from './reply-codes.js';
+
+/**
+ * An error that carries the FTP reply it maps to. The server turns any FtpError into a reply in
+ * one place; the client raises one for every 4xx/5xx reply. `name` is a stable string for programs.
+ */
+export class FtpError extends Error {
+  readonly replyCode: ReplyCode;
+
+  constructor(replyCode: ReplyCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.replyCode = replyCode;
+    this.name = 'FtpError';
+  }
+}
+
+/** 550: no such file, not a directory, permission denied, outside the root. */
+export class FileUnavailableError extends FtpError {
+  constructor(message = 'File unavailable.', options?: ErrorOptions) {
+    super(Reply.FileUnavailable, message, options);
+    this.name = 'FileUnavailableError';
+  }
+}
+
+/** 553: the name is not allowed (bad characters, exists where it must not). */
+export class FileNameNotAllowedError extends FtpError {
+  constructor(message = 'File name not allowed.', options?: ErrorOptions) {
+    super(Reply.FileNameNotAllowed, message, options);
+    this.name = 'FileNameNotAllowedError';
+  }
+}
+
+/** 501: the argument does not parse. */
+export class SyntaxErrorInArgs extends FtpError {
+  constructor(message = 'Syntax error in parameters or arguments.', options?: ErrorOptions) {
+    super(Reply.SyntaxErrorInArgs, message, options);
+    this.name = 'SyntaxErrorInArgs';
+  }
+}
+
+/** 425: the data connection could not be opened. */
+export class DataConnectionError extends FtpError {
+  constructor(message = "Can't open data connection.", options?: ErrorOptions) {
+    super(Reply.CantOpenData, message, options);
+    this.name = 'DataConnectionError';
+  }
+}
+
+/** 426: the data connection broke or was aborted during a transfer. */
+export class TransferAbortedError extends FtpError {
+  constructor(message = 'Connection closed; transfer aborted.', options?: ErrorOptions) {
+    super(Reply.TransferAborted, message, options);
+    this.name = 'TransferAbortedError';
+  }
+}
+
+/** 451: a local failure (disk error) while processing. */
+export class LocalProcessingError extends FtpError {
+  constructor(message = 'Requested action aborted: local error in processing.', options?: ErrorOptions) {
+    super(Reply.LocalError, message, options);
+    this.name = 'LocalProcessingError';
+  }
+}
+
+/** 552: storage exhausted (ENOSPC, quota). */
+export class StorageExceededError extends FtpError {
+  constructor(message = 'Requested file action aborted: exceeded storage allocation.', options?: ErrorOptions) {
+    super(Reply.ExceededStorage, message, options);
+    this.name = 'StorageExceededError';
+  }
+}
+
+/** The peer broke the protocol (malformed reply, over-long line): the connection cannot continue. */
+export class ProtocolViolationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ProtocolViolationError';
+  }
+}

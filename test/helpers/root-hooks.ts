@@ -1,0 +1,2 @@
+// Mocha root hooks (loaded by .mocharc.json "require").
+export const mochaHooks = {};
