@@ -1,0 +1,86 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Reply } from '../../protocol/reply-codes.js';
+import type { CommandSpec } from './registry.js';
+
+const ANONYMOUS_NAMES = new Set(['anonymous', 'ftp']);
+
+export const authCommands: CommandSpec[] = [
+  {
+    verb: 'USER',
+    needsLogin: false,
+    arg: 'required',
+    syntax: 'USER <sp> username',
+    handler(ctx, arg) {
+      if (ctx.state.account) {
+        ctx.reply(Reply.NotLoggedIn, 'Already logged in; use REIN to change user.');
+        return;
+      }
+      ctx.state.pendingUser = arg;
+      if (ctx.services.anonymousEnabled && ANONYMOUS_NAMES.has(arg.toLowerCase())) {
+        ctx.reply(Reply.NeedPassword, 'Anonymous login ok, send your email address as password.');
+      } else {
+        // Same answer for every name, so USER cannot be used to probe which accounts exist.
+        ctx.reply(Reply.NeedPassword, 'Please specify the password.');
+      }
+    },
+  },
+  {
+    verb: 'PASS',
+    needsLogin: false,
+    arg: 'optional',
+    syntax: 'PASS <sp> password',
+    async handler(ctx, arg) {
+      if (ctx.state.account) {
+        ctx.reply(Reply.CommandSuperfluous, 'Already logged in.');
+        return;
+      }
+      const user = ctx.state.pendingUser;
+      if (user === undefined) {
+        ctx.reply(Reply.BadSequence, 'Login with USER first.');
+        return;
+      }
+      ctx.state.pendingUser = undefined;
+      const { authenticator, throttle, options } = ctx.services;
+      const account = await authenticator.authenticate(user, arg);
+      if (!account) {
+        ctx.state.loginFailures += 1;
+        ctx.log.info({ user }, 'login failed');
+        const wait = Math.max(options.failedLoginDelayMs, throttle.failureDelay(ctx.peerAddress));
+        if (wait > 0) await delay(wait);
+        if (ctx.state.loginFailures >= options.maxLoginFailures) {
+          ctx.reply(Reply.ServiceNotAvailable, 'Login incorrect; too many failures, closing connection.');
+          ctx.close();
+          return;
+        }
+        ctx.reply(Reply.NotLoggedIn, 'Login incorrect.');
+        return;
+      }
+      throttle.success(ctx.peerAddress);
+      ctx.state.account = account;
+      ctx.state.fs = await ctx.services.createFileSystem(account);
+      ctx.state.cwd = '/';
+      ctx.log.info({ user: account.user, writable: account.writable }, 'login');
+      ctx.reply(Reply.LoggedIn, 'Login successful.');
+    },
+  },
+  {
+    verb: 'QUIT',
+    needsLogin: false,
+    arg: 'none',
+    syntax: 'QUIT',
+    handler(ctx) {
+      ctx.reply(Reply.ClosingControl, 'Goodbye.');
+      ctx.close();
+    },
+  },
+  {
+    verb: 'REIN',
+    needsLogin: false,
+    arg: 'none',
+    syntax: 'REIN',
+    handler(ctx) {
+      ctx.reinitialize();
+      ctx.reply(Reply.ServiceReady, 'Session reinitialized; login with USER and PASS.');
+    },
+  },
+];

@@ -1,0 +1,85 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Account, Authenticator } from '../auth/account.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { DataChannel } from '../data/channel.js';
+import type { FileSystem } from '../fs/file-system.js';
+import type { ServerOptions } from '../options.js';
+import type { CommandRegistry } from './registry.js';
+
+/** What every session shares with its server. */
+export interface ServerServices {
+  readonly options: ServerOptions;
+  readonly authenticator: Authenticator;
+  readonly throttle: LoginThrottle;
+  readonly registry: CommandRegistry;
+  /** Whether USER anonymous is answered with the anonymous prompt. */
+  readonly anonymousEnabled: boolean;
+  createFileSystem(account: Account): Promise<FileSystem>;
+}
+
+/** Mutable per-session protocol state. */
+export interface SessionState {
+  /** Name given by USER, waiting for PASS. */
+  pendingUser: string | undefined;
+  account: Account | undefined;
+  fs: FileSystem | undefined;
+  cwd: string;
+  type: 'A' | 'I';
+  /** REST offset for the next RETR/STOR; reset after every transfer command. */
+  restOffset: number;
+  renameFrom: string | undefined;
+  /** After EPSV ALL only EPSV may set up data connections (RFC 2428). */
+  epsvAll: boolean;
+  mlstFacts: Set<string>;
+  loginFailures: number;
+}
+
+/**
+ * A data transfer as the session runs it: 150, open the data connection, move bytes, 226.
+ * `run` moves the bytes; `commit` runs after a successful run (an upload lands); `discard` runs
+ * after any failure or abort.
+ */
+export interface TransferJob {
+  opening: string;
+  run(socket: Socket, signal: AbortSignal): Promise<void>;
+  commit?(): Promise<void>;
+  discard?(): Promise<void>;
+  done: string | (() => string);
+  /** For logs and STAT: what is moving. */
+  describe: { direction: 'send' | 'receive' | 'list'; path: string };
+}
+
+export interface RunningTransfer {
+  readonly job: TransferJob;
+  readonly startedAt: number;
+  bytes(): number;
+}
+
+/** The face of a session that command handlers see. */
+export interface CommandContext {
+  readonly state: SessionState;
+  readonly log: Logger;
+  readonly services: ServerServices;
+  /** Control connection peer address, normalised (no ::ffff: prefix). */
+  readonly peerAddress: string;
+  /** Control connection local address, normalised. */
+  readonly localAddress: string;
+  reply(code: number, text: string | readonly string[]): void;
+  /** An FTP path argument resolved against the cwd. */
+  resolve(arg: string): string;
+  /** The logged-in user's file system. */
+  files(): FileSystem;
+  /** Replaces (and closes) any pending data channel. */
+  setDataChannel(channel: DataChannel | undefined): void;
+  hasDataChannel(): boolean;
+  readonly transfer: RunningTransfer | undefined;
+  /** Replies 150 and runs the transfer in the background; the session keeps reading commands. */
+  startTransfer(job: TransferJob): void;
+  /** Aborts the running transfer (426) and waits until it has replied. */
+  abortTransfer(): Promise<boolean>;
+  /** Ends the session after the replies written so far. */
+  close(): void;
+  /** Resets to the state right after the greeting (REIN). */
+  reinitialize(): void;
+}

@@ -1,0 +1,116 @@
+import { addressFamily } from '../../protocol/address/ip.js';
+import { decodeEprt } from '../../protocol/address/eprt.js';
+import { formatEpsvReply, parseEpsvArg } from '../../protocol/address/epsv.js';
+import { decodeHostPort, encodeHostPort } from '../../protocol/address/port.js';
+import { FtpError } from '../../protocol/errors.js';
+import { Reply } from '../../protocol/reply-codes.js';
+import { checkActiveTarget, createActiveChannel } from '../data/active.js';
+import { createPassiveChannel, type PassiveChannel } from '../data/passive.js';
+import type { CommandContext } from './context.js';
+import type { CommandSpec } from './registry.js';
+
+function refuseAfterEpsvAll(ctx: CommandContext): void {
+  if (ctx.state.epsvAll) throw new FtpError(Reply.BadSequence, 'EPSV ALL is in effect; only EPSV may be used.');
+}
+
+function setActive(ctx: CommandContext, host: string, port: number): void {
+  checkActiveTarget({ host, port }, ctx.peerAddress);
+  ctx.setDataChannel(
+    createActiveChannel({
+      host,
+      port,
+      localAddress: ctx.localAddress,
+      timeoutMs: ctx.services.options.dataTimeoutMs,
+    }),
+  );
+}
+
+async function openPassive(ctx: CommandContext): Promise<PassiveChannel> {
+  // Drop a previous channel first so its port goes back before we take one.
+  ctx.setDataChannel(undefined);
+  const { pasvRange, dataTimeoutMs } = ctx.services.options;
+  const channel = await createPassiveChannel({
+    bindAddress: ctx.localAddress,
+    ...(pasvRange ? { portRange: pasvRange } : {}),
+    allowedPeer: ctx.peerAddress,
+    timeoutMs: dataTimeoutMs,
+    onRefused: (remote) => {
+      ctx.log.warn({ remote }, 'passive data connection from a foreign address refused');
+    },
+  });
+  ctx.setDataChannel(channel);
+  return channel;
+}
+
+export const dataSetupCommands: CommandSpec[] = [
+  {
+    verb: 'PORT',
+    arg: 'required',
+    syntax: 'PORT <sp> h1,h2,h3,h4,p1,p2',
+    handler(ctx, arg) {
+      refuseAfterEpsvAll(ctx);
+      if (addressFamily(ctx.peerAddress) !== 4) {
+        throw new FtpError(Reply.NetworkProtocolNotSupported, 'PORT is IPv4 only; use EPRT over IPv6.');
+      }
+      const target = decodeHostPort(arg);
+      setActive(ctx, target.host, target.port);
+      ctx.reply(Reply.CommandOk, 'PORT command successful. Consider using PASV.');
+    },
+  },
+  {
+    verb: 'EPRT',
+    arg: 'required',
+    feat: 'EPRT',
+    syntax: 'EPRT <sp> |proto|address|port|',
+    handler(ctx, arg) {
+      refuseAfterEpsvAll(ctx);
+      const target = decodeEprt(arg);
+      if (target.family !== addressFamily(ctx.peerAddress)) {
+        throw new FtpError(
+          Reply.NetworkProtocolNotSupported,
+          `Network protocol not supported, use (${addressFamily(ctx.peerAddress) === 6 ? 2 : 1}).`,
+        );
+      }
+      setActive(ctx, target.host, target.port);
+      ctx.reply(Reply.CommandOk, 'EPRT command successful. Consider using EPSV.');
+    },
+  },
+  {
+    verb: 'PASV',
+    arg: 'none',
+    feat: 'PASV',
+    syntax: 'PASV',
+    async handler(ctx) {
+      refuseAfterEpsvAll(ctx);
+      const advertised = ctx.services.options.pasvAddress ?? ctx.localAddress;
+      if (addressFamily(advertised) !== 4) {
+        throw new FtpError(Reply.CantOpenData, 'PASV is IPv4 only; use EPSV over IPv6.');
+      }
+      const channel = await openPassive(ctx);
+      const hostPort = encodeHostPort({ host: advertised, port: channel.port });
+      ctx.reply(Reply.EnteringPassive, `Entering Passive Mode (${hostPort}).`);
+    },
+  },
+  {
+    verb: 'EPSV',
+    arg: 'optional',
+    feat: 'EPSV',
+    syntax: 'EPSV [<sp> 1|2|ALL]',
+    async handler(ctx, arg) {
+      const wanted = parseEpsvArg(arg);
+      if (wanted === 'all') {
+        ctx.state.epsvAll = true;
+        ctx.reply(Reply.CommandOk, 'EPSV ALL ok.');
+        return;
+      }
+      if (wanted !== undefined && wanted !== addressFamily(ctx.localAddress)) {
+        throw new FtpError(
+          Reply.NetworkProtocolNotSupported,
+          `Network protocol not supported, use (${addressFamily(ctx.localAddress) === 6 ? 2 : 1}).`,
+        );
+      }
+      const channel = await openPassive(ctx);
+      ctx.reply(Reply.EnteringExtendedPassive, formatEpsvReply(channel.port));
+    },
+  },
+];

@@ -1,0 +1,105 @@
+import { FileUnavailableError, FtpError } from '../../protocol/errors.js';
+import { quotePath } from '../../protocol/quote.js';
+import { Reply } from '../../protocol/reply-codes.js';
+import { formatTimeVal, parseTimeVal } from '../../protocol/time-val.js';
+import type { CommandSpec } from './registry.js';
+
+export const fileCommands: CommandSpec[] = [
+  {
+    verb: 'DELE',
+    arg: 'required',
+    needsWrite: true,
+    syntax: 'DELE <sp> pathname',
+    async handler(ctx, arg) {
+      await ctx.files().unlink(ctx.resolve(arg));
+      ctx.reply(Reply.FileActionOk, 'Delete operation successful.');
+    },
+  },
+  {
+    verb: 'MKD',
+    aliases: ['XMKD'],
+    arg: 'required',
+    needsWrite: true,
+    syntax: 'MKD <sp> pathname',
+    async handler(ctx, arg) {
+      const path = ctx.resolve(arg);
+      await ctx.files().mkdir(path);
+      ctx.reply(Reply.PathCreated, `${quotePath(path)} created.`);
+    },
+  },
+  {
+    verb: 'RMD',
+    aliases: ['XRMD'],
+    arg: 'required',
+    needsWrite: true,
+    syntax: 'RMD <sp> pathname',
+    async handler(ctx, arg) {
+      await ctx.files().rmdir(ctx.resolve(arg));
+      ctx.reply(Reply.FileActionOk, 'Remove directory operation successful.');
+    },
+  },
+  {
+    verb: 'RNFR',
+    arg: 'required',
+    needsWrite: true,
+    syntax: 'RNFR <sp> pathname',
+    async handler(ctx, arg) {
+      const path = ctx.resolve(arg);
+      await ctx.files().stat(path);
+      ctx.state.renameFrom = path;
+      ctx.reply(Reply.PendingFurtherInfo, 'Ready for RNTO.');
+    },
+  },
+  {
+    verb: 'RNTO',
+    arg: 'required',
+    needsWrite: true,
+    syntax: 'RNTO <sp> pathname',
+    async handler(ctx, arg) {
+      const from = ctx.state.renameFrom;
+      ctx.state.renameFrom = undefined;
+      if (from === undefined) throw new FtpError(Reply.BadSequence, 'RNFR required first.');
+      await ctx.files().rename(from, ctx.resolve(arg));
+      ctx.reply(Reply.FileActionOk, 'Rename successful.');
+    },
+  },
+  {
+    verb: 'SIZE',
+    arg: 'required',
+    feat: 'SIZE',
+    syntax: 'SIZE <sp> pathname',
+    async handler(ctx, arg) {
+      const entry = await ctx.files().stat(ctx.resolve(arg));
+      if (entry.type !== 'file') throw new FileUnavailableError('Could not get file size: not a regular file.');
+      ctx.reply(Reply.FileStatus, String(entry.size));
+    },
+  },
+  {
+    verb: 'MDTM',
+    arg: 'required',
+    feat: 'MDTM',
+    syntax: 'MDTM <sp> pathname',
+    async handler(ctx, arg) {
+      const entry = await ctx.files().stat(ctx.resolve(arg));
+      if (!entry.modified) throw new FileUnavailableError('Could not get modification time.');
+      ctx.reply(Reply.FileStatus, formatTimeVal(entry.modified));
+    },
+  },
+  {
+    verb: 'MFMT',
+    arg: 'required',
+    needsWrite: true,
+    feat: 'MFMT',
+    syntax: 'MFMT <sp> YYYYMMDDHHMMSS <sp> pathname',
+    async handler(ctx, arg) {
+      const space = arg.indexOf(' ');
+      const time = space > 0 ? parseTimeVal(arg.slice(0, space)) : undefined;
+      if (!time || space === arg.length - 1) {
+        throw new FtpError(Reply.SyntaxErrorInArgs, 'MFMT needs a time YYYYMMDDHHMMSS and a path.');
+      }
+      const path = ctx.resolve(arg.slice(space + 1));
+      await ctx.files().setModified(path, time);
+      ctx.reply(Reply.FileStatus, `Modify=${formatTimeVal(time)}; ${path}`);
+    },
+  },
+];

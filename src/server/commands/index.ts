@@ -1,0 +1,20 @@
+import { authCommands } from './auth.js';
+import { dataSetupCommands } from './data-setup.js';
+import { fileCommands } from './files.js';
+import { infoCommands } from './info.js';
+import { listingCommands } from './listing.js';
+import { navigationCommands } from './navigation.js';
+import { CommandRegistry } from './registry.js';
+import { transferCommands } from './transfer.js';
+
+export function createRegistry(): CommandRegistry {
+  return new CommandRegistry([
+    ...authCommands,
+    ...navigationCommands,
+    ...dataSetupCommands,
+    ...transferCommands,
+    ...listingCommands,
+    ...fileCommands,
+    ...infoCommands,
+  ]);
+}

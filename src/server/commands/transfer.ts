@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { FileNameNotAllowedError, FileUnavailableError, FtpError } from '../../protocol/errors.js';
+import { baseName, parentPath, resolvePath } from '../../protocol/path.js';
+import { Reply } from '../../protocol/reply-codes.js';
+import type { Upload, WriteMode } from '../fs/file-system.js';
+import { receiveFromSocket, sendToSocket } from '../transfer/streams.js';
+import type { CommandContext } from './context.js';
+import type { CommandSpec } from './registry.js';
+
+function modeName(ctx: CommandContext): string {
+  return ctx.state.type === 'A' ? 'ASCII' : 'BINARY';
+}
+
+function requireDataChannel(ctx: CommandContext): void {
+  if (!ctx.hasDataChannel()) throw new FtpError(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
+}
+
+async function retrieve(ctx: CommandContext, arg: string): Promise<void> {
+  const path = ctx.resolve(arg);
+  const offset = ctx.state.restOffset;
+  ctx.state.restOffset = 0;
+  requireDataChannel(ctx);
+  const fs = ctx.files();
+  const entry = await fs.stat(path);
+  if (entry.type !== 'file') throw new FileUnavailableError('Not a regular file.');
+  const source = await fs.read(path, offset);
+  const ascii = ctx.state.type === 'A';
+  ctx.startTransfer({
+    opening: `Opening ${modeName(ctx)} mode data connection for ${baseName(path)} (${entry.size} bytes).`,
+    run: (socket, signal) => sendToSocket(source, socket, ascii, signal),
+    discard: () => {
+      source.destroy();
+      return Promise.resolve();
+    },
+    done: 'Transfer complete.',
+    describe: { direction: 'send', path },
+  });
+}
+
+async function store(ctx: CommandContext, path: string, mode: WriteMode, opening: string, done?: string) {
+  requireDataChannel(ctx);
+  const upload: Upload = await ctx.files().write(path, mode);
+  const ascii = ctx.state.type === 'A';
+  ctx.startTransfer({
+    opening,
+    run: (socket, signal) => receiveFromSocket(socket, upload.stream, ascii, signal),
+    commit: () => upload.commit(),
+    discard: () => upload.abort(),
+    done: done ?? 'Transfer complete.',
+    describe: { direction: 'receive', path },
+  });
+}
+
+function takeWriteMode(ctx: CommandContext): WriteMode {
+  const offset = ctx.state.restOffset;
+  ctx.state.restOffset = 0;
+  return offset > 0 ? { kind: 'offset', offset } : { kind: 'replace' };
+}
+
+/** STOU: a fresh name in the target directory; retried on the unlikely collision. */
+async function storeUnique(ctx: CommandContext, arg: string): Promise<void> {
+  ctx.state.restOffset = 0;
+  const dir = arg === '' ? ctx.state.cwd : parentPath(ctx.resolve(arg));
+  const stem = arg === '' ? 'ftpkit' : baseName(ctx.resolve(arg));
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const name = attempt === 0 && arg !== '' ? stem : `${stem}.${randomBytes(4).toString('hex')}`;
+    const path = resolvePath(dir, name);
+    try {
+      await store(ctx, path, { kind: 'new' }, `FILE: ${name}`, `Transfer complete (unique file name: ${name}).`);
+      return;
+    } catch (err) {
+      if (!(err instanceof FileNameNotAllowedError)) throw err;
+    }
+  }
+  throw new FileNameNotAllowedError('Could not find a unique file name.');
+}
+
+export const transferCommands: CommandSpec[] = [
+  {
+    verb: 'RETR',
+    arg: 'required',
+    syntax: 'RETR <sp> pathname',
+    handler: retrieve,
+  },
+  {
+    verb: 'STOR',
+    arg: 'required',
+    needsWrite: true,
+    syntax: 'STOR <sp> pathname',
+    handler: (ctx, arg) =>
+      store(ctx, ctx.resolve(arg), takeWriteMode(ctx), `Ok to send data (${modeName(ctx)} mode).`),
+  },
+  {
+    verb: 'APPE',
+    arg: 'required',
+    needsWrite: true,
+    syntax: 'APPE <sp> pathname',
+    handler(ctx, arg) {
+      ctx.state.restOffset = 0;
+      return store(ctx, ctx.resolve(arg), { kind: 'append' }, `Ok to append data (${modeName(ctx)} mode).`);
+    },
+  },
+  {
+    verb: 'STOU',
+    arg: 'optional',
+    needsWrite: true,
+    syntax: 'STOU [<sp> pathname]',
+    handler: storeUnique,
+  },
+  {
+    verb: 'REST',
+    arg: 'required',
+    feat: 'REST STREAM',
+    syntax: 'REST <sp> offset',
+    handler(ctx, arg) {
+      if (!/^\d{1,15}$/.test(arg)) throw new FtpError(Reply.SyntaxErrorInArgs, 'REST needs a byte offset.');
+      ctx.state.restOffset = Number(arg);
+      ctx.reply(Reply.PendingFurtherInfo, `Restarting at ${ctx.state.restOffset}. Send STOR or RETR.`);
+    },
+  },
+  {
+    verb: 'ABOR',
+    arg: 'none',
+    duringTransfer: true,
+    syntax: 'ABOR',
+    async handler(ctx) {
+      if (await ctx.abortTransfer()) {
+        ctx.reply(Reply.ClosingData, 'ABOR successful.');
+        return;
+      }
+      ctx.setDataChannel(undefined);
+      ctx.reply(Reply.DataOpenNoTransfer, 'No transfer to abort.');
+    },
+  },
+];

@@ -1,0 +1,140 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { normalizeAddress } from '../protocol/address/ip.js';
+import { formatReply } from '../protocol/reply.js';
+import { Reply } from '../protocol/reply-codes.js';
+import type { Account, Authenticator } from './auth/account.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { createRegistry } from './commands/index.js';
+import type { ServerServices } from './commands/context.js';
+import type { CommandRegistry } from './commands/registry.js';
+import type { FileSystem } from './fs/file-system.js';
+import { LocalFileSystem } from './fs/local.js';
+import type { ServerOptions } from './options.js';
+import { Session } from './session.js';
+
+export interface FtpServerInit {
+  options: ServerOptions;
+  authenticator: Authenticator;
+  logger: Logger;
+  /** Whether USER anonymous gets the anonymous prompt (the authenticator decides who gets in). */
+  anonymousEnabled?: boolean;
+  /** Storage per account; the default serves the account's home from local disk. */
+  createFileSystem?: (account: Account) => Promise<FileSystem>;
+}
+
+/**
+ * Listens for control connections, enforces connection limits (421 before the greeting) and
+ * shuts down gracefully. Everything per connection lives in its Session.
+ */
+export class FtpServer implements ServerServices {
+  readonly options: ServerOptions;
+  readonly authenticator: Authenticator;
+  readonly throttle: LoginThrottle;
+  readonly registry: CommandRegistry = createRegistry();
+  readonly anonymousEnabled: boolean;
+  readonly log: Logger;
+  private readonly server: Server;
+  private readonly sessions = new Set<Session>();
+  private readonly perIp = new Map<string, number>();
+  private readonly fileSystemFactory: (account: Account) => Promise<FileSystem>;
+  private nextId = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(init: FtpServerInit) {
+    this.options = init.options;
+    this.authenticator = init.authenticator;
+    this.log = init.logger;
+    this.anonymousEnabled = init.anonymousEnabled ?? false;
+    this.throttle = new LoginThrottle({ baseDelayMs: this.options.failedLoginDelayMs, maxDelayMs: 10_000 });
+    this.fileSystemFactory = init.createFileSystem ?? ((account) => LocalFileSystem.create(account.home));
+    this.server = createServer({ noDelay: true }, (socket) => {
+      this.accept(socket);
+    });
+    this.server.on('error', (err) => this.log.error({ err }, 'server error'));
+  }
+
+  createFileSystem(account: Account): Promise<FileSystem> {
+    return this.fileSystemFactory(account);
+  }
+
+  async listen(): Promise<AddressInfo> {
+    this.server.listen({ host: this.options.host, port: this.options.port, backlog: 1024 });
+    await once(this.server, 'listening');
+    const address = this.address();
+    this.log.info({ host: address.address, port: address.port }, 'listening');
+    return address;
+  }
+
+  address(): AddressInfo {
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('Server is not listening');
+    return address;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  private accept(socket: Socket): void {
+    const ip = normalizeAddress(socket.remoteAddress ?? '');
+    if (this.closing || ip === '') {
+      this.refuse(socket, 'Server shutting down.');
+      return;
+    }
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (this.sessions.size >= this.options.maxConnections) {
+      this.refuse(socket, 'Too many connections; try again later.');
+      return;
+    }
+    if (fromIp >= this.options.maxConnectionsPerIp) {
+      this.refuse(socket, 'Too many connections from your address; try again later.');
+      return;
+    }
+    this.perIp.set(ip, fromIp + 1);
+    const session = new Session(socket, this, (++this.nextId).toString(36), this.log, (s) => {
+      this.sessions.delete(s);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, left);
+    });
+    this.sessions.add(session);
+    session.greet();
+  }
+
+  private refuse(socket: Socket, text: string): void {
+    socket.on('error', () => undefined);
+    socket.end(formatReply(Reply.ServiceNotAvailable, text));
+    socket.setTimeout(5000, () => socket.destroy());
+  }
+
+  /**
+   * Stops accepting, closes idle sessions with 421, lets running transfers finish until the
+   * deadline, then cuts what is left.
+   */
+  close(deadlineMs = this.options.shutdownTimeoutMs): Promise<void> {
+    this.closing ??= this.shutdown(deadlineMs);
+    return this.closing;
+  }
+
+  private async shutdown(deadlineMs: number): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const drained = Promise.all(
+      [...this.sessions].map(async (session) => {
+        await session.transferDone();
+        session.shutdown();
+        await session.whenClosed();
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs);
+    });
+    await Promise.race([drained, deadline]);
+    clearTimeout(timer);
+    for (const session of this.sessions) session.destroy();
+    await stopped;
+    this.log.info('stopped');
+  }
+}

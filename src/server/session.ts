@@ -1,0 +1,344 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { CommandDecoder, type DecodedLine } from '../protocol/command-decoder.js';
+import { parseCommandLine } from '../protocol/command.js';
+import { normalizeAddress } from '../protocol/address/ip.js';
+import { FtpError, TransferAbortedError } from '../protocol/errors.js';
+import { resolvePath } from '../protocol/path.js';
+import { Reply } from '../protocol/reply-codes.js';
+import { formatReply } from '../protocol/reply.js';
+import { SUPPORTED_FACTS } from '../protocol/listing/mlsx.js';
+import type {
+  CommandContext,
+  RunningTransfer,
+  ServerServices,
+  SessionState,
+  TransferJob,
+} from './commands/context.js';
+import type { DataChannel } from './data/channel.js';
+import type { FileSystem } from './fs/file-system.js';
+
+/** Lines waiting while a command runs; past this the socket is paused so a flood stays bounded. */
+const MAX_QUEUED_LINES = 32;
+/** Pending reply bytes past which we stop reading from a client that does not read its replies. */
+const MAX_PENDING_REPLY_BYTES = 64 * 1024;
+
+function freshState(): SessionState {
+  return {
+    pendingUser: undefined,
+    account: undefined,
+    fs: undefined,
+    cwd: '/',
+    type: 'A',
+    restOffset: 0,
+    renameFrom: undefined,
+    epsvAll: false,
+    mlstFacts: new Set(SUPPORTED_FACTS),
+    loginFailures: 0,
+  };
+}
+
+interface ActiveTransfer extends RunningTransfer {
+  controller: AbortController;
+  aborted: boolean;
+  done: Promise<void>;
+  socket: Socket | undefined;
+}
+
+/**
+ * One control connection. Reads lines in order and runs one command at a time, except that ABOR,
+ * STAT and QUIT are answered at once while a transfer runs, so the control channel stays live.
+ */
+export class Session implements CommandContext {
+  state: SessionState = freshState();
+  readonly peerAddress: string;
+  readonly localAddress: string;
+  private readonly decoder = new CommandDecoder();
+  private readonly queue: DecodedLine[] = [];
+  private draining = false;
+  private closed = false;
+  private dataChannel: DataChannel | undefined;
+  private running: ActiveTransfer | undefined;
+  private logger: Logger | undefined;
+  private readonly onClose: (session: Session) => void;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly services: ServerServices,
+    private readonly id: string,
+    private readonly parentLog: Logger,
+    onClose: (session: Session) => void,
+  ) {
+    this.peerAddress = normalizeAddress(socket.remoteAddress ?? '');
+    this.localAddress = normalizeAddress(socket.localAddress ?? '');
+    this.onClose = onClose;
+    socket.setNoDelay(true);
+    socket.setTimeout(services.options.idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      this.onData(chunk);
+    });
+    socket.on('timeout', () => {
+      this.onIdle();
+    });
+    socket.on('error', (err) => {
+      this.log.debug({ err: err.message }, 'control connection error');
+    });
+    socket.on('close', () => {
+      this.teardown();
+    });
+  }
+
+  /** Created on first use: most idle sessions never log, and a child logger costs memory. */
+  get log(): Logger {
+    this.logger ??= this.parentLog.child({ sid: this.id, ip: this.peerAddress });
+    return this.logger;
+  }
+
+  get transfer(): RunningTransfer | undefined {
+    return this.running;
+  }
+
+  get isTransferring(): boolean {
+    return this.running !== undefined;
+  }
+
+  greet(): void {
+    this.reply(Reply.ServiceReady, 'ftpkitd ready.');
+  }
+
+  reply(code: number, text: string | readonly string[]): void {
+    if (this.closed || this.socket.destroyed) return;
+    const wire = formatReply(code, text);
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'reply');
+    this.socket.write(wire);
+  }
+
+  resolve(arg: string): string {
+    return resolvePath(this.state.cwd, arg);
+  }
+
+  files(): FileSystem {
+    if (!this.state.fs) throw new FtpError(Reply.NotLoggedIn, 'Please login with USER and PASS.');
+    return this.state.fs;
+  }
+
+  setDataChannel(channel: DataChannel | undefined): void {
+    this.dataChannel?.close();
+    this.dataChannel = channel;
+  }
+
+  hasDataChannel(): boolean {
+    return this.dataChannel !== undefined;
+  }
+
+  /** Ends the session politely: what was written is flushed, then the socket closes. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    // A peer that never reads must not keep the socket alive.
+    this.socket.setTimeout(5000, () => this.socket.destroy());
+  }
+
+  /** Server shutdown: say why, then close (a running transfer is left to finish by the caller). */
+  shutdown(): void {
+    this.reply(Reply.ServiceNotAvailable, 'Server shutting down.');
+    this.close();
+  }
+
+  transferDone(): Promise<void> {
+    return this.running?.done ?? Promise.resolve();
+  }
+
+  whenClosed(): Promise<void> {
+    if (this.socket.closed) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once('close', () => resolve()));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  reinitialize(): void {
+    this.setDataChannel(undefined);
+    this.state = freshState();
+  }
+
+  startTransfer(job: TransferJob): void {
+    const channel = this.dataChannel;
+    this.dataChannel = undefined;
+    this.state.restOffset = 0;
+    if (!channel) throw new FtpError(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
+    const controller = new AbortController();
+    const transfer: ActiveTransfer = {
+      job,
+      startedAt: Date.now(),
+      controller,
+      aborted: false,
+      socket: undefined,
+      done: Promise.resolve(),
+      bytes: () => (transfer.socket ? transfer.socket.bytesRead + transfer.socket.bytesWritten : 0),
+    };
+    this.running = transfer;
+    this.reply(Reply.FileStatusOk, job.opening);
+    transfer.done = this.runTransfer(transfer, channel).finally(() => {
+      this.running = undefined;
+      this.kick();
+    });
+  }
+
+  private async runTransfer(transfer: ActiveTransfer, channel: DataChannel): Promise<void> {
+    const { job, controller } = transfer;
+    const { dataTimeoutMs } = this.services.options;
+    let ok = false;
+    try {
+      const socket = await channel.open(controller.signal);
+      transfer.socket = socket;
+      socket.setTimeout(dataTimeoutMs, () => {
+        socket.destroy(new TransferAbortedError('Data connection timed out; transfer aborted.'));
+      });
+      await job.run(socket, controller.signal);
+      await job.commit?.();
+      ok = true;
+      this.reply(Reply.ClosingData, typeof job.done === 'string' ? job.done : job.done());
+    } catch (err) {
+      if (transfer.aborted) {
+        this.reply(Reply.TransferAborted, 'Transfer aborted.');
+      } else if (err instanceof FtpError) {
+        this.reply(err.replyCode, err.message);
+      } else {
+        this.log.debug({ err: (err as Error).message }, 'transfer failed');
+        this.reply(Reply.TransferAborted, 'Connection closed; transfer aborted.');
+      }
+    } finally {
+      channel.close();
+      transfer.socket?.destroy();
+      if (!ok) await job.discard?.().catch((err: unknown) => this.log.warn({ err }, 'discard failed'));
+      this.log.info(
+        {
+          direction: job.describe.direction,
+          path: job.describe.path,
+          bytes: transfer.bytes(),
+          ms: Date.now() - transfer.startedAt,
+          ok,
+          aborted: transfer.aborted,
+        },
+        'transfer',
+      );
+    }
+  }
+
+  async abortTransfer(): Promise<boolean> {
+    const transfer = this.running;
+    if (!transfer) return false;
+    transfer.aborted = true;
+    transfer.controller.abort();
+    transfer.socket?.destroy();
+    await transfer.done;
+    return true;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    for (const line of this.decoder.push(chunk)) {
+      if (line.kind === 'line' && this.running && this.isUrgent(line.line)) {
+        void this.execute(line);
+        continue;
+      }
+      this.queue.push(line);
+    }
+    if (this.queue.length > MAX_QUEUED_LINES) this.socket.pause();
+    this.kick();
+  }
+
+  private isUrgent(line: string): boolean {
+    const verb = line.slice(0, 5).trimEnd().toUpperCase();
+    return this.services.registry.get(verb)?.duringTransfer === true;
+  }
+
+  /** Runs queued lines one by one; an ordinary command waits for a running transfer to end. */
+  private kick(): void {
+    if (this.draining || this.closed) return;
+    this.draining = true;
+    void this.drain().finally(() => {
+      this.draining = false;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      const next = this.queue[0];
+      if (next === undefined) break;
+      if (this.running && !(next.kind === 'line' && this.isUrgent(next.line))) {
+        // The transfer's completion calls kick() again.
+        return;
+      }
+      this.queue.shift();
+      await this.execute(next);
+      if (this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
+        this.socket.pause();
+        await new Promise<void>((resolve) => this.socket.once('drain', resolve).once('close', resolve));
+      }
+    }
+    if (this.socket.isPaused() && !this.closed) this.socket.resume();
+  }
+
+  private async execute(line: DecodedLine): Promise<void> {
+    if (line.kind === 'too-long') {
+      this.reply(Reply.SyntaxError, 'Command line too long.');
+      return;
+    }
+    try {
+      const command = parseCommandLine(line.line);
+      if (this.log.isLevelEnabled('debug')) {
+        const shown = command.verb === 'PASS' ? 'PASS ***' : line.line;
+        this.log.debug({ command: shown }, 'command');
+      }
+      const spec = this.services.registry.get(command.verb);
+      if (!spec) {
+        this.reply(Reply.SyntaxError, `Unknown command ${JSON.stringify(command.verb)}.`);
+        return;
+      }
+      if ((spec.needsLogin ?? true) && !this.state.account) {
+        this.reply(Reply.NotLoggedIn, 'Please login with USER and PASS.');
+        return;
+      }
+      if (spec.arg === 'required' && command.arg === '') {
+        this.reply(Reply.SyntaxErrorInArgs, `${spec.verb} needs an argument: ${spec.syntax}`);
+        return;
+      }
+      if (spec.needsWrite && !this.state.account?.writable) {
+        this.reply(Reply.FileUnavailable, 'Permission denied: this account is read-only.');
+        return;
+      }
+      if (spec.verb !== 'RNTO' && spec.verb !== 'RNFR') this.state.renameFrom = undefined;
+      await spec.handler(this, command.arg);
+    } catch (err) {
+      if (err instanceof FtpError) {
+        this.reply(err.replyCode, err.message);
+      } else {
+        this.log.error({ err }, 'command failed');
+        this.reply(Reply.LocalError, 'Requested action aborted: internal error.');
+      }
+    }
+  }
+
+  private onIdle(): void {
+    if (this.running) return;
+    this.reply(Reply.ServiceNotAvailable, 'Idle timeout; closing control connection.');
+    this.close();
+  }
+
+  private teardown(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.setDataChannel(undefined);
+    if (this.running) {
+      this.running.aborted = true;
+      this.running.controller.abort();
+      this.running.socket?.destroy();
+    }
+    this.onClose(this);
+  }
+}

@@ -1,0 +1,110 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { ReplyDecoder } from '../../src/protocol/reply-decoder.js';
+import type { FtpReply } from '../../src/protocol/reply.js';
+import { parsePasvReply } from '../../src/protocol/address/port.js';
+import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
+
+/**
+ * A deliberately dumb control client for protocol tests: sends exact bytes, returns replies as
+ * they come. Every wait is bounded so a broken server fails the test instead of hanging it.
+ */
+export class RawControl {
+  readonly socket: Socket;
+  private readonly decoder = new ReplyDecoder();
+  private readonly replies: FtpReply[] = [];
+  private waiters: ((reply: FtpReply | Error) => void)[] = [];
+  private ended = false;
+  greeting: FtpReply | undefined;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      for (const reply of this.decoder.push(chunk)) this.deliver(reply);
+    });
+    socket.on('close', () => {
+      this.ended = true;
+      for (const waiter of this.waiters) waiter(new Error('control connection closed'));
+      this.waiters = [];
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async connect(host: string, port: number, options: { localAddress?: string } = {}): Promise<RawControl> {
+    const socket = connect({ host, port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    await once(socket, 'connect');
+    const control = new RawControl(socket);
+    control.greeting = await control.read();
+    return control;
+  }
+
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  private deliver(reply: FtpReply): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(reply);
+    else this.replies.push(reply);
+  }
+
+  /** The next reply, or an error after `timeoutMs` or when the server closes. */
+  read(timeoutMs = 5000): Promise<FtpReply> {
+    const queued = this.replies.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.ended) return Promise.reject(new Error('control connection closed'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (reply: FtpReply | Error): void => {
+        clearTimeout(timer);
+        if (reply instanceof Error) reject(reply);
+        else resolve(reply);
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  send(bytes: string | Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** Sends one command line (CRLF added) and returns the next reply. */
+  async command(line: string, timeoutMs?: number): Promise<FtpReply> {
+    this.send(`${line}\r\n`);
+    return this.read(timeoutMs);
+  }
+
+  async login(user: string, password: string): Promise<void> {
+    const u = await this.command(`USER ${user}`);
+    if (u.code !== 331) throw new Error(`USER: ${u.code} ${u.text}`);
+    const p = await this.command(`PASS ${password}`);
+    if (p.code !== 230) throw new Error(`PASS: ${p.code} ${p.text}`);
+  }
+
+  /** PASV (or EPSV) and connect; returns the data socket and a promise of all bytes it delivers. */
+  async passive(host: string, extended = false): Promise<{ socket: Socket; data: Promise<Buffer> }> {
+    const reply = await this.command(extended ? 'EPSV' : 'PASV');
+    if (reply.code !== (extended ? 229 : 227)) throw new Error(`${extended ? 'EPSV' : 'PASV'}: ${reply.code} ${reply.text}`);
+    const port = extended ? parseEpsvReply(reply.text) : parsePasvReply(reply.text).port;
+    const socket = connect({ host, port });
+    socket.on('error', () => undefined);
+    await once(socket, 'connect');
+    return { socket, data: collect(socket) };
+  }
+
+  async close(): Promise<void> {
+    if (this.ended) return;
+    const closed = once(this.socket, 'close');
+    this.socket.destroy();
+    await closed;
+  }
+}
+
+export async function collect(socket: Socket): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,81 @@
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Account, Authenticator } from '../../src/server/auth/account.js';
+import { AnonymousAuthenticator } from '../../src/server/auth/anonymous.js';
+import { chainAuthenticators } from '../../src/server/auth/chain.js';
+import { createLogger } from '../../src/server/logger.js';
+import { defaultOptions, type ServerOptions } from '../../src/server/options.js';
+import { FtpServer } from '../../src/server/server.js';
+
+export const USER = 'tester';
+export const PASSWORD = 'p4ss word';
+export const READER = 'reader';
+
+/** Fixed test accounts: `tester` may write, `reader` may only read; both live at the root. */
+class TestAuthenticator implements Authenticator {
+  constructor(private readonly root: string) {}
+
+  authenticate(user: string, password: string): Promise<Account | undefined> {
+    if (password !== PASSWORD || (user !== USER && user !== READER)) return Promise.resolve(undefined);
+    return Promise.resolve({ user, home: this.root, writable: user === USER, anonymous: false });
+  }
+}
+
+export interface TestServer {
+  server: FtpServer;
+  host: string;
+  port: number;
+  root: string;
+  user: string;
+  password: string;
+  /** ftp://tester:...@host:port/ with the host bracketed for IPv6. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  host?: string;
+  options?: Partial<ServerOptions>;
+  anonymous?: 'read' | 'write';
+  /** Use this root instead of a fresh temp folder (not removed on close). */
+  root?: string;
+}
+
+export async function startServer(start: StartOptions = {}): Promise<TestServer> {
+  const host = start.host ?? '127.0.0.1';
+  const ownRoot = start.root === undefined;
+  const root = await realpath(start.root ?? (await mkdtemp(join(tmpdir(), 'ftpkit-root-'))));
+  const options: ServerOptions = {
+    ...defaultOptions,
+    root,
+    host,
+    port: 0,
+    failedLoginDelayMs: 0,
+    logLevel: (process.env.FTPKIT_TEST_LOG as ServerOptions['logLevel'] | undefined) ?? 'silent',
+    ...start.options,
+  };
+  const authenticators: Authenticator[] = [new TestAuthenticator(root)];
+  if (start.anonymous) authenticators.push(new AnonymousAuthenticator({ root, writable: start.anonymous === 'write' }));
+  const server = new FtpServer({
+    options,
+    authenticator: chainAuthenticators(authenticators),
+    logger: createLogger(options.logLevel, process.stderr),
+    anonymousEnabled: start.anonymous !== undefined,
+  });
+  const { port } = await server.listen();
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    server,
+    host,
+    port,
+    root,
+    user: USER,
+    password: PASSWORD,
+    url: `ftp://${USER}:${encodeURIComponent(PASSWORD)}@${urlHost}:${port}/`,
+    async close() {
+      await server.close(2000);
+      if (ownRoot) await rm(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,278 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RawControl, collect } from '../helpers/raw-control.js';
+import { startServer, type TestServer, USER, PASSWORD, READER } from '../helpers/start-server.js';
+import { encodeHostPort } from '../../src/protocol/address/port.js';
+
+/** Listens like an active-mode client: resolves with the one connection the server makes. */
+async function activeListener(host: string): Promise<{ port: number; accepted: Promise<Socket>; close(): void }> {
+  const listener = createServer();
+  listener.listen(0, host);
+  await once(listener, 'listening');
+  const accepted = new Promise<Socket>((resolve) => listener.once('connection', resolve));
+  return { port: (listener.address() as AddressInfo).port, accepted, close: () => listener.close() };
+}
+
+for (const host of ['127.0.0.1', '::1']) {
+  describe(`server commands over ${host}`, function () {
+    let server: TestServer;
+    let control: RawControl;
+
+    beforeEach(async function () {
+      server = await startServer({ host });
+      control = await RawControl.connect(host, server.port);
+      await control.login(USER, PASSWORD);
+    });
+
+    afterEach(async function () {
+      await control.close();
+      await server.close();
+    });
+
+    it('downloads in active mode (PORT or EPRT): the server connects back', async function () {
+      await writeFile(join(server.root, 'a.bin'), Buffer.alloc(100_000, 7));
+      expect((await control.command('TYPE I')).code).to.equal(200);
+      const listener = await activeListener(host);
+      const command = host.includes(':')
+        ? `EPRT |2|${host}|${listener.port}|`
+        : `PORT ${encodeHostPort({ host, port: listener.port })}`;
+      expect((await control.command(command)).code).to.equal(200);
+      expect((await control.command('RETR a.bin')).code).to.equal(150);
+      const data = await collect(await listener.accepted);
+      expect((await control.read()).code).to.equal(226);
+      expect(data.equals(Buffer.alloc(100_000, 7))).to.equal(true);
+      listener.close();
+    });
+
+    it('uploads in active mode with EPRT', async function () {
+      const listener = await activeListener(host);
+      const family = host.includes(':') ? 2 : 1;
+      expect((await control.command(`EPRT |${family}|${host}|${listener.port}|`)).code).to.equal(200);
+      expect((await control.command('TYPE I')).code).to.equal(200);
+      expect((await control.command('STOR up.bin')).code).to.equal(150);
+      const socket = await listener.accepted;
+      socket.end(Buffer.from('uploaded bytes'));
+      expect((await control.read()).code).to.equal(226);
+      expect(await readFile(join(server.root, 'up.bin'), 'utf8')).to.equal('uploaded bytes');
+      listener.close();
+    });
+
+    it('uploads and downloads in passive mode (EPSV)', async function () {
+      expect((await control.command('TYPE I')).code).to.equal(200);
+      const up = await control.passive(host, true);
+      expect((await control.command('STOR p.bin')).code).to.equal(150);
+      up.socket.end('passive payload');
+      expect((await control.read()).code).to.equal(226);
+      const down = await control.passive(host, true);
+      expect((await control.command('RETR p.bin')).code).to.equal(150);
+      expect((await down.data).toString()).to.equal('passive payload');
+      expect((await control.read()).code).to.equal(226);
+    });
+  });
+}
+
+describe('server commands', function () {
+  let server: TestServer;
+  let control: RawControl;
+
+  beforeEach(async function () {
+    server = await startServer();
+    control = await RawControl.connect(server.host, server.port);
+    await control.login(USER, PASSWORD);
+  });
+
+  afterEach(async function () {
+    await control.close();
+    await server.close();
+  });
+
+  async function upload(name: string, body: string | Buffer, verb = 'STOR'): Promise<number> {
+    const { socket } = await control.passive(server.host);
+    const first = await control.command(`${verb} ${name}`);
+    if (first.code !== 150) return first.code;
+    socket.end(body);
+    return (await control.read()).code;
+  }
+
+  async function download(name: string): Promise<Buffer> {
+    const { data } = await control.passive(server.host);
+    expect((await control.command(`RETR ${name}`)).code).to.equal(150);
+    const body = await data;
+    expect((await control.read()).code).to.equal(226);
+    return body;
+  }
+
+  it('REST before STOR resumes at the offset and keeps the head', async function () {
+    await control.command('TYPE I');
+    await writeFile(join(server.root, 'r.txt'), 'HEAD-0123456789');
+    expect((await control.command('REST 5')).code).to.equal(350);
+    expect(await upload('r.txt', 'abcdefghij')).to.equal(226);
+    expect(await readFile(join(server.root, 'r.txt'), 'utf8')).to.equal('HEAD-abcdefghij');
+  });
+
+  it('REST before RETR sends from the offset', async function () {
+    await control.command('TYPE I');
+    await writeFile(join(server.root, 'r.txt'), '0123456789');
+    expect((await control.command('REST 4')).code).to.equal(350);
+    expect((await download('r.txt')).toString()).to.equal('456789');
+    // REST applies to one transfer only
+    expect((await download('r.txt')).toString()).to.equal('0123456789');
+    expect((await control.command('REST -1')).code).to.equal(501);
+  });
+
+  it('APPE appends and STOU picks a unique name', async function () {
+    await control.command('TYPE I');
+    await writeFile(join(server.root, 'log.txt'), 'one\n');
+    expect(await upload('log.txt', 'two\n', 'APPE')).to.equal(226);
+    expect(await readFile(join(server.root, 'log.txt'), 'utf8')).to.equal('one\ntwo\n');
+    const { socket } = await control.passive(server.host);
+    const opening = await control.command('STOU log.txt');
+    expect(opening.code).to.equal(150);
+    socket.end('unique');
+    const done = await control.read();
+    expect(done.code).to.equal(226);
+    const name = /FILE: (\S+)/.exec(opening.text)?.[1];
+    expect(name).to.be.a('string').and.not.equal('log.txt');
+    expect(await readFile(join(server.root, name!), 'utf8')).to.equal('unique');
+  });
+
+  it('TYPE A converts line endings both ways', async function () {
+    expect((await control.command('TYPE A')).code).to.equal(200);
+    expect(await upload('t.txt', 'one\r\ntwo\r\n')).to.equal(226);
+    expect(await readFile(join(server.root, 't.txt'), 'utf8')).to.equal('one\ntwo\n');
+    expect((await download('t.txt')).toString()).to.equal('one\r\ntwo\r\n');
+    expect((await control.command('TYPE I')).code).to.equal(200);
+    expect((await download('t.txt')).toString()).to.equal('one\ntwo\n');
+    expect((await control.command('TYPE E')).code).to.equal(504);
+    expect((await control.command('MODE B')).code).to.equal(504);
+    expect((await control.command('STRU R')).code).to.equal(504);
+    expect((await control.command('MODE S')).code).to.equal(200);
+    expect((await control.command('STRU F')).code).to.equal(200);
+    expect((await control.command('ALLO 100')).code).to.equal(202);
+  });
+
+  it('ABOR during a download answers 426 then 226 and the session goes on', async function () {
+    await control.command('TYPE I');
+    await writeFile(join(server.root, 'big.bin'), Buffer.alloc(64 * 1024 * 1024));
+    const { socket } = await control.passive(server.host);
+    socket.pause(); // a slow reader keeps the transfer running
+    expect((await control.command('RETR big.bin')).code).to.equal(150);
+    const stat = await control.command('STAT');
+    expect(stat.code).to.equal(211);
+    expect(stat.text).to.match(/Transfer in progress/);
+    control.send('ABOR\r\n');
+    expect((await control.read()).code).to.equal(426);
+    expect((await control.read()).code).to.equal(226);
+    socket.destroy();
+    expect((await control.command('NOOP')).code).to.equal(200);
+    expect((await control.command('ABOR')).code).to.equal(225);
+  });
+
+  it('handles directories: MKD CWD CDUP PWD RMD RNFR RNTO DELE', async function () {
+    expect((await control.command('MKD sub')).text).to.contain('"/sub"');
+    expect((await control.command('CWD sub')).code).to.equal(250);
+    expect((await control.command('PWD')).text).to.contain('"/sub"');
+    expect((await control.command('XPWD')).text).to.contain('"/sub"');
+    expect(await upload('f.txt', 'x')).to.equal(226);
+    expect((await control.command('CDUP')).code).to.equal(250);
+    expect((await control.command('PWD')).text).to.contain('"/"');
+    expect((await control.command('RMD sub')).code).to.equal(550);
+    expect((await control.command('RNFR sub/f.txt')).code).to.equal(350);
+    expect((await control.command('RNTO g.txt')).code).to.equal(250);
+    expect((await control.command('RNTO h.txt')).code).to.equal(503);
+    expect((await control.command('RMD sub')).code).to.equal(250);
+    expect((await control.command('DELE g.txt')).code).to.equal(250);
+    expect((await control.command('DELE g.txt')).code).to.equal(550);
+    expect((await control.command('CWD nowhere')).code).to.equal(550);
+  });
+
+  it('answers SIZE, MDTM and MFMT', async function () {
+    await writeFile(join(server.root, 's.txt'), '12345');
+    expect((await control.command('SIZE s.txt')).text).to.equal('5');
+    expect((await control.command('MFMT 20200102030405 s.txt')).code).to.equal(213);
+    expect((await control.command('MDTM s.txt')).text).to.equal('20200102030405');
+    expect((await stat(join(server.root, 's.txt'))).mtime.toISOString()).to.equal('2020-01-02T03:04:05.000Z');
+    expect((await control.command('MFMT 20201302030405 s.txt')).code).to.equal(501);
+    await mkdir(join(server.root, 'dir'));
+    expect((await control.command('SIZE dir')).code).to.equal(550);
+  });
+
+  it('lists with LIST, NLST, MLSD, MLST and STAT', async function () {
+    await writeFile(join(server.root, 'file one.txt'), 'abc');
+    await writeFile(join(server.root, '.hidden'), 'h');
+    await mkdir(join(server.root, 'folder'));
+    const list = await control.passive(server.host);
+    expect((await control.command('LIST')).code).to.equal(150);
+    const listing = (await list.data).toString();
+    expect((await control.read()).code).to.equal(226);
+    expect(listing).to.match(/^-rw.* 3 .* file one\.txt\r$/m);
+    expect(listing).to.match(/^d.* folder\r$/m);
+    expect(listing).not.to.contain('.hidden');
+    const all = await control.passive(server.host);
+    expect((await control.command('LIST -la')).code).to.equal(150);
+    expect((await all.data).toString()).to.contain('.hidden');
+    expect((await control.read()).code).to.equal(226);
+    const nlst = await control.passive(server.host);
+    expect((await control.command('NLST')).code).to.equal(150);
+    expect((await nlst.data).toString().split('\r\n').filter(Boolean).sort()).to.deep.equal(['file one.txt', 'folder']);
+    expect((await control.read()).code).to.equal(226);
+    const mlsd = await control.passive(server.host);
+    expect((await control.command('MLSD')).code).to.equal(150);
+    const machine = (await mlsd.data).toString();
+    expect((await control.read()).code).to.equal(226);
+    expect(machine).to.match(/type=file;.*size=3;.* file one\.txt\r\n/i);
+    expect(machine).to.match(/type=dir;.* folder\r\n/i);
+    const mlst = await control.command('MLST file one.txt');
+    expect(mlst.code).to.equal(250);
+    expect(mlst.lines.some((l) => /type=file;.*size=3;.* \/file one\.txt$/i.test(l))).to.equal(true);
+    const stat = await control.command('STAT folder');
+    expect(stat.code).to.equal(212);
+    const statFile = await control.command('STAT file one.txt');
+    expect(statFile.code).to.equal(213);
+    expect(statFile.text).to.contain('file one.txt');
+  });
+
+  it('advertises its features and honours OPTS', async function () {
+    const feat = await control.command('FEAT');
+    for (const f of ['EPRT', 'EPSV', 'MDTM', 'MFMT', 'PASV', 'REST STREAM', 'SIZE', 'UTF8', 'TVFS']) {
+      expect(feat.lines.map((l) => l.trim()), f).to.include(f);
+    }
+    expect(feat.lines.some((l) => /^ MLST type\*;size\*;/.test(l))).to.equal(true);
+    expect((await control.command('OPTS UTF8 ON')).code).to.equal(200);
+    expect((await control.command('OPTS MLST type;size;')).code).to.equal(200);
+    await writeFile(join(server.root, 'a'), 'abc');
+    const mlst = await control.command('MLST a');
+    expect(mlst.lines[1]).to.match(/^ type=file;size=3; \/a$/);
+    expect((await control.command('OPTS BOGUS')).code).to.equal(501);
+    expect((await control.command('HELP RETR')).text).to.contain('RETR');
+  });
+
+  it('honours EPSV ALL', async function () {
+    expect((await control.command('EPSV ALL')).code).to.equal(200);
+    expect((await control.command('PASV')).code).to.equal(503);
+    expect((await control.command('PORT 127,0,0,1,200,1')).code).to.equal(503);
+    expect((await control.command('EPSV')).code).to.equal(229);
+  });
+
+  it('refuses writes for read-only accounts and anonymous users by default', async function () {
+    const reader = await RawControl.connect(server.host, server.port);
+    await reader.login(READER, PASSWORD);
+    for (const line of ['STOR x', 'APPE x', 'MKD d', 'DELE x', 'RMD d', 'RNFR x', 'MFMT 20200101000000 x', 'STOU']) {
+      expect((await reader.command(line)).code, line).to.equal(550);
+    }
+    expect((await reader.command('PWD')).code).to.equal(257);
+    await reader.close();
+    const anon = await RawControl.connect(server.host, server.port);
+    expect((await anon.command('USER anonymous')).code).to.equal(331);
+    expect((await anon.command('PASS guest@example.com')).code).to.equal(530);
+    await anon.close();
+  });
+
+  it('REIN logs out', async function () {
+    expect((await control.command('REIN')).code).to.equal(220);
+    expect((await control.command('PWD')).code).to.equal(530);
+  });
+});
