@@ -62,7 +62,7 @@ async function passwd(argv: string[]): Promise<void> {
     options: {
       users: { type: 'string' },
       home: { type: 'string' },
-      'read-only': { type: 'boolean', default: false },
+      'read-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,7 +78,8 @@ async function passwd(argv: string[]): Promise<void> {
   const result = await upsertUser(values.users, {
     name,
     password,
-    readOnly: values['read-only'],
+    // Only an explicit flag changes access: a password change must not make a read-only user writable.
+    ...(values['read-only'] === true ? { readOnly: true } : {}),
     ...(values.home === undefined ? {} : { home: values.home }),
   });
   process.stderr.write(`ftpkitd: user ${name} ${result} in ${values.users}\n`);

@@ -1,0 +1,87 @@
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+/** Cost parameters of scrypt (RFC 7914). */
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+export interface ParsedPasswordHash extends ScryptCost {
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** What hashPassword uses: about 16 MiB and tens of milliseconds per verification. */
+export const DEFAULT_SCRYPT_COST: Readonly<ScryptCost> = { N: 16384, r: 8, p: 1 };
+
+const SALT_BYTES = 16;
+const KEY_BYTES = 32;
+
+// A users file is input: these caps keep a hostile or mistyped entry from making one login take
+// minutes or allocate gigabytes. Memory is 128·N·r bytes; work grows with N·r·p.
+const MAX_MEMORY_BYTES = 64 * 1024 * 1024;
+const MAX_WORK = 2 ** 20;
+const MAX_P = 16;
+const MIN_SALT_BYTES = 8;
+const KEY_BYTES_RANGE = [16, 64] as const;
+
+const INTEGER = /^[1-9][0-9]{0,9}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Hashes a password into "scrypt$N$r$p$<salt base64>$<key base64>" with a fresh random salt. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(SALT_BYTES);
+  const { N, r, p } = DEFAULT_SCRYPT_COST;
+  const key = await deriveKey(password, salt, KEY_BYTES, DEFAULT_SCRYPT_COST);
+  return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
+}
+
+/** Checks a password against an encoded hash; false for a wrong password and for malformed input. */
+export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+  const parsed = parsePasswordHash(encoded);
+  if (parsed === undefined) return false;
+  try {
+    const key = await deriveKey(password, parsed.salt, parsed.hash.length, parsed);
+    return timingSafeEqual(key, parsed.hash);
+  } catch {
+    return false;
+  }
+}
+
+/** Parses and bounds-checks an encoded hash; undefined when it is malformed or too costly. */
+export function parsePasswordHash(encoded: string): ParsedPasswordHash | undefined {
+  const parts = encoded.split('$');
+  if (parts.length !== 6) return undefined;
+  const [scheme, nText = '', rText = '', pText = '', saltText = '', hashText = ''] = parts;
+  if (scheme !== 'scrypt' || !INTEGER.test(nText) || !INTEGER.test(rText) || !INTEGER.test(pText))
+    return undefined;
+  const cost = { N: Number(nText), r: Number(rText), p: Number(pText) };
+  if (!affordable(cost)) return undefined;
+  const salt = decodeBase64(saltText);
+  const hash = decodeBase64(hashText);
+  if (salt === undefined || salt.length < MIN_SALT_BYTES) return undefined;
+  if (hash === undefined || hash.length < KEY_BYTES_RANGE[0] || hash.length > KEY_BYTES_RANGE[1])
+    return undefined;
+  return { ...cost, salt, hash };
+}
+
+function affordable({ N, r, p }: ScryptCost): boolean {
+  const powerOfTwo = N >= 2 && (N & (N - 1)) === 0;
+  return powerOfTwo && p <= MAX_P && 128 * N * r <= MAX_MEMORY_BYTES && N * r * p <= MAX_WORK;
+}
+
+function decodeBase64(text: string): Buffer | undefined {
+  if (text === '' || !BASE64.test(text)) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+function deriveKey(password: string, salt: Buffer, length: number, { N, r, p }: ScryptCost): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // maxmem above the cap, so only affordable() decides what is too costly.
+    scrypt(password, salt, length, { N, r, p, maxmem: 2 * MAX_MEMORY_BYTES }, (err, key) => {
+      if (err) reject(err);
+      else resolve(key);
+    });
+  });
+}

@@ -1,0 +1,113 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { FileNameNotAllowedError, FileUnavailableError } from '../../protocol/errors.js';
+import { errnoCode, toFtpError } from './errors.js';
+
+/** Uploads in progress live under this prefix; such names are hidden and cannot be addressed. */
+export const UPLOAD_TEMP_PREFIX = '.ftpkit-upload-';
+
+/** True when `candidate` is `root` or lies below it (both absolute, normalised). */
+export function isInside(root: string, candidate: string): boolean {
+  if (candidate === root) return true;
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  return candidate.startsWith(prefix);
+}
+
+/**
+ * Splits an FTP path into names. The session hands us normalised paths, but this is the last line
+ * of defence before the disk, so ".." is clamped at "/" again and separators that the host would
+ * read differently (Windows) are refused.
+ */
+export function ftpSegments(ftpPath: string): string[] {
+  if (ftpPath.includes('\0')) throw new FileNameNotAllowedError('File name not allowed.');
+  const segments = path.posix
+    .resolve('/', ftpPath)
+    .split('/')
+    .filter((segment) => segment !== '');
+  for (const segment of segments) {
+    if (path.sep !== '/' && (segment.includes(path.sep) || path.isAbsolute(segment))) {
+      throw new FileNameNotAllowedError('File name not allowed.');
+    }
+    if (segment.startsWith(UPLOAD_TEMP_PREFIX)) {
+      throw new FileUnavailableError('No such file or directory.');
+    }
+  }
+  return segments;
+}
+
+/** An entry addressed by its real parent directory and its own name, which is not followed. */
+export interface EntryLocation {
+  /** Real path of the containing directory, inside the root. */
+  parent: string;
+  name: string;
+  /** parent + name: the entry itself (a symlink here is the link, not its target). */
+  full: string;
+}
+
+/**
+ * Maps FTP paths to real paths under one root directory. Every answer is a realpath checked against
+ * the root, so a symlink (or a chain of them) cannot lead outside.
+ *
+ * Limitation: the check and the later system call are two steps. Someone with a shell on the host
+ * could swap a checked directory for a link in between; FTP users cannot create links, and final
+ * components are opened with O_NOFOLLOW where it matters.
+ */
+export class RootJail {
+  /** Absolute real directory that is "/". */
+  readonly root: string;
+
+  constructor(root: string) {
+    if (!path.isAbsolute(root)) throw new TypeError('The file system root must be an absolute path.');
+    this.root = path.resolve(root);
+  }
+
+  /** Real path of an existing FTP path, all links followed. */
+  async real(ftpPath: string): Promise<string> {
+    return this.#realInside(path.join(this.root, ...ftpSegments(ftpPath)));
+  }
+
+  /**
+   * Locates the entry itself (its parent followed, its own name not), for operations that act on
+   * links rather than through them, and for names that do not exist yet. Refuses "/" itself.
+   * `purpose` 'create' reserves the upload prefix with a 553 rather than pretending the name is missing.
+   */
+  async entry(ftpPath: string, purpose: 'lookup' | 'create'): Promise<EntryLocation> {
+    let segments: string[];
+    try {
+      segments = ftpSegments(ftpPath);
+    } catch (err) {
+      if (purpose === 'create' && err instanceof FileUnavailableError) {
+        throw new FileNameNotAllowedError('File name not allowed.');
+      }
+      throw err;
+    }
+    const name = segments.pop();
+    if (name === undefined) throw new FileUnavailableError('Not allowed on the root directory.');
+    const parent = await this.#realInside(path.join(this.root, ...segments));
+    return { parent, name, full: path.join(parent, name) };
+  }
+
+  /** Where a link leads if that is an existing place inside the root; undefined when dangling or outside. */
+  async linkTarget(linkPath: string): Promise<string | undefined> {
+    let real: string;
+    try {
+      real = await realpath(linkPath);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
+      throw err;
+    }
+    return isInside(this.root, real) ? real : undefined;
+  }
+
+  async #realInside(lexical: string): Promise<string> {
+    let real: string;
+    try {
+      real = await realpath(lexical);
+    } catch (err) {
+      throw toFtpError(err);
+    }
+    if (!isInside(this.root, real)) throw new FileUnavailableError('Permission denied.');
+    return real;
+  }
+}

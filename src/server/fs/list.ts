@@ -1,0 +1,52 @@
+import { lstat, opendir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FileEntry } from '../../protocol/listing/entry.js';
+import { UPLOAD_TEMP_PREFIX, type RootJail } from './confine.js';
+import { opaqueLinkEntry, toFileEntry } from './entry.js';
+import { errnoCode } from './errors.js';
+
+/**
+ * Reads a real directory into listing entries, sorted by name. Entries are stat'ed by a fixed number
+ * of workers so a 100,000-entry directory neither queues 100,000 promises nor floods the thread pool.
+ * Links inside the root are shown as what they lead to; other links as opaque links (see entry.ts).
+ * Entries that vanish while we look are skipped.
+ */
+export async function listDirectory(jail: RootJail, dir: string, concurrency: number): Promise<FileEntry[]> {
+  const names: string[] = [];
+  // `for await` closes the Dir handle, also when the loop throws.
+  for await (const dirent of await opendir(dir, { bufferSize: 256 })) {
+    if (!dirent.name.startsWith(UPLOAD_TEMP_PREFIX)) names.push(dirent.name);
+  }
+
+  const entries: (FileEntry | undefined)[] = new Array<FileEntry | undefined>(names.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < names.length; index = next++) {
+      entries[index] = await describe(jail, dir, names[index] ?? '');
+    }
+  };
+  const workers = Math.max(1, Math.min(concurrency, names.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  return entries
+    .filter((entry): entry is FileEntry => entry !== undefined)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+async function describe(jail: RootJail, dir: string, name: string): Promise<FileEntry | undefined> {
+  const full = path.join(dir, name);
+  try {
+    const own = await lstat(full);
+    if (!own.isSymbolicLink()) return toFileEntry(name, own);
+    const target = await jail.linkTarget(full);
+    if (target === undefined) return opaqueLinkEntry(name, own);
+    try {
+      return toFileEntry(name, await stat(target));
+    } catch {
+      return opaqueLinkEntry(name, own);
+    }
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}

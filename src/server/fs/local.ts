@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { lstat, mkdir, open, realpath, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { FileNameNotAllowedError, FileUnavailableError, SyntaxErrorInArgs } from '../../protocol/errors.js';
+import type { FileEntry } from '../../protocol/listing/entry.js';
+import { RootJail, UPLOAD_TEMP_PREFIX, ftpSegments, isInside } from './confine.js';
+import { toFileEntry } from './entry.js';
+import { asFtp, errnoCode } from './errors.js';
+import type { FileSystem, Upload, WriteMode } from './file-system.js';
+import { listDirectory } from './list.js';
+import { FileUpload } from './upload.js';
+
+export interface LocalFileSystemOptions {
+  /** fsync every upload before it is committed: survives power loss, costs throughput. Default false. */
+  fsync?: boolean;
+  /** How many entries list() stats at once. Default 32. */
+  listConcurrency?: number;
+}
+
+// Large chunks keep RETR throughput up; the socket's backpressure still bounds memory.
+const READ_CHUNK = 256 * 1024;
+const WRITE_CHUNK = 256 * 1024;
+
+// The final component is already resolved when we open it: O_NOFOLLOW catches a link swapped in
+// since. O_NONBLOCK keeps a FIFO from parking a thread-pool thread in open(); it is then refused
+// because only regular files are transferred. Where the platform lacks them they are undefined,
+// which the flag arithmetic treats as 0.
+const NOFOLLOW = constants.O_NOFOLLOW;
+const NONBLOCK = constants.O_NONBLOCK;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
+
+/**
+ * The local disk under one root directory, which is "/" for the session. Every path is confined to
+ * the root through realpath, links included (see confine.ts). Links inside the root behave like
+ * what they lead to; deleting or renaming a link acts on the link. Links that lead outside the root
+ * (or nowhere) cannot be followed, read or written through, and list() shows them as bare links of
+ * size 0 without a target.
+ *
+ * Uploads in 'replace' mode are written to a hidden temporary file in the target's directory and
+ * renamed over the target on commit(), so an interrupted upload never touches the previous content.
+ */
+export class LocalFileSystem implements FileSystem {
+  readonly #jail: RootJail;
+  readonly #fsync: boolean;
+  readonly #listConcurrency: number;
+
+  /** `root` must be an absolute, existing, real (realpath'ed) directory; see create(). */
+  constructor(root: string, options: LocalFileSystemOptions = {}) {
+    this.#jail = new RootJail(root);
+    this.#fsync = options.fsync ?? false;
+    const concurrency = options.listConcurrency ?? 32;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError('listConcurrency must be a positive integer.');
+    }
+    this.#listConcurrency = concurrency;
+  }
+
+  /** Realpaths `root` and checks that it is a directory. */
+  static async create(root: string, options: LocalFileSystemOptions = {}): Promise<LocalFileSystem> {
+    const real = await realpath(path.resolve(root));
+    if (!(await stat(real)).isDirectory()) throw new Error('The file system root is not a directory.');
+    return new LocalFileSystem(real, options);
+  }
+
+  /** The real directory that is "/". */
+  get root(): string {
+    return this.#jail.root;
+  }
+
+  stat(ftpPath: string): Promise<FileEntry> {
+    return asFtp(async () => {
+      const real = await this.#jail.real(ftpPath);
+      return toFileEntry(baseName(ftpPath), await stat(real));
+    });
+  }
+
+  list(ftpPath: string): Promise<FileEntry[]> {
+    return asFtp(async () => {
+      const real = await this.#jail.real(ftpPath);
+      if (!(await stat(real)).isDirectory()) throw new FileUnavailableError('Not a directory.');
+      return listDirectory(this.#jail, real, this.#listConcurrency);
+    });
+  }
+
+  read(ftpPath: string, offset: number): Promise<Readable> {
+    return asFtp(async () => {
+      checkOffset(offset);
+      const real = await this.#jail.real(ftpPath);
+      const handle = await openRegularFile(real, O_RDONLY | NONBLOCK | NOFOLLOW);
+      // The stream owns the handle from here and closes it when it ends or is destroyed.
+      return handle.createReadStream({ start: offset, highWaterMark: READ_CHUNK });
+    });
+  }
+
+  write(ftpPath: string, mode: WriteMode): Promise<Upload> {
+    return asFtp(async () => {
+      switch (mode.kind) {
+        case 'replace':
+          return this.#writeReplace(ftpPath);
+        case 'append':
+          return this.#writeInPlace(ftpPath, O_WRONLY | O_CREAT | O_APPEND, undefined);
+        case 'offset':
+          checkOffset(mode.offset);
+          return this.#writeInPlace(ftpPath, O_WRONLY | O_CREAT, mode.offset);
+        case 'new':
+          return this.#writeNew(ftpPath);
+      }
+    });
+  }
+
+  mkdir(ftpPath: string): Promise<void> {
+    return asFtp(async () => {
+      // MKD / asks for something that exists rather than for something forbidden.
+      if (path.posix.resolve('/', ftpPath) === '/') throw new FileUnavailableError('File exists.');
+      const { full } = await this.#jail.entry(ftpPath, 'create');
+      await mkdir(full);
+    });
+  }
+
+  rmdir(ftpPath: string): Promise<void> {
+    return asFtp(async () => {
+      const { full } = await this.#jail.entry(ftpPath, 'lookup');
+      if (!(await lstat(full)).isDirectory()) throw new FileUnavailableError('Not a directory.');
+      await rmdir(full);
+    });
+  }
+
+  unlink(ftpPath: string): Promise<void> {
+    return asFtp(async () => {
+      const { full } = await this.#jail.entry(ftpPath, 'lookup');
+      if ((await lstat(full)).isDirectory()) throw new FileUnavailableError('Is a directory.');
+      await unlink(full);
+    });
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return asFtp(async () => {
+      const source = await this.#jail.entry(from, 'lookup');
+      const target = await this.#jail.entry(to, 'create');
+      const sourceStats = await lstat(source.full);
+      if (source.full === target.full) return;
+      if (sourceStats.isDirectory() && isInside(source.full, target.full)) {
+        throw new FileUnavailableError('Cannot move a directory into itself.');
+      }
+      const targetStats = await lstatIfExists(target.full);
+      // Only files and links may be replaced; rename(2) would also let an empty directory be
+      // replaced, which surprises FTP users. A case-only rename on a case-insensitive disk finds
+      // the source itself here.
+      if (targetStats !== undefined && !sameFile(sourceStats, targetStats)) {
+        if (targetStats.isDirectory() || sourceStats.isDirectory()) {
+          throw new FileUnavailableError('File exists.');
+        }
+      }
+      await rename(source.full, target.full);
+    });
+  }
+
+  setModified(ftpPath: string, time: Date): Promise<void> {
+    return asFtp(async () => {
+      if (Number.isNaN(time.getTime())) throw new SyntaxErrorInArgs('Invalid time.');
+      const real = await this.#jail.real(ftpPath);
+      await utimes(real, (await stat(real)).atime, time);
+    });
+  }
+
+  /** Where an upload lands: the entry itself, or what a link inside the root leads to. */
+  async #uploadTarget(ftpPath: string): Promise<{ real: string; existing: Stats | undefined }> {
+    const { full } = await this.#jail.entry(ftpPath, 'create');
+    const own = await lstatIfExists(full);
+    if (own === undefined) return { real: full, existing: undefined };
+    if (!own.isSymbolicLink()) return { real: full, existing: own };
+    const target = await this.#jail.linkTarget(full);
+    if (target === undefined) throw new FileUnavailableError('Permission denied.');
+    return { real: target, existing: await stat(target) };
+  }
+
+  async #writeReplace(ftpPath: string): Promise<Upload> {
+    const { real, existing } = await this.#uploadTarget(ftpPath);
+    if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
+    const temp = path.join(path.dirname(real), UPLOAD_TEMP_PREFIX + randomBytes(12).toString('hex'));
+    const handle = await open(temp, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
+    try {
+      // Replacing content must not change who may read the file.
+      if (existing !== undefined) await handle.chmod(existing.mode & 0o7777);
+    } catch (err) {
+      await handle.close();
+      await unlink(temp).catch(() => undefined);
+      throw err;
+    }
+    return new FileUpload(handle.createWriteStream({ highWaterMark: WRITE_CHUNK, flush: this.#fsync }), {
+      publish: () => rename(temp, real),
+      discard: () => unlink(temp),
+    });
+  }
+
+  async #writeInPlace(ftpPath: string, flags: number, start: number | undefined): Promise<Upload> {
+    const { real, existing } = await this.#uploadTarget(ftpPath);
+    if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
+    const handle = await openRegularFile(real, flags | NOFOLLOW | NONBLOCK);
+    return new FileUpload(
+      handle.createWriteStream({
+        highWaterMark: WRITE_CHUNK,
+        flush: this.#fsync,
+        ...(start === undefined ? {} : { start }),
+      }),
+    );
+  }
+
+  async #writeNew(ftpPath: string): Promise<Upload> {
+    const { full } = await this.#jail.entry(ftpPath, 'create');
+    let handle: FileHandle;
+    try {
+      handle = await open(full, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') throw new FileNameNotAllowedError('File exists.', { cause: err });
+      throw err;
+    }
+    // The file did not exist before, so an aborted upload can take it away again.
+    return new FileUpload(handle.createWriteStream({ highWaterMark: WRITE_CHUNK, flush: this.#fsync }), {
+      discard: () => unlink(full),
+    });
+  }
+}
+
+function baseName(ftpPath: string): string {
+  return ftpSegments(ftpPath).at(-1) ?? '/';
+}
+
+function checkOffset(offset: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new SyntaxErrorInArgs('Invalid offset.');
+}
+
+/** Opens `real` and makes sure it is a regular file (not a directory, FIFO or device). */
+async function openRegularFile(real: string, flags: number): Promise<FileHandle> {
+  const handle = await open(real, flags, 0o666);
+  try {
+    if (!(await handle.stat()).isFile()) throw new FileUnavailableError('Not a regular file.');
+    return handle;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+async function lstatIfExists(full: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(full);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { randomBytes, scryptSync } from 'node:crypto';
+import { hashPassword, parsePasswordHash, verifyPassword } from '../../../src/server/auth/password-hash.js';
+
+describe('server/auth/password-hash', () => {
+  it('produces a self-describing scrypt string with a random salt', async () => {
+    const first = await hashPassword('correct horse');
+    const second = await hashPassword('correct horse');
+    expect(first).to.match(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
+    expect(first).not.to.equal(second);
+    const parsed = parsePasswordHash(first);
+    expect(parsed?.salt.length).to.equal(16);
+    expect(parsed?.hash.length).to.equal(32);
+  });
+
+  it('verifies the right password and refuses a wrong one', async () => {
+    const encoded = await hashPassword('s3cret pässwörd ✓');
+    expect(await verifyPassword('s3cret pässwörd ✓', encoded)).to.equal(true);
+    expect(await verifyPassword('s3cret passwort ✓', encoded)).to.equal(false);
+    expect(await verifyPassword('', encoded)).to.equal(false);
+  });
+
+  it('honours the parameters written in the string', async () => {
+    const salt = randomBytes(12);
+    const key = scryptSync('pw', salt, 48, { N: 1024, r: 4, p: 2 });
+    const encoded = `scrypt$1024$4$2$${salt.toString('base64')}$${key.toString('base64')}`;
+    expect(await verifyPassword('pw', encoded)).to.equal(true);
+    expect(await verifyPassword('pw', encoded.replace('$1024$', '$2048$'))).to.equal(false);
+  });
+
+  it('returns false for malformed input', async () => {
+    const good = await hashPassword('pw');
+    const [, , , , salt = '', key = ''] = good.split('$');
+    const malformed = [
+      '',
+      'plain text',
+      good.replace('scrypt$', 'bcrypt$'),
+      good + '$extra',
+      `scrypt$16384$8$1$${salt}`,
+      `scrypt$16383$8$1$${salt}$${key}`,
+      `scrypt$0$8$1$${salt}$${key}`,
+      `scrypt$-16384$8$1$${salt}$${key}`,
+      `scrypt$16384$8$1.5$${salt}$${key}`,
+      `scrypt$0x4000$8$1$${salt}$${key}`,
+      `scrypt$16384$8$1$not*base64$${key}`,
+      `scrypt$16384$8$1$${salt}$`,
+      `scrypt$16384$8$1$${salt}$QUJD`,
+      `scrypt$16384$8$1$QUJD$${key}`,
+    ];
+    for (const encoded of malformed) {
+      expect(await verifyPassword('pw', encoded), encoded).to.equal(false);
+    }
+  });
+
+  it('refuses costs that would take too long or too much memory, without computing them', async () => {
+    const salt = randomBytes(16).toString('base64');
+    const key = randomBytes(32).toString('base64');
+    const hostile = [
+      `scrypt$1073741824$8$1$${salt}$${key}`,
+      `scrypt$1048576$8$1$${salt}$${key}`,
+      `scrypt$16384$1024$1$${salt}$${key}`,
+      `scrypt$16384$8$4096$${salt}$${key}`,
+      `scrypt$16384$8$99999999999$${salt}$${key}`,
+    ];
+    for (const encoded of hostile) {
+      expect(parsePasswordHash(encoded), encoded).to.equal(undefined);
+      const started = Date.now();
+      expect(await verifyPassword('pw', encoded)).to.equal(false);
+      expect(Date.now() - started).to.be.below(1000);
+    }
+  });
+});
