@@ -1,0 +1,23 @@
+// The public surface of the codec: server and client import protocol code from here only.
+export * from './errors.js';
+export * from './reply-codes.js';
+export * from './limits.js';
+export * from './sanitize.js';
+export * from './command.js';
+export * from './command-decoder.js';
+export * from './reply.js';
+export * from './reply-decoder.js';
+export * from './address/ip.js';
+export * from './address/port.js';
+export * from './address/eprt.js';
+export * from './address/epsv.js';
+export * from './path.js';
+export * from './time-val.js';
+export * from './quote.js';
+export * from './features.js';
+export * from './ascii.js';
+export type * from './listing/entry.js';
+export * from './listing/unix.js';
+export * from './listing/mlsx.js';
+export * from './listing/dos.js';
+export * from './listing/detect.js';
