@@ -64,7 +64,10 @@ export class LocalProcessingError extends FtpError {
 
 /** 552: storage exhausted (ENOSPC, quota). */
 export class StorageExceededError extends FtpError {
-  constructor(message = 'Requested file action aborted: exceeded storage allocation.', options?: ErrorOptions) {
+  constructor(
+    message = 'Requested file action aborted: exceeded storage allocation.',
+    options?: ErrorOptions,
+  ) {
     super(Reply.ExceededStorage, message, options);
     this.name = 'StorageExceededError';
   }

@@ -12,6 +12,7 @@ export function parseTimeVal(text: string): Date | undefined {
   if (h > 23 || mi > 59 || s > 59) return undefined;
   const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
   // Date.UTC rolls Feb 31 into March; a real time-val never does.
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
+    return undefined;
   return date;
 }

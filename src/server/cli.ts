@@ -7,7 +7,14 @@ import type { Authenticator } from './auth/account.js';
 import { chainAuthenticators } from './auth/chain.js';
 import { createGeneratedUser } from './auth/generated-user.js';
 import { upsertUser, UsersFileAuthenticator } from './auth/users-file.js';
-import { ConfigError, OPTION_NAMES, readConfigFile, readEnvironment, resolveOptions, type RawOptions } from './config.js';
+import {
+  ConfigError,
+  OPTION_NAMES,
+  readConfigFile,
+  readEnvironment,
+  resolveOptions,
+  type RawOptions,
+} from './config.js';
 import { createLogger } from './logger.js';
 import { FtpServer } from './server.js';
 
@@ -177,7 +184,8 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       fail((err as Error).message);
     }
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`address in use: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      fail(`address in use: ${(err as Error).message}`);
     fail((err as Error).message);
   }
 }

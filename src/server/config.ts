@@ -41,7 +41,9 @@ function parseRange(name: string, text: string): PortRange {
   const min = Number(m?.[1]);
   const max = Number(m?.[2]);
   if (!m || min < 1024 || max > 65535 || min > max) {
-    throw new ConfigError(`--${name} must be MIN-MAX with 1024 <= MIN <= MAX <= 65535, got ${JSON.stringify(text)}`);
+    throw new ConfigError(
+      `--${name} must be MIN-MAX with 1024 <= MIN <= MAX <= 65535, got ${JSON.stringify(text)}`,
+    );
   }
   return { min, max };
 }
@@ -49,7 +51,9 @@ function parseRange(name: string, text: string): PortRange {
 function parseNumber(name: string, value: string | number, min: number, max: number): number {
   const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -94,7 +98,9 @@ function apply(options: ServerOptions, raw: RawOptions): ServerOptions {
         break;
       case 'level':
         if (!(LOG_LEVELS as readonly string[]).includes(text)) {
-          throw new ConfigError(`--${name} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`);
+          throw new ConfigError(
+            `--${name} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`,
+          );
         }
         out[key] = text;
         break;

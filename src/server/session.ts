@@ -281,7 +281,12 @@ export class Session implements CommandContext {
         await new Promise<void>((resolve) => this.socket.once('drain', resolve).once('close', resolve));
       }
     }
-    if (this.socket.isPaused() && !this.closed) this.socket.resume();
+    this.resumeReading();
+  }
+
+  /** Reading was paused while too many lines or replies were pending; the queue is empty now. */
+  private resumeReading(): void {
+    if (!this.closed && this.socket.isPaused()) this.socket.resume();
   }
 
   private async execute(line: DecodedLine): Promise<void> {

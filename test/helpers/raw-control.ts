@@ -30,8 +30,16 @@ export class RawControl {
     socket.on('error', () => undefined);
   }
 
-  static async connect(host: string, port: number, options: { localAddress?: string } = {}): Promise<RawControl> {
-    const socket = connect({ host, port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+  static async connect(
+    host: string,
+    port: number,
+    options: { localAddress?: string } = {},
+  ): Promise<RawControl> {
+    const socket = connect({
+      host,
+      port,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     await once(socket, 'connect');
     const control = new RawControl(socket);
     control.greeting = await control.read();
@@ -87,7 +95,8 @@ export class RawControl {
   /** PASV (or EPSV) and connect; returns the data socket and a promise of all bytes it delivers. */
   async passive(host: string, extended = false): Promise<{ socket: Socket; data: Promise<Buffer> }> {
     const reply = await this.command(extended ? 'EPSV' : 'PASV');
-    if (reply.code !== (extended ? 229 : 227)) throw new Error(`${extended ? 'EPSV' : 'PASV'}: ${reply.code} ${reply.text}`);
+    if (reply.code !== (extended ? 229 : 227))
+      throw new Error(`${extended ? 'EPSV' : 'PASV'}: ${reply.code} ${reply.text}`);
     const port = extended ? parseEpsvReply(reply.text) : parsePasvReply(reply.text).port;
     const socket = connect({ host, port });
     socket.on('error', () => undefined);

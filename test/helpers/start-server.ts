@@ -56,7 +56,8 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     ...start.options,
   };
   const authenticators: Authenticator[] = [new TestAuthenticator(root)];
-  if (start.anonymous) authenticators.push(new AnonymousAuthenticator({ root, writable: start.anonymous === 'write' }));
+  if (start.anonymous)
+    authenticators.push(new AnonymousAuthenticator({ root, writable: start.anonymous === 'write' }));
   const server = new FtpServer({
     options,
     authenticator: chainAuthenticators(authenticators),

@@ -21,7 +21,10 @@ describe('ftpkitd command line', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ handle: ProcessHandle; port: number }> {
+  async function start(
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ handle: ProcessHandle; port: number }> {
     const handle = await startProcess(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
     running.push(handle);
     const listening = await handle.waitForLine(/^.*"msg":"listening".*$/, { stream: 'stdout' });
@@ -33,7 +36,9 @@ describe('ftpkitd command line', function () {
   it('starts with a generated user, creates the root and prints a ready URL', async function () {
     const root = join(dir, 'served');
     const { handle, port } = await start(['--root', root, '--port', '0']);
-    const url = await handle.waitForLine(/ftp:\/\/(ftpkit):([^@]+)@127\.0\.0\.1:(\d+)\//, { stream: 'stderr' });
+    const url = await handle.waitForLine(/ftp:\/\/(ftpkit):([^@]+)@127\.0\.0\.1:(\d+)\//, {
+      stream: 'stderr',
+    });
     expect(Number(url[3])).to.equal(port);
     expect((await stat(root)).isDirectory()).to.equal(true);
     const control = await RawControl.connect('127.0.0.1', port);
@@ -49,10 +54,27 @@ describe('ftpkitd command line', function () {
   it('prints --help and refuses bad options with exit code 2', async function () {
     const help = await run(process.execPath, [BIN, '--help']);
     expect(help.code).to.equal(0);
-    for (const flag of ['--root', '--host', '--port', '--users', '--anonymous', '--anonymous-write', '--pasv-range', '--pasv-address', '--config', '--log-level', 'passwd']) {
+    for (const flag of [
+      '--root',
+      '--host',
+      '--port',
+      '--users',
+      '--anonymous',
+      '--anonymous-write',
+      '--pasv-range',
+      '--pasv-address',
+      '--config',
+      '--log-level',
+      'passwd',
+    ]) {
       expect(help.stdout, flag).to.contain(flag);
     }
-    for (const args of [['--port', 'x'], ['--pasv-range', '60000-50000'], ['--bogus'], ['--log-level', 'loud']]) {
+    for (const args of [
+      ['--port', 'x'],
+      ['--pasv-range', '60000-50000'],
+      ['--bogus'],
+      ['--log-level', 'loud'],
+    ]) {
       const bad = await run(process.execPath, [BIN, ...args]);
       expect(bad.code, args.join(' ')).to.equal(2);
       expect(bad.stderr, args.join(' ')).to.match(/^ftpkitd: /);
@@ -62,9 +84,13 @@ describe('ftpkitd command line', function () {
   it('passwd creates accounts that --users serves, read-only honoured', async function () {
     const users = join(dir, 'users.json');
     const root = join(dir, 'root');
-    const add = await run(process.execPath, [BIN, 'passwd', '--users', users, 'alice'], { input: 's3cret\n' });
+    const add = await run(process.execPath, [BIN, 'passwd', '--users', users, 'alice'], {
+      input: 's3cret\n',
+    });
     expect(add.code, add.stderr).to.equal(0);
-    const ro = await run(process.execPath, [BIN, 'passwd', '--users', users, '--read-only', 'bob'], { input: 'b0b\n' });
+    const ro = await run(process.execPath, [BIN, 'passwd', '--users', users, '--read-only', 'bob'], {
+      input: 'b0b\n',
+    });
     expect(ro.code, ro.stderr).to.equal(0);
     const file = await readFile(users, 'utf8');
     expect(file).not.to.contain('s3cret');

@@ -8,7 +8,9 @@ import { startServer, type TestServer, USER, PASSWORD, READER } from '../helpers
 import { encodeHostPort } from '../../src/protocol/address/port.js';
 
 /** Listens like an active-mode client: resolves with the one connection the server makes. */
-async function activeListener(host: string): Promise<{ port: number; accepted: Promise<Socket>; close(): void }> {
+async function activeListener(
+  host: string,
+): Promise<{ port: number; accepted: Promise<Socket>; close(): void }> {
   const listener = createServer();
   listener.listen(0, host);
   await once(listener, 'listening');
@@ -217,7 +219,10 @@ describe('server commands', function () {
     expect((await control.read()).code).to.equal(226);
     const nlst = await control.passive(server.host);
     expect((await control.command('NLST')).code).to.equal(150);
-    expect((await nlst.data).toString().split('\r\n').filter(Boolean).sort()).to.deep.equal(['file one.txt', 'folder']);
+    expect((await nlst.data).toString().split('\r\n').filter(Boolean).sort()).to.deep.equal([
+      'file one.txt',
+      'folder',
+    ]);
     expect((await control.read()).code).to.equal(226);
     const mlsd = await control.passive(server.host);
     expect((await control.command('MLSD')).code).to.equal(150);
@@ -238,7 +243,10 @@ describe('server commands', function () {
   it('advertises its features and honours OPTS', async function () {
     const feat = await control.command('FEAT');
     for (const f of ['EPRT', 'EPSV', 'MDTM', 'MFMT', 'PASV', 'REST STREAM', 'SIZE', 'UTF8', 'TVFS']) {
-      expect(feat.lines.map((l) => l.trim()), f).to.include(f);
+      expect(
+        feat.lines.map((l) => l.trim()),
+        f,
+      ).to.include(f);
     }
     expect(feat.lines.some((l) => /^ MLST type\*;size\*;/.test(l))).to.equal(true);
     expect((await control.command('OPTS UTF8 ON')).code).to.equal(200);
@@ -260,7 +268,16 @@ describe('server commands', function () {
   it('refuses writes for read-only accounts and anonymous users by default', async function () {
     const reader = await RawControl.connect(server.host, server.port);
     await reader.login(READER, PASSWORD);
-    for (const line of ['STOR x', 'APPE x', 'MKD d', 'DELE x', 'RMD d', 'RNFR x', 'MFMT 20200101000000 x', 'STOU']) {
+    for (const line of [
+      'STOR x',
+      'APPE x',
+      'MKD d',
+      'DELE x',
+      'RMD d',
+      'RNFR x',
+      'MFMT 20200101000000 x',
+      'STOU',
+    ]) {
       expect((await reader.command(line)).code, line).to.equal(550);
     }
     expect((await reader.command('PWD')).code).to.equal(257);

@@ -39,7 +39,24 @@ describe('server security and bad input', function () {
   }
 
   it('answers 530 to everything but USER, PASS, QUIT, FEAT, SYST, HELP and NOOP before login', async function () {
-    for (const line of ['PWD', 'CWD /', 'LIST', 'RETR x', 'STOR x', 'PASV', 'EPSV', 'PORT 127,0,0,1,4,1', 'MKD d', 'DELE x', 'SIZE x', 'STAT', 'TYPE I', 'MLSD', 'REST 0', 'RNFR x']) {
+    for (const line of [
+      'PWD',
+      'CWD /',
+      'LIST',
+      'RETR x',
+      'STOR x',
+      'PASV',
+      'EPSV',
+      'PORT 127,0,0,1,4,1',
+      'MKD d',
+      'DELE x',
+      'SIZE x',
+      'STAT',
+      'TYPE I',
+      'MLSD',
+      'REST 0',
+      'RNFR x',
+    ]) {
       const reply = await control.command(line);
       expect(reply.code, line).to.equal(530);
     }
@@ -107,7 +124,17 @@ describe('server security and bad input', function () {
 
   it('never reveals real filesystem paths in replies', async function () {
     await control.login(USER, PASSWORD);
-    for (const line of ['CWD nope', 'SIZE nope', 'DELE nope', 'RMD nope', 'MDTM nope', 'RNFR nope', 'STAT nope', 'MLST nope', 'MKD a/b/c']) {
+    for (const line of [
+      'CWD nope',
+      'SIZE nope',
+      'DELE nope',
+      'RMD nope',
+      'MDTM nope',
+      'RNFR nope',
+      'STAT nope',
+      'MLST nope',
+      'MKD a/b/c',
+    ]) {
       const reply = await control.command(line);
       expect(reply.code, line).to.be.within(400, 599);
       expect(reply.text, line).not.to.contain(server.root);
@@ -183,7 +210,10 @@ describe('server security and bad input', function () {
     }
     const stat = await control.command('STAT -a .');
     for (const name of ['"quoted"', '-rf', 'two  spaces', ' leading', 'trailing ']) {
-      expect(stat.lines.some((l) => l.endsWith(` ${name}`)), name).to.equal(true);
+      expect(
+        stat.lines.some((l) => l.endsWith(` ${name}`)),
+        name,
+      ).to.equal(true);
     }
   });
 
@@ -262,7 +292,10 @@ describe('server security and bad input', function () {
     const unchanged = async (): Promise<void> => {
       expect(await readFile(join(server.root, 'keep.txt'), 'utf8')).to.equal('precious old content');
       const names = await readdir(server.root);
-      expect(names.filter((n) => n !== 'keep.txt'), 'no temporary file left').to.deep.equal([]);
+      expect(
+        names.filter((n) => n !== 'keep.txt'),
+        'no temporary file left',
+      ).to.deep.equal([]);
     };
 
     it('when the data connection stalls (426 after the data timeout)', async function () {
@@ -301,7 +334,10 @@ describe('server security and bad input', function () {
       const text = (await data).toString();
       expect((await control.read()).code).to.equal(226);
       const lines = text.split('\r\n').filter((l) => l !== '');
-      expect(lines.some((l) => l.endsWith(' forged') && !l.includes('evil')), verb).to.equal(false);
+      expect(
+        lines.some((l) => l.endsWith(' forged') && !l.includes('evil')),
+        verb,
+      ).to.equal(false);
       expect(lines.length, verb).to.be.at.most(2);
     }
     await mkdir(join(server.root, 'd'));

@@ -10,7 +10,8 @@ import type { CommandContext } from './context.js';
 import type { CommandSpec } from './registry.js';
 
 function refuseAfterEpsvAll(ctx: CommandContext): void {
-  if (ctx.state.epsvAll) throw new FtpError(Reply.BadSequence, 'EPSV ALL is in effect; only EPSV may be used.');
+  if (ctx.state.epsvAll)
+    throw new FtpError(Reply.BadSequence, 'EPSV ALL is in effect; only EPSV may be used.');
 }
 
 function setActive(ctx: CommandContext, host: string, port: number): void {

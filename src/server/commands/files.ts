@@ -70,7 +70,8 @@ export const fileCommands: CommandSpec[] = [
     syntax: 'SIZE <sp> pathname',
     async handler(ctx, arg) {
       const entry = await ctx.files().stat(ctx.resolve(arg));
-      if (entry.type !== 'file') throw new FileUnavailableError('Could not get file size: not a regular file.');
+      if (entry.type !== 'file')
+        throw new FileUnavailableError('Could not get file size: not a regular file.');
       ctx.reply(Reply.FileStatus, String(entry.size));
     },
   },

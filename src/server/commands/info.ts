@@ -9,7 +9,9 @@ import type { CommandSpec } from './registry.js';
 function serverStatus(ctx: CommandContext): string[] {
   const { account } = ctx.state;
   const lines = ['ftpkitd status:', `Connected from ${ctx.peerAddress}`];
-  lines.push(account ? `Logged in as ${account.user}${account.writable ? '' : ' (read-only)'}` : 'Not logged in');
+  lines.push(
+    account ? `Logged in as ${account.user}${account.writable ? '' : ' (read-only)'}` : 'Not logged in',
+  );
   lines.push(`TYPE: ${ctx.state.type === 'A' ? 'ASCII' : 'BINARY'}, STRUcture: File, MODE: Stream`);
   const transfer = ctx.transfer;
   if (transfer) {
@@ -44,7 +46,8 @@ export const infoCommands: CommandSpec[] = [
       const value = space < 0 ? '' : arg.slice(space + 1);
       if (name === 'UTF8' || name === 'UTF-8') {
         // Names are always UTF-8 here, so OFF cannot be honoured.
-        if (value.toUpperCase() === 'OFF') throw new FtpError(Reply.NotImplementedForParam, 'UTF8 is always on.');
+        if (value.toUpperCase() === 'OFF')
+          throw new FtpError(Reply.NotImplementedForParam, 'UTF8 is always on.');
         ctx.reply(Reply.CommandOk, 'Always in UTF8 mode.');
         return;
       }
@@ -91,7 +94,14 @@ export const infoCommands: CommandSpec[] = [
         return;
       }
       const rows: string[] = [];
-      for (let i = 0; i < verbs.length; i += 8) rows.push(' ' + verbs.slice(i, i + 8).map((v) => v.padEnd(5)).join(' '));
+      for (let i = 0; i < verbs.length; i += 8)
+        rows.push(
+          ' ' +
+            verbs
+              .slice(i, i + 8)
+              .map((v) => v.padEnd(5))
+              .join(' '),
+        );
       ctx.reply(Reply.HelpMessage, ['The following commands are recognized:', ...rows, 'Help OK.']);
     },
   },
@@ -130,7 +140,8 @@ export const infoCommands: CommandSpec[] = [
     arg: 'required',
     syntax: 'MODE <sp> S',
     handler(ctx, arg) {
-      if (arg.toUpperCase() !== 'S') throw new FtpError(Reply.NotImplementedForParam, 'Only MODE S (stream) is supported.');
+      if (arg.toUpperCase() !== 'S')
+        throw new FtpError(Reply.NotImplementedForParam, 'Only MODE S (stream) is supported.');
       ctx.reply(Reply.CommandOk, 'Mode set to S.');
     },
   },
@@ -139,7 +150,8 @@ export const infoCommands: CommandSpec[] = [
     arg: 'required',
     syntax: 'STRU <sp> F',
     handler(ctx, arg) {
-      if (arg.toUpperCase() !== 'F') throw new FtpError(Reply.NotImplementedForParam, 'Only STRU F (file) is supported.');
+      if (arg.toUpperCase() !== 'F')
+        throw new FtpError(Reply.NotImplementedForParam, 'Only STRU F (file) is supported.');
       ctx.reply(Reply.CommandOk, 'Structure set to F.');
     },
   },

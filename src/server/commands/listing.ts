@@ -117,7 +117,8 @@ export const listingCommands: CommandSpec[] = [
       const path = ctx.resolve(arg);
       const fs = ctx.files();
       const dir = await fs.stat(path);
-      if (dir.type !== 'dir') throw new FtpError(Reply.FileUnavailable, 'Not a directory; use MLST for a file.');
+      if (dir.type !== 'dir')
+        throw new FtpError(Reply.FileUnavailable, 'Not a directory; use MLST for a file.');
       const entries = await fs.list(path);
       sendLines(
         ctx,
@@ -148,5 +149,9 @@ export async function statPath(ctx: CommandContext, arg: string): Promise<void> 
   const entries = await entriesFor(ctx, target);
   const now = new Date();
   const code = entry.type === 'dir' ? Reply.DirectoryStatus : Reply.FileStatus;
-  ctx.reply(code, [`Status of ${target.path}:`, ...entries.map((e) => formatUnixLine(e, now)), 'End of status.']);
+  ctx.reply(code, [
+    `Status of ${target.path}:`,
+    ...entries.map((e) => formatUnixLine(e, now)),
+    'End of status.',
+  ]);
 }

@@ -66,7 +66,13 @@ async function storeUnique(ctx: CommandContext, arg: string): Promise<void> {
     const name = attempt === 0 && arg !== '' ? stem : `${stem}.${randomBytes(4).toString('hex')}`;
     const path = resolvePath(dir, name);
     try {
-      await store(ctx, path, { kind: 'new' }, `FILE: ${name}`, `Transfer complete (unique file name: ${name}).`);
+      await store(
+        ctx,
+        path,
+        { kind: 'new' },
+        `FILE: ${name}`,
+        `Transfer complete (unique file name: ${name}).`,
+      );
       return;
     } catch (err) {
       if (!(err instanceof FileNameNotAllowedError)) throw err;

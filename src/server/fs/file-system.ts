@@ -9,7 +9,8 @@ import type { FileEntry } from '../../protocol/listing/entry.js';
  * - 'offset': in place from `offset` (REST + STOR resume); bytes before it are kept.
  * - 'new': a file that must not exist yet (STOU); fails with FileNameNotAllowedError if it does.
  */
-export type WriteMode = { kind: 'replace' } | { kind: 'append' } | { kind: 'offset'; offset: number } | { kind: 'new' };
+export type WriteMode =
+  { kind: 'replace' } | { kind: 'append' } | { kind: 'offset'; offset: number } | { kind: 'new' };
 
 /** An upload in progress: write to `stream`, then `commit()` on success or `abort()` on failure. */
 export interface Upload {
