@@ -1,0 +1,154 @@
+import { connect, type Socket } from 'node:net';
+import { DataConnectionError, SyntaxErrorInArgs } from '../../protocol/errors.js';
+import { addressFamily, normalizeAddress, sameHost } from '../../protocol/address/ip.js';
+import type { DataChannel } from './channel.js';
+import { socketAddress } from './socket-address.js';
+import { describeSocketError } from './socket-error.js';
+
+/** Below this, ports belong to system services: a PORT there is an FTP bounce attempt. */
+const firstUnprivilegedPort = 1024;
+
+/**
+ * FTP bounce protection: the server only ever connects back to the client that sent PORT/EPRT,
+ * and never to a system service port, so it cannot be used to reach third parties.
+ */
+export function checkActiveTarget(target: { host: string; port: number }, controlPeer: string): void {
+  if (!sameHost(target.host, controlPeer)) {
+    throw new SyntaxErrorInArgs(
+      `Illegal PORT command: the data address must be your own (${normalizeAddress(controlPeer)}); ` +
+        'behind NAT use passive mode.',
+    );
+  }
+  if (!Number.isInteger(target.port) || target.port > 65535) {
+    throw new SyntaxErrorInArgs('Illegal PORT command: the port must be a number from 1024 to 65535.');
+  }
+  if (target.port < firstUnprivilegedPort) {
+    throw new SyntaxErrorInArgs('Illegal PORT command: ports below 1024 are not allowed.');
+  }
+}
+
+export interface ActiveChannelOptions {
+  host: string;
+  port: number;
+  /** The control socket's local address, so the data connection comes from the address the client used. */
+  localAddress?: string;
+  timeoutMs: number;
+}
+
+/** Connects to the client's PORT/EPRT address only when the transfer starts (open). */
+export function createActiveChannel(options: ActiveChannelOptions): DataChannel {
+  return new ActiveChannel(options);
+}
+
+type Pending = { resolve: (socket: Socket) => void; reject: (error: Error) => void };
+
+class ActiveChannel implements DataChannel {
+  readonly mode = 'active' as const;
+  readonly #options: ActiveChannelOptions;
+  /** The socket while it is ours to destroy: connecting, or connected but not yet handed out. */
+  #socket: Socket | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #pending: Pending | undefined;
+  #signal: AbortSignal | undefined;
+  #opened = false;
+  #closed = false;
+
+  constructor(options: ActiveChannelOptions) {
+    this.#options = options;
+  }
+
+  open(signal: AbortSignal): Promise<Socket> {
+    if (this.#opened) {
+      return Promise.reject(new DataConnectionError("Can't open data connection: it was already opened."));
+    }
+    this.#opened = true;
+    if (this.#closed) {
+      return Promise.reject(new DataConnectionError("Can't open data connection: the channel was closed."));
+    }
+    if (signal.aborted) {
+      this.#closed = true;
+      return Promise.reject(new DataConnectionError("Can't open data connection: aborted."));
+    }
+    return new Promise<Socket>((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.#signal = signal;
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+      this.#connect();
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#fail("Can't open data connection: the channel was closed.");
+  }
+
+  #connect(): void {
+    const { host, port, localAddress, timeoutMs } = this.#options;
+    const target = socketAddress(host);
+    const family = addressFamily(target);
+    const local = localAddress === undefined ? undefined : socketAddress(localAddress);
+    const socket = connect({
+      host: target,
+      port,
+      ...(family === 0 ? {} : { family }),
+      // A local address of the other family cannot work (EINVAL), so it is only used when it matches.
+      ...(local !== undefined && addressFamily(local) === family ? { localAddress: local } : {}),
+    });
+    this.#socket = socket;
+    socket.once('connect', this.#onConnect);
+    socket.once('error', this.#onError);
+    this.#timer = setTimeout(this.#onTimeout, timeoutMs);
+  }
+
+  readonly #onConnect = (): void => {
+    const socket = this.#socket;
+    const pending = this.#pending;
+    if (socket === undefined || pending === undefined) return;
+    socket.off('error', this.#onError);
+    this.#socket = undefined;
+    this.#settle();
+    pending.resolve(socket);
+  };
+
+  readonly #onError = (error: Error): void => {
+    this.#fail(`Can't open data connection: ${describeSocketError(error)}.`, error);
+  };
+
+  readonly #onTimeout = (): void => {
+    this.#fail(`Can't open data connection: timed out after ${this.#options.timeoutMs} ms.`);
+  };
+
+  readonly #onAbort = (): void => {
+    this.#fail("Can't open data connection: aborted.");
+  };
+
+  /** Single exit for every failure: releases the socket and timer, then rejects a waiting open(). */
+  #fail(message: string, cause?: Error): void {
+    this.#closed = true;
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket !== undefined) {
+      socket.off('connect', this.#onConnect);
+      // Keep swallowing errors: destroy() may still report one after we stopped caring.
+      socket.off('error', this.#onError);
+      socket.on('error', ignore);
+      socket.destroy();
+    }
+    const pending = this.#pending;
+    this.#settle();
+    pending?.reject(new DataConnectionError(message, cause === undefined ? undefined : { cause }));
+  }
+
+  #settle(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#signal = undefined;
+    this.#pending = undefined;
+  }
+}
+
+function ignore(): void {
+  // A socket we destroyed has no one left to tell.
+}

@@ -1,0 +1,208 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { DataConnectionError } from '../../protocol/errors.js';
+import { normalizeAddress, sameHost } from '../../protocol/address/ip.js';
+import type { DataChannel } from './channel.js';
+import { listenOnFreePort } from './port-pool.js';
+import { socketAddress } from './socket-address.js';
+import { describeSocketError } from './socket-error.js';
+
+/** One connection is expected; a few queued ones let us refuse strangers without stalling the peer. */
+const listenBacklog = 4;
+
+export interface PassiveChannel extends DataChannel {
+  /** The port to announce in the 227/229 reply. */
+  readonly port: number;
+}
+
+export interface PassiveChannelOptions {
+  /** The control socket's local address: the one the client can reach us on. */
+  bindAddress: string;
+  portRange?: { min: number; max: number };
+  /** The control connection's peer; connections from anywhere else are refused. */
+  allowedPeer: string;
+  timeoutMs: number;
+  /** Told about every refused connection, so the session can log a hijack attempt. */
+  onRefused?: (remoteAddress: string) => void;
+}
+
+/**
+ * Listens for the one data connection of a PASV/EPSV. Clients often connect right after the
+ * 227/229 reply, before RETR/STOR reaches us, so the connection may be accepted before open().
+ */
+export async function createPassiveChannel(options: PassiveChannelOptions): Promise<PassiveChannel> {
+  const server = createServer();
+  const port = await listenOnFreePort(server, {
+    host: socketAddress(options.bindAddress),
+    range: options.portRange,
+    backlog: listenBacklog,
+  });
+  return new PassiveListener(server, port, options);
+}
+
+type Pending = { resolve: (socket: Socket) => void; reject: (error: Error) => void };
+
+type State =
+  /** Listening, nobody connected yet. */
+  | { kind: 'listening' }
+  /** The peer connected; the socket waits for open(), buffering what the client sends. */
+  | { kind: 'accepted'; socket: Socket }
+  /** open() returned the socket: it belongs to the caller now. */
+  | { kind: 'handedOut' }
+  /** Finished without a socket to give; open() rejects with this. */
+  | { kind: 'failed'; error: DataConnectionError };
+
+class PassiveListener implements PassiveChannel {
+  readonly mode = 'passive' as const;
+  readonly port: number;
+  readonly #server: Server;
+  readonly #options: PassiveChannelOptions;
+  #state: State = { kind: 'listening' };
+  #timer: NodeJS.Timeout | undefined;
+  #pending: Pending | undefined;
+  #signal: AbortSignal | undefined;
+  #opened = false;
+
+  constructor(server: Server, port: number, options: PassiveChannelOptions) {
+    this.#server = server;
+    this.port = port;
+    this.#options = options;
+    server.on('connection', this.#onConnection);
+    server.on('error', this.#onServerError);
+    // An abandoned PASV (client never connects, no transfer command) must not hold the port.
+    this.#timer = setTimeout(this.#onTimeout, options.timeoutMs);
+  }
+
+  open(signal: AbortSignal): Promise<Socket> {
+    if (this.#opened) {
+      return Promise.reject(new DataConnectionError("Can't open data connection: it was already opened."));
+    }
+    this.#opened = true;
+    const state = this.#state;
+    switch (state.kind) {
+      case 'failed':
+        return Promise.reject(state.error);
+      case 'handedOut':
+        return Promise.reject(new DataConnectionError("Can't open data connection: it was already opened."));
+      case 'accepted':
+        return this.#openAccepted(state.socket, signal);
+      case 'listening':
+        break;
+    }
+    if (signal.aborted) {
+      this.#fail(new DataConnectionError("Can't open data connection: aborted."));
+      return Promise.reject(this.#failure());
+    }
+    return new Promise<Socket>((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.#signal = signal;
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+      // The wait for the connection gets the full timeout, however long the command took to come.
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(this.#onTimeout, this.#options.timeoutMs);
+    });
+  }
+
+  close(): void {
+    this.#fail(new DataConnectionError("Can't open data connection: the channel was closed."));
+  }
+
+  #openAccepted(socket: Socket, signal: AbortSignal): Promise<Socket> {
+    if (signal.aborted) {
+      this.#fail(new DataConnectionError("Can't open data connection: aborted."));
+      return Promise.reject(this.#failure());
+    }
+    if (socket.destroyed) {
+      const reason =
+        socket.errored === null
+          ? 'the client closed the data connection before the transfer started'
+          : describeSocketError(socket.errored);
+      this.#fail(new DataConnectionError(`Can't open data connection: ${reason}.`));
+      return Promise.reject(this.#failure());
+    }
+    socket.off('error', ignore);
+    this.#state = { kind: 'handedOut' };
+    return Promise.resolve(socket);
+  }
+
+  readonly #onConnection = (socket: Socket): void => {
+    const remote = socket.remoteAddress;
+    if (remote === undefined || !sameHost(remote, this.#options.allowedPeer)) {
+      // Someone else raced the client to the announced port: drop them, keep waiting for the peer.
+      socket.on('error', ignore);
+      socket.destroy();
+      this.#options.onRefused?.(remote === undefined ? 'unknown' : normalizeAddress(remote));
+      return;
+    }
+    if (this.#state.kind !== 'listening') {
+      // A second connection from the peer (the listener is closing already): only one is served.
+      socket.on('error', ignore);
+      socket.destroy();
+      return;
+    }
+    // Without a 'data' listener the socket buffers what the client sends (and then applies TCP
+    // backpressure), so an early upload loses nothing before open() hands the socket out.
+    this.#server.close();
+    const pending = this.#pending;
+    if (pending !== undefined) {
+      this.#state = { kind: 'handedOut' };
+      this.#settle();
+      pending.resolve(socket);
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    // Until open(), a reset only has to be remembered (socket.errored), not crash the process.
+    socket.on('error', ignore);
+    this.#state = { kind: 'accepted', socket };
+  };
+
+  readonly #onServerError = (error: Error): void => {
+    this.#fail(
+      new DataConnectionError(`Can't open data connection: ${describeSocketError(error)}.`, { cause: error }),
+    );
+  };
+
+  readonly #onTimeout = (): void => {
+    const seconds = Math.round(this.#options.timeoutMs / 100) / 10;
+    this.#fail(
+      new DataConnectionError(
+        `Passive connection timed out: nothing connected within ${seconds} s; send PASV or EPSV again.`,
+      ),
+    );
+  };
+
+  readonly #onAbort = (): void => {
+    this.#fail(new DataConnectionError("Can't open data connection: aborted."));
+  };
+
+  /** Single exit: releases the port, any unclaimed socket and the timer; rejects a waiting open(). */
+  #fail(error: DataConnectionError): void {
+    const state = this.#state;
+    if (state.kind === 'failed') return;
+    if (state.kind === 'accepted') state.socket.destroy();
+    // A handed-out socket is the caller's: the channel only gives up what it still holds.
+    this.#state = state.kind === 'handedOut' ? state : { kind: 'failed', error };
+    if (this.#server.listening) this.#server.close();
+    this.#server.off('connection', this.#onConnection);
+    const pending = this.#pending;
+    this.#settle();
+    pending?.reject(error);
+  }
+
+  #failure(): DataConnectionError {
+    const state = this.#state;
+    return state.kind === 'failed' ? state.error : new DataConnectionError();
+  }
+
+  #settle(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#signal = undefined;
+    this.#pending = undefined;
+  }
+}
+
+function ignore(): void {
+  // The socket's fate is decided elsewhere (refused, or errored before open): nothing to report.
+}

@@ -1,0 +1,89 @@
+import type { Server } from 'node:net';
+import { DataConnectionError } from '../../protocol/errors.js';
+import { describeSocketError } from './socket-error.js';
+
+/** An inclusive range of TCP ports for passive listeners (what firewalls are opened for). */
+export interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface ListenOptions {
+  readonly host: string;
+  readonly range?: PortRange | undefined;
+  /** A passive listener expects one connection, so a long accept queue only helps a flood. */
+  readonly backlog: number;
+}
+
+/*
+ * The only shared state: where the next search starts. Starting each search where the last one
+ * ended keeps concurrent sessions from all fighting over the first ports of the range, and the
+ * random start keeps a restarted server from reusing the ports its predecessor just left.
+ */
+let cursor = Math.floor(Math.random() * 65536);
+
+export function validatePortRange(range: PortRange): void {
+  const { min, max } = range;
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
+    throw new RangeError(`Invalid passive port range ${min}-${max}: use 1 <= min <= max <= 65535.`);
+  }
+}
+
+/**
+ * Makes `server` listen on host, on a free port of the range (any free port without a range), and
+ * resolves with the port. Ports taken by other listeners are skipped; when every port of the range
+ * is taken, rejects with a 425 DataConnectionError so the client can retry later.
+ */
+export async function listenOnFreePort(server: Server, options: ListenOptions): Promise<number> {
+  const { host, range, backlog } = options;
+  if (range === undefined) {
+    await bind(server, host, 0, backlog);
+    return boundPort(server);
+  }
+  validatePortRange(range);
+  const size = range.max - range.min + 1;
+  const start = cursor % size;
+  cursor = (start + 1) % size;
+  for (let step = 0; step < size; step++) {
+    const offset = (start + step) % size;
+    if (await bind(server, host, range.min + offset, backlog)) {
+      cursor = (offset + 1) % size;
+      return boundPort(server);
+    }
+  }
+  throw new DataConnectionError('No passive port available.');
+}
+
+/** Resolves true once listening, false when the port is taken; other failures reject. */
+async function bind(server: Server, host: string, port: number, backlog: number): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve(true);
+    };
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        resolve(false);
+      } else {
+        reject(
+          new DataConnectionError(`Can't open passive port on ${host}: ${describeSocketError(error)}.`, {
+            cause: error,
+          }),
+        );
+      }
+    };
+    server.once('listening', onListening);
+    server.once('error', onError);
+    // exclusive: a cluster worker must own its passive port, not share the primary's handle.
+    server.listen({ host, port, backlog, exclusive: true });
+  });
+}
+
+function boundPort(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') {
+    throw new Error('A passive listener must be bound to a TCP port.');
+  }
+  return address.port;
+}
