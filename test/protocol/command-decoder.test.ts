@@ -109,6 +109,26 @@ describe('protocol/command-decoder', () => {
       const input = Buffer.from([IAC, 244, IAC, 242, ...Buffer.from('ABOR\r\n')]);
       expect(decode([input])).to.deep.equal([line('ABOR')]);
     });
+
+    it('reads ABOR when Linux has taken the urgent DM out of the stream (lftp, tnftp)', () => {
+      const input = Buffer.from([IAC, 244, IAC, ...Buffer.from('ABOR\r\n')]);
+      for (const chunks of everySplit(input)) {
+        expect(decode(chunks), describeSplit(chunks)).to.deep.equal([line('ABOR')]);
+      }
+    });
+
+    it('reads ABOR whose LF was sent as urgent data and never arrives (Python ftplib)', () => {
+      const decoder = new CommandDecoder();
+      expect(decoder.push(Buffer.from('ABOR\r'))).to.deep.equal([line('ABOR')]);
+      expect(decoder.push(Buffer.from('NOOP\r\n'))).to.deep.equal([line('NOOP')]);
+      // and when the LF does come after all, it does not make an empty line
+      expect(decode([Buffer.from('abor\r'), Buffer.from('\nNOOP\r\n')])).to.deep.equal([
+        line('abor'),
+        line('NOOP'),
+      ]);
+      // only a pending line of exactly ABOR counts
+      expect(decode([Buffer.from('XABOR\r')])).to.deep.equal([]);
+    });
   });
 
   describe('every split gives the same result as the whole input', () => {

@@ -1,4 +1,4 @@
-import { addressFamily } from '../../protocol/address/ip.js';
+import { addressFamily, normalizeAddress } from '../../protocol/address/ip.js';
 import { decodeEprt } from '../../protocol/address/eprt.js';
 import { formatEpsvReply, parseEpsvArg } from '../../protocol/address/epsv.js';
 import { decodeHostPort, encodeHostPort } from '../../protocol/address/port.js';
@@ -14,11 +14,19 @@ function refuseAfterEpsvAll(ctx: CommandContext): void {
     throw new FtpError(Reply.BadSequence, 'EPSV ALL is in effect; only EPSV may be used.');
 }
 
+/** "::" or "0.0.0.0": lftp announces its unbound data socket like this on loopback. */
+function isUnspecified(host: string): boolean {
+  const normal = normalizeAddress(host);
+  return normal === '::' || normal === '0.0.0.0';
+}
+
 function setActive(ctx: CommandContext, host: string, port: number): void {
-  checkActiveTarget({ host, port }, ctx.peerAddress);
+  // An unspecified address can only mean the client itself, so it cannot be used for a bounce.
+  const target = isUnspecified(host) ? ctx.peerAddress : host;
+  checkActiveTarget({ host: target, port }, ctx.peerAddress);
   ctx.setDataChannel(
     createActiveChannel({
-      host,
+      host: target,
       port,
       localAddress: ctx.localAddress,
       timeoutMs: ctx.services.options.dataTimeoutMs,

@@ -87,6 +87,23 @@ export const fileCommands: CommandSpec[] = [
     },
   },
   {
+    verb: 'SITE',
+    arg: 'required',
+    syntax: 'SITE <sp> CHMOD <sp> mode <sp> pathname',
+    async handler(ctx, arg) {
+      const chmod = /^CHMOD +([0-7]{1,4}) +(.+)$/i.exec(arg);
+      if (!chmod?.[1] || chmod[2] === undefined) {
+        throw new FtpError(Reply.SyntaxErrorInArgs, 'Only SITE CHMOD <octal mode> <path> is supported.');
+      }
+      if (!ctx.state.account?.writable)
+        throw new FileUnavailableError('Permission denied: this account is read-only.');
+      const fs = ctx.files();
+      if (!fs.setMode) throw new FtpError(Reply.NotImplemented, 'SITE CHMOD is not supported by this store.');
+      await fs.setMode(ctx.resolve(chmod[2]), parseInt(chmod[1], 8) & 0o777);
+      ctx.reply(Reply.CommandOk, 'SITE CHMOD command ok.');
+    },
+  },
+  {
     verb: 'MFMT',
     arg: 'required',
     needsWrite: true,

@@ -38,4 +38,6 @@ export interface FileSystem {
   unlink(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   setModified(path: string, time: Date): Promise<void>;
+  /** Permission bits (0o777 at most) for SITE CHMOD; stores without modes leave it out (502). */
+  setMode?(path: string, mode: number): Promise<void>;
 }

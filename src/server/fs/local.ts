@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, realpath, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, realpath, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -22,7 +22,7 @@ export interface LocalFileSystemOptions {
 
 // Large chunks keep RETR throughput up; the socket's backpressure still bounds memory.
 const READ_CHUNK = 256 * 1024;
-const WRITE_CHUNK = 256 * 1024;
+const WRITE_CHUNK = 4 * 1024 * 1024;
 
 // The final component is already resolved when we open it: O_NOFOLLOW catches a link swapped in
 // since. O_NONBLOCK keeps a FIFO from parking a thread-pool thread in open(); it is then refused
@@ -163,6 +163,13 @@ export class LocalFileSystem implements FileSystem {
       if (Number.isNaN(time.getTime())) throw new SyntaxErrorInArgs('Invalid time.');
       const real = await this.#jail.real(ftpPath);
       await utimes(real, (await stat(real)).atime, time);
+    });
+  }
+
+  setMode(ftpPath: string, mode: number): Promise<void> {
+    return asFtp(async () => {
+      if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new SyntaxErrorInArgs('Invalid mode.');
+      await chmod(await this.#jail.real(ftpPath), mode);
     });
   }
 

@@ -1,0 +1,250 @@
+// Shared pieces of the interop suites: an ftpkitd whose debug log is kept in memory, so a test can
+// assert which commands a stock client really sent (the mode it used), not only that bytes arrived.
+import { expect } from 'chai';
+import { realpath } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import type { Account, Authenticator } from '../../src/server/auth/account.js';
+import { createLogger } from '../../src/server/logger.js';
+import { defaultOptions, type ServerOptions } from '../../src/server/options.js';
+import { FtpServer } from '../../src/server/server.js';
+import type { ClientResult, DataMode, FtpTarget } from '../helpers/peer-clients.js';
+import { PASSWORD, READER, USER } from '../helpers/start-server.js';
+import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
+
+export const MODES: readonly DataMode[] = ['passive', 'active'];
+export const HOSTS = ['127.0.0.1', '::1'] as const;
+export type LoopbackHost = (typeof HOSTS)[number];
+
+/** One command line as the server executed it (PASS is masked by the server itself). */
+export interface SeenCommand {
+  session: string;
+  line: string;
+  verb: string;
+}
+
+/** One finished data transfer, from the server's 'transfer' log record. */
+export interface SeenTransfer {
+  session: string;
+  direction: string;
+  path: string;
+  bytes: number;
+  ok: boolean;
+}
+
+export interface InteropServer extends FtpTarget {
+  readonly server: FtpServer;
+  readonly host: LoopbackHost;
+  /** Real path of the folder served as "/". */
+  readonly root: string;
+  /** A position in the log, for commandsSince / transfersSince. */
+  mark(): number;
+  commandsSince(mark: number): SeenCommand[];
+  /** Upper-case verbs executed since the mark, in order. */
+  verbsSince(mark: number): string[];
+  transfersSince(mark: number): SeenTransfer[];
+  /** The same server as the read-only account. */
+  asReader(): FtpTarget;
+  close(): Promise<void>;
+}
+
+/** Both test accounts live at the root; only `tester` may write. */
+class InteropAuthenticator implements Authenticator {
+  constructor(private readonly root: string) {}
+
+  authenticate(user: string, password: string): Promise<Account | undefined> {
+    if (password !== PASSWORD || (user !== USER && user !== READER)) return Promise.resolve(undefined);
+    return Promise.resolve({ user, home: this.root, writable: user === USER, anonymous: false });
+  }
+}
+
+type LogRecord =
+  | { kind: 'command'; seq: number; command: SeenCommand }
+  | { kind: 'transfer'; seq: number; transfer: SeenTransfer };
+
+// Keeps the log of one test run bounded even if a client loops on a failing command.
+const MAX_RECORDS = 50_000;
+
+/**
+ * Receives pino's JSON lines and keeps the two record kinds the tests look at. Its write completes
+ * synchronously, so a record is visible as soon as the server has logged it.
+ */
+class LogRecorder extends Writable {
+  private readonly records: LogRecord[] = [];
+  private seq = 0;
+
+  constructor() {
+    super({ decodeStrings: false });
+  }
+
+  override _write(chunk: string | Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    for (const line of chunk.toString().split('\n')) if (line !== '') this.record(line);
+    callback();
+  }
+
+  private record(line: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null) return;
+    const record = parsed as Record<string, unknown>;
+    const session = typeof record.sid === 'string' ? record.sid : '';
+    const seq = this.seq++;
+    if (record.msg === 'command' && typeof record.command === 'string') {
+      const verb = /^\S*/.exec(record.command)?.[0].toUpperCase() ?? '';
+      this.push({ kind: 'command', seq, command: { session, line: record.command, verb } });
+    } else if (record.msg === 'transfer') {
+      this.push({
+        kind: 'transfer',
+        seq,
+        transfer: {
+          session,
+          direction: String(record.direction),
+          path: String(record.path),
+          bytes: Number(record.bytes),
+          ok: record.ok === true,
+        },
+      });
+    }
+  }
+
+  mark(): number {
+    return this.seq;
+  }
+
+  commandsSince(mark: number): SeenCommand[] {
+    return this.records.flatMap((r) => (r.seq >= mark && r.kind === 'command' ? [r.command] : []));
+  }
+
+  transfersSince(mark: number): SeenTransfer[] {
+    return this.records.flatMap((r) => (r.seq >= mark && r.kind === 'transfer' ? [r.transfer] : []));
+  }
+
+  private push(record: LogRecord): void {
+    if (this.records.length >= MAX_RECORDS) this.records.shift();
+    this.records.push(record);
+  }
+}
+
+/**
+ * Starts ftpkitd in-process on host:0 with a fresh temporary root and the test accounts of
+ * helpers/start-server.ts, logging at debug level into memory instead of to stderr.
+ */
+export async function startInteropServer(
+  host: LoopbackHost,
+  overrides: Partial<ServerOptions> = {},
+): Promise<InteropServer> {
+  const tmp: TempDir = await makeTempDir('interop-root');
+  const root = await realpath(tmp.path);
+  const recorder = new LogRecorder();
+  const options: ServerOptions = {
+    ...defaultOptions,
+    root,
+    host,
+    port: 0,
+    failedLoginDelayMs: 0,
+    logLevel: 'debug',
+    ...overrides,
+  };
+  const server = new FtpServer({
+    options,
+    authenticator: new InteropAuthenticator(root),
+    logger: createLogger('debug', recorder),
+  });
+  let port: number;
+  try {
+    port = (await server.listen()).port;
+  } catch (err) {
+    await tmp.remove();
+    throw err;
+  }
+  const target = { host, port, user: USER, password: PASSWORD };
+  return {
+    ...target,
+    server,
+    root,
+    mark: () => recorder.mark(),
+    commandsSince: (mark) => recorder.commandsSince(mark),
+    verbsSince: (mark) => recorder.commandsSince(mark).map((c) => c.verb),
+    transfersSince: (mark) => recorder.transfersSince(mark),
+    asReader: () => ({ ...target, user: READER }),
+    async close() {
+      await server.close(2000);
+      await tmp.remove();
+    },
+  };
+}
+
+/**
+ * The transfers finished since the mark, once there are at least `count`: a failed transfer is
+ * logged a moment after its 426 reply, which the client may already have seen.
+ */
+export async function transfersAfter(
+  server: InteropServer,
+  mark: number,
+  count: number,
+): Promise<SeenTransfer[]> {
+  await waitFor(() => server.transfersSince(mark).length >= count, 5000, `${count} transfer record(s)`);
+  return server.transfersSince(mark);
+}
+
+/** Runs one client session and returns the verbs the server executed meanwhile. */
+export async function verbsDuring(server: InteropServer, session: () => Promise<void>): Promise<string[]> {
+  const mark = server.mark();
+  await session();
+  return server.verbsSince(mark);
+}
+
+/** The client process exited 0; the message carries its output for diagnosis. */
+export function ok(result: ClientResult): void {
+  expect(
+    result.code,
+    `exit ${String(result.code)}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+  ).to.equal(0);
+}
+
+/** The data-connection verbs: the one a client must have used for a mode, and the ones it must not. */
+export function dataVerbs(mode: DataMode, extended: boolean): { used: string; unused: string[] } {
+  const used = mode === 'passive' ? (extended ? 'EPSV' : 'PASV') : extended ? 'EPRT' : 'PORT';
+  return { used, unused: ['PASV', 'EPSV', 'PORT', 'EPRT'].filter((verb) => verb !== used) };
+}
+
+/** Asserts that the session set up its data connections with `used` and never with the others. */
+export function expectDataVerbs(verbs: readonly string[], mode: DataMode, extended: boolean): void {
+  const { used, unused } = dataVerbs(mode, extended);
+  expect(verbs, `verbs: ${verbs.join(' ')}`).to.include(used);
+  for (const verb of unused) expect(verbs, `verbs: ${verbs.join(' ')}`).not.to.include(verb);
+}
+
+let ipv6: Promise<boolean> | undefined;
+
+/** Whether ::1 can be listened on here (containers without IPv6 cannot). */
+export function ipv6Loopback(): Promise<boolean> {
+  ipv6 ??= new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => {
+      resolve(false);
+    });
+    probe.listen(0, '::1', () => {
+      probe.close(() => {
+        resolve(true);
+      });
+    });
+  });
+  return ipv6;
+}
+
+/**
+ * Skips the suite (from its before hook) when the host is ::1 and IPv6 is unavailable. That is the
+ * machine, not a missing peer, so it skips even under CI.
+ */
+export async function requireHost(ctx: Mocha.Context, host: LoopbackHost): Promise<void> {
+  if (host === '::1' && !(await ipv6Loopback())) ctx.skip();
+}
+
+/** Names the tests transfer besides random binaries: spaces, non-ASCII, a quote-like character. */
+export const ODD_NAME = 'ünï cödé & spaces ✓.txt';
