@@ -109,7 +109,7 @@ export class Session implements CommandContext {
   reply(code: number, text: string | readonly string[]): void {
     if (this.closed || this.socket.destroyed) return;
     const wire = formatReply(code, text);
-    if (this.log.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'reply');
+    if (this.parentLog.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'reply');
     this.socket.write(wire);
   }
 
@@ -296,7 +296,7 @@ export class Session implements CommandContext {
     }
     try {
       const command = parseCommandLine(line.line);
-      if (this.log.isLevelEnabled('debug')) {
+      if (this.parentLog.isLevelEnabled('debug')) {
         const shown = command.verb === 'PASS' ? 'PASS ***' : line.line;
         this.log.debug({ command: shown }, 'command');
       }
