@@ -317,6 +317,11 @@ export class Session implements CommandContext {
         this.reply(Reply.FileUnavailable, 'Permission denied: this account is read-only.');
         return;
       }
+      if (spec.needsDataChannel && !this.dataChannel) {
+        this.state.restOffset = 0;
+        this.reply(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
+        return;
+      }
       if (spec.verb !== 'RNTO' && spec.verb !== 'RNFR') this.state.renameFrom = undefined;
       await spec.handler(this, command.arg);
     } catch (err) {

@@ -20,6 +20,12 @@ function isUnspecified(host: string): boolean {
   return normal === '::' || normal === '0.0.0.0';
 }
 
+/** RFC 2428's 522 names the families the server would take on this connection. */
+function wrongFamily(ctx: CommandContext): FtpError {
+  const family = addressFamily(ctx.localAddress) === 6 ? 2 : 1;
+  return new FtpError(Reply.NetworkProtocolNotSupported, `Network protocol not supported, use (${family}).`);
+}
+
 function setActive(ctx: CommandContext, host: string, port: number): void {
   // An unspecified address can only mean the client itself, so it cannot be used for a bounce.
   const target = isUnspecified(host) ? ctx.peerAddress : host;
@@ -74,12 +80,7 @@ export const dataSetupCommands: CommandSpec[] = [
     handler(ctx, arg) {
       refuseAfterEpsvAll(ctx);
       const target = decodeEprt(arg);
-      if (target.family !== addressFamily(ctx.peerAddress)) {
-        throw new FtpError(
-          Reply.NetworkProtocolNotSupported,
-          `Network protocol not supported, use (${addressFamily(ctx.peerAddress) === 6 ? 2 : 1}).`,
-        );
-      }
+      if (target.family !== addressFamily(ctx.peerAddress)) throw wrongFamily(ctx);
       setActive(ctx, target.host, target.port);
       ctx.reply(Reply.CommandOk, 'EPRT command successful. Consider using EPSV.');
     },
@@ -112,12 +113,7 @@ export const dataSetupCommands: CommandSpec[] = [
         ctx.reply(Reply.CommandOk, 'EPSV ALL ok.');
         return;
       }
-      if (wanted !== undefined && wanted !== addressFamily(ctx.localAddress)) {
-        throw new FtpError(
-          Reply.NetworkProtocolNotSupported,
-          `Network protocol not supported, use (${addressFamily(ctx.localAddress) === 6 ? 2 : 1}).`,
-        );
-      }
+      if (wanted !== undefined && wanted !== addressFamily(ctx.localAddress)) throw wrongFamily(ctx);
       const channel = await openPassive(ctx);
       ctx.reply(Reply.EnteringExtendedPassive, formatEpsvReply(channel.port));
     },

@@ -73,17 +73,13 @@ function sendLines(ctx: CommandContext, path: string, lines: Iterable<string>, o
   });
 }
 
-function requireDataChannel(ctx: CommandContext): void {
-  if (!ctx.hasDataChannel()) throw new FtpError(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
-}
-
 export const listingCommands: CommandSpec[] = [
   {
     verb: 'LIST',
+    needsDataChannel: true,
     arg: 'optional',
     syntax: 'LIST [<sp> [-options] pathname]',
     async handler(ctx, arg) {
-      requireDataChannel(ctx);
       const target = parseListArg(ctx, arg);
       const entries = await entriesFor(ctx, target);
       const now = new Date();
@@ -97,10 +93,10 @@ export const listingCommands: CommandSpec[] = [
   },
   {
     verb: 'NLST',
+    needsDataChannel: true,
     arg: 'optional',
     syntax: 'NLST [<sp> pathname]',
     async handler(ctx, arg) {
-      requireDataChannel(ctx);
       const target = parseListArg(ctx, arg);
       const entries = await entriesFor(ctx, target);
       // A CR or LF in a name would forge a line; such names cannot be addressed over FTP anyway.
@@ -110,10 +106,10 @@ export const listingCommands: CommandSpec[] = [
   },
   {
     verb: 'MLSD',
+    needsDataChannel: true,
     arg: 'optional',
     syntax: 'MLSD [<sp> pathname]',
     async handler(ctx, arg) {
-      requireDataChannel(ctx);
       const path = ctx.resolve(arg);
       const fs = ctx.files();
       const dir = await fs.stat(path);

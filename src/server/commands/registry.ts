@@ -13,6 +13,8 @@ export interface CommandSpec {
   arg: 'none' | 'optional' | 'required';
   /** Refused with 550 for read-only accounts. */
   needsWrite?: boolean;
+  /** Moves data: refused with 425 unless PORT/EPRT/PASV/EPSV prepared a connection. */
+  needsDataChannel?: boolean;
   /** Handled at once even while a transfer runs (ABOR, STAT, QUIT). */
   duringTransfer?: boolean;
   /** FEAT line(s), without the leading space. */

@@ -11,15 +11,10 @@ function modeName(ctx: CommandContext): string {
   return ctx.state.type === 'A' ? 'ASCII' : 'BINARY';
 }
 
-function requireDataChannel(ctx: CommandContext): void {
-  if (!ctx.hasDataChannel()) throw new FtpError(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
-}
-
 async function retrieve(ctx: CommandContext, arg: string): Promise<void> {
   const path = ctx.resolve(arg);
   const offset = ctx.state.restOffset;
   ctx.state.restOffset = 0;
-  requireDataChannel(ctx);
   const fs = ctx.files();
   const entry = await fs.stat(path);
   if (entry.type !== 'file') throw new FileUnavailableError('Not a regular file.');
@@ -38,7 +33,6 @@ async function retrieve(ctx: CommandContext, arg: string): Promise<void> {
 }
 
 async function store(ctx: CommandContext, path: string, mode: WriteMode, opening: string, done?: string) {
-  requireDataChannel(ctx);
   const upload: Upload = await ctx.files().write(path, mode);
   const ascii = ctx.state.type === 'A';
   ctx.startTransfer({
@@ -84,12 +78,14 @@ async function storeUnique(ctx: CommandContext, arg: string): Promise<void> {
 export const transferCommands: CommandSpec[] = [
   {
     verb: 'RETR',
+    needsDataChannel: true,
     arg: 'required',
     syntax: 'RETR <sp> pathname',
     handler: retrieve,
   },
   {
     verb: 'STOR',
+    needsDataChannel: true,
     arg: 'required',
     needsWrite: true,
     syntax: 'STOR <sp> pathname',
@@ -98,6 +94,7 @@ export const transferCommands: CommandSpec[] = [
   },
   {
     verb: 'APPE',
+    needsDataChannel: true,
     arg: 'required',
     needsWrite: true,
     syntax: 'APPE <sp> pathname',
@@ -108,6 +105,7 @@ export const transferCommands: CommandSpec[] = [
   },
   {
     verb: 'STOU',
+    needsDataChannel: true,
     arg: 'optional',
     needsWrite: true,
     syntax: 'STOU [<sp> pathname]',
