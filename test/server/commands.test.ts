@@ -5,7 +5,8 @@ import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RawControl, collect } from '../helpers/raw-control.js';
 import { startServer, type TestServer, USER, PASSWORD, READER } from '../helpers/start-server.js';
-import { encodeHostPort } from '../../src/protocol/address/port.js';
+import { encodeHostPort, parsePasvReply } from '../../src/protocol/address/port.js';
+import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
 
 /** Listens like an active-mode client: resolves with the one connection the server makes. */
 async function activeListener(
@@ -291,5 +292,27 @@ describe('server commands', function () {
   it('REIN logs out', async function () {
     expect((await control.command('REIN')).code).to.equal(220);
     expect((await control.command('PWD')).code).to.equal(530);
+  });
+});
+
+describe('passive mode settings', function () {
+  it('announces --pasv-address in 227 and takes ports from --pasv-range', async function () {
+    const server = await startServer({
+      options: { pasvAddress: '192.0.2.10', pasvRange: { min: 40000, max: 40009 } },
+    });
+    const control = await RawControl.connect(server.host, server.port);
+    try {
+      await control.login(USER, PASSWORD);
+      const pasv = await control.command('PASV');
+      expect(pasv.code).to.equal(227);
+      const { host, port } = parsePasvReply(pasv.text);
+      expect(host).to.equal('192.0.2.10');
+      expect(port).to.be.within(40000, 40009);
+      const epsv = await control.command('EPSV');
+      expect(parseEpsvReply(epsv.text)).to.be.within(40000, 40009);
+    } finally {
+      await control.close();
+      await server.close();
+    }
   });
 });
