@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Account, Authenticator } from '../../src/server/auth/account.js';
 import { AnonymousAuthenticator } from '../../src/server/auth/anonymous.js';
 import { chainAuthenticators } from '../../src/server/auth/chain.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger, type Logger } from '../../src/server/logger.js';
 import { defaultOptions, type ServerOptions } from '../../src/server/options.js';
 import { FtpServer } from '../../src/server/server.js';
 
@@ -40,6 +40,8 @@ export interface StartOptions {
   anonymous?: 'read' | 'write';
   /** Use this root instead of a fresh temp folder (not removed on close). */
   root?: string;
+  /** Log here instead of to stderr at FTPKIT_TEST_LOG's level (silent by default). */
+  logger?: Logger;
 }
 
 export async function startServer(start: StartOptions = {}): Promise<TestServer> {
@@ -61,10 +63,19 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
   const server = new FtpServer({
     options,
     authenticator: chainAuthenticators(authenticators),
-    logger: createLogger(options.logLevel, process.stderr),
+    logger: start.logger ?? createLogger(options.logLevel, process.stderr),
     anonymousEnabled: start.anonymous !== undefined,
   });
-  const { port } = await server.listen();
+  const removeRoot = async (): Promise<void> => {
+    if (ownRoot) await rm(root, { recursive: true, force: true });
+  };
+  let port: number;
+  try {
+    port = (await server.listen()).port;
+  } catch (err) {
+    await removeRoot();
+    throw err;
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     server,
@@ -76,7 +87,7 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     url: `ftp://${USER}:${encodeURIComponent(PASSWORD)}@${urlHost}:${port}/`,
     async close() {
       await server.close(2000);
-      if (ownRoot) await rm(root, { recursive: true, force: true });
+      await removeRoot();
     },
   };
 }

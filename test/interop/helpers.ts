@@ -1,15 +1,15 @@
 // Shared pieces of the interop suites: an ftpkitd whose debug log is kept in memory, so a test can
 // assert which commands a stock client really sent (the mode it used), not only that bytes arrived.
 import { expect } from 'chai';
-import { realpath } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { Account, Authenticator } from '../../src/server/auth/account.js';
 import { createLogger } from '../../src/server/logger.js';
-import { defaultOptions, type ServerOptions } from '../../src/server/options.js';
-import { FtpServer } from '../../src/server/server.js';
+import type { ServerOptions } from '../../src/server/options.js';
+import type { FtpServer } from '../../src/server/server.js';
 import type { ClientResult, DataMode, FtpTarget } from '../helpers/peer-clients.js';
-import { PASSWORD, READER, USER } from '../helpers/start-server.js';
+import { requirePeer, type PeerName } from '../helpers/peers.js';
+import { READER, startServer } from '../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -47,16 +47,6 @@ export interface InteropServer extends FtpTarget {
   /** The same server as the read-only account. */
   asReader(): FtpTarget;
   close(): Promise<void>;
-}
-
-/** Both test accounts live at the root; only `tester` may write. */
-class InteropAuthenticator implements Authenticator {
-  constructor(private readonly root: string) {}
-
-  authenticate(user: string, password: string): Promise<Account | undefined> {
-    if (password !== PASSWORD || (user !== USER && user !== READER)) return Promise.resolve(undefined);
-    return Promise.resolve({ user, home: this.root, writable: user === USER, anonymous: false });
-  }
 }
 
 type LogRecord =
@@ -138,43 +128,58 @@ export async function startInteropServer(
   host: LoopbackHost,
   overrides: Partial<ServerOptions> = {},
 ): Promise<InteropServer> {
-  const tmp: TempDir = await makeTempDir('interop-root');
-  const root = await realpath(tmp.path);
   const recorder = new LogRecorder();
-  const options: ServerOptions = {
-    ...defaultOptions,
-    root,
-    host,
-    port: 0,
-    failedLoginDelayMs: 0,
-    logLevel: 'debug',
-    ...overrides,
-  };
-  const server = new FtpServer({
-    options,
-    authenticator: new InteropAuthenticator(root),
-    logger: createLogger('debug', recorder),
-  });
-  let port: number;
-  try {
-    port = (await server.listen()).port;
-  } catch (err) {
-    await tmp.remove();
-    throw err;
-  }
-  const target = { host, port, user: USER, password: PASSWORD };
+  const started = await startServer({ host, options: overrides, logger: createLogger('debug', recorder) });
+  const target = { host, port: started.port, user: started.user, password: started.password };
   return {
     ...target,
-    server,
-    root,
+    server: started.server,
+    root: started.root,
     mark: () => recorder.mark(),
     commandsSince: (mark) => recorder.commandsSince(mark),
     verbsSince: (mark) => recorder.commandsSince(mark).map((c) => c.verb),
     transfersSince: (mark) => recorder.transfersSince(mark),
     asReader: () => ({ ...target, user: READER }),
-    async close() {
-      await server.close(2000);
-      await tmp.remove();
+    close: () => started.close(),
+  };
+}
+
+/** What a suite's tests reach through useInteropFixture; both throw until its before hook has run. */
+export interface InteropFixture {
+  srv: () => InteropServer;
+  /** A path in the suite's own temp folder, the client's side of a transfer. */
+  local: (name: string) => string;
+}
+
+/**
+ * Registers the hooks one suite needs: skip unless `peer` (when named) and the host are usable,
+ * then an interop server and a local temp folder for the whole suite, both removed after it. A
+ * suite seeds its files in a `before` hook of its own, which mocha runs after this one.
+ */
+export function useInteropFixture(host: LoopbackHost, prefix: string, peer?: PeerName): InteropFixture {
+  let server: InteropServer | undefined;
+  let tmp: TempDir | undefined;
+
+  before(async function () {
+    if (peer !== undefined) requirePeer(this, peer);
+    await requireHost(this, host);
+    server = await startInteropServer(host);
+    tmp = await makeTempDir(prefix);
+  });
+
+  after(async function () {
+    await server?.close();
+    await tmp?.remove();
+  });
+
+  return {
+    srv: () => {
+      if (!server) throw new Error('server not started');
+      return server;
+    },
+    local: (name) => {
+      if (!tmp) throw new Error('no temp dir');
+      return join(tmp.path, name);
     },
   };
 }

@@ -16,16 +16,7 @@ import {
   sha256File,
 } from '../helpers/hash.js';
 import { withBasicFtp } from '../helpers/peer-clients.js';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
-import {
-  HOSTS,
-  ODD_NAME,
-  expectDataVerbs,
-  requireHost,
-  startInteropServer,
-  verbsDuring,
-  type InteropServer,
-} from './helpers.js';
+import { HOSTS, ODD_NAME, expectDataVerbs, useInteropFixture, verbsDuring } from './helpers.js';
 
 const BIG_BYTES = 8 * 1024 * 1024;
 const PARTIAL_BYTES = 3_000_001;
@@ -41,30 +32,11 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 for (const host of HOSTS) {
   describe(`interop: basic-ftp against ftpkitd over ${host}`, function () {
-    let server: InteropServer | undefined;
-    let tmp: TempDir | undefined;
+    const { srv, local } = useInteropFixture(host, 'interop-basic-ftp');
     let bigHash = '';
 
-    function srv(): InteropServer {
-      if (!server) throw new Error('server not started');
-      return server;
-    }
-
-    function local(name: string): string {
-      if (!tmp) throw new Error('no temp dir');
-      return join(tmp.path, name);
-    }
-
     before(async function () {
-      await requireHost(this, host);
-      server = await startInteropServer(host);
-      tmp = await makeTempDir('interop-basic-ftp');
       bigHash = await makeRandomFile(local('big.bin'), BIG_BYTES);
-    });
-
-    after(async function () {
-      await server?.close();
-      await tmp?.remove();
     });
 
     it('uploads and downloads 8 MiB byte-exact, by path and by stream, with EPSV', async function () {

@@ -12,8 +12,6 @@ import {
   curlUpload,
   type CurlOptions,
 } from '../helpers/peer-clients.js';
-import { requirePeer } from '../helpers/peers.js';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import {
   HOSTS,
   MODES,
@@ -21,11 +19,9 @@ import {
   dataVerbs,
   expectDataVerbs,
   ok,
-  requireHost,
-  startInteropServer,
   transfersAfter,
+  useInteropFixture,
   verbsDuring,
-  type InteropServer,
 } from './helpers.js';
 
 const BIG_BYTES = 8 * 1024 * 1024;
@@ -37,35 +33,15 @@ for (const host of HOSTS) {
   const extendedChoices = host === '::1' ? [true] : [true, false];
 
   describe(`interop: curl against ftpkitd over ${host}`, function () {
-    let server: InteropServer | undefined;
-    let tmp: TempDir | undefined;
+    const { srv, local } = useInteropFixture(host, 'interop-curl', 'curl');
     let bigHash = '';
     let mediumHash = '';
 
-    function srv(): InteropServer {
-      if (!server) throw new Error('server not started');
-      return server;
-    }
-
-    function local(name: string): string {
-      if (!tmp) throw new Error('no temp dir');
-      return join(tmp.path, name);
-    }
-
     before(async function () {
-      requirePeer(this, 'curl');
-      await requireHost(this, host);
-      server = await startInteropServer(host);
-      tmp = await makeTempDir('interop-curl');
-      bigHash = await makeRandomFile(join(server.root, 'big.bin'), BIG_BYTES);
-      mediumHash = await makeRandomFile(join(server.root, 'medium.bin'), MEDIUM_BYTES);
-      await writeFile(join(server.root, 'empty.dat'), '');
-      await writeFile(join(server.root, ODD_NAME), 'odd name\n');
-    });
-
-    after(async function () {
-      await server?.close();
-      await tmp?.remove();
+      bigHash = await makeRandomFile(join(srv().root, 'big.bin'), BIG_BYTES);
+      mediumHash = await makeRandomFile(join(srv().root, 'medium.bin'), MEDIUM_BYTES);
+      await writeFile(join(srv().root, 'empty.dat'), '');
+      await writeFile(join(srv().root, ODD_NAME), 'odd name\n');
     });
 
     for (const mode of MODES) {

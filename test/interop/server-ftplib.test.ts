@@ -7,16 +7,7 @@ import { makeRandomFile, sha256Buffer, sha256File } from '../helpers/hash.js';
 import { runFtplib, type FtplibOp, type FtplibResult } from '../helpers/peer-clients.js';
 import { python3For, requirePeer } from '../helpers/peers.js';
 import { run } from '../helpers/process.js';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
-import {
-  HOSTS,
-  MODES,
-  ODD_NAME,
-  expectDataVerbs,
-  requireHost,
-  startInteropServer,
-  type InteropServer,
-} from './helpers.js';
+import { HOSTS, MODES, ODD_NAME, expectDataVerbs, startInteropServer, useInteropFixture } from './helpers.js';
 
 const BIG_BYTES = 3 * 1024 * 1024;
 const REST_AT = 1_234_567;
@@ -35,33 +26,13 @@ for (const host of HOSTS) {
   const extended = host === '::1';
 
   describe(`interop: Python ftplib against ftpkitd over ${host}`, function () {
-    let server: InteropServer | undefined;
-    let tmp: TempDir | undefined;
+    const { srv, local } = useInteropFixture(host, 'interop-ftplib', 'python3');
     let bigHash = '';
 
-    function srv(): InteropServer {
-      if (!server) throw new Error('server not started');
-      return server;
-    }
-
-    function local(name: string): string {
-      if (!tmp) throw new Error('no temp dir');
-      return join(tmp.path, name);
-    }
-
     before(async function () {
-      requirePeer(this, 'python3');
-      await requireHost(this, host);
-      server = await startInteropServer(host);
-      tmp = await makeTempDir('interop-ftplib');
       bigHash = await makeRandomFile(local('big.bin'), BIG_BYTES);
       await writeFile(local('empty.dat'), '');
       await writeFile(local('tail.txt'), 'appended ✓\n');
-    });
-
-    after(async function () {
-      await server?.close();
-      await tmp?.remove();
     });
 
     for (const mode of MODES) {

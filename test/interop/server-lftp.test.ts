@@ -15,18 +15,14 @@ import {
   type DataMode,
   type LftpOptions,
 } from '../helpers/peer-clients.js';
-import { requirePeer } from '../helpers/peers.js';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import {
   HOSTS,
   MODES,
   ODD_NAME,
   expectDataVerbs,
   ok,
-  requireHost,
-  startInteropServer,
+  useInteropFixture,
   verbsDuring,
-  type InteropServer,
   type LoopbackHost,
 } from './helpers.js';
 
@@ -54,32 +50,12 @@ function variants(host: LoopbackHost): Variant[] {
 
 for (const host of HOSTS) {
   describe(`interop: lftp against ftpkitd over ${host}`, function () {
-    let server: InteropServer | undefined;
-    let tmp: TempDir | undefined;
+    const { srv, local } = useInteropFixture(host, 'interop-lftp', 'lftp');
     let bigHash = '';
 
-    function srv(): InteropServer {
-      if (!server) throw new Error('server not started');
-      return server;
-    }
-
-    function local(name: string): string {
-      if (!tmp) throw new Error('no temp dir');
-      return join(tmp.path, name);
-    }
-
     before(async function () {
-      requirePeer(this, 'lftp');
-      await requireHost(this, host);
-      server = await startInteropServer(host);
-      tmp = await makeTempDir('interop-lftp');
-      await makeTree(join(server.root, 'tree'), SAMPLE_TREE);
-      bigHash = await makeRandomFile(join(server.root, 'big.bin'), BIG_BYTES);
-    });
-
-    after(async function () {
-      await server?.close();
-      await tmp?.remove();
+      await makeTree(join(srv().root, 'tree'), SAMPLE_TREE);
+      bigHash = await makeRandomFile(join(srv().root, 'big.bin'), BIG_BYTES);
     });
 
     for (const { mode, extended, label } of variants(host)) {

@@ -13,8 +13,6 @@ import {
   tnftpScript,
   type TnftpOptions,
 } from '../helpers/peer-clients.js';
-import { requirePeer } from '../helpers/peers.js';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import {
   HOSTS,
   MODES,
@@ -22,10 +20,8 @@ import {
   dataVerbs,
   expectDataVerbs,
   ok,
-  requireHost,
-  startInteropServer,
+  useInteropFixture,
   verbsDuring,
-  type InteropServer,
 } from './helpers.js';
 
 const BIG_BYTES = 4 * 1024 * 1024;
@@ -40,33 +36,13 @@ for (const host of HOSTS) {
   const extendedChoices = host === '::1' ? [true] : [true, false];
 
   describe(`interop: tnftp against ftpkitd over ${host}`, function () {
-    let server: InteropServer | undefined;
-    let tmp: TempDir | undefined;
+    const { srv, local } = useInteropFixture(host, 'interop-tnftp', 'ftp');
     let bigHash = '';
 
-    function srv(): InteropServer {
-      if (!server) throw new Error('server not started');
-      return server;
-    }
-
-    function local(name: string): string {
-      if (!tmp) throw new Error('no temp dir');
-      return join(tmp.path, name);
-    }
-
     before(async function () {
-      requirePeer(this, 'ftp');
-      await requireHost(this, host);
-      server = await startInteropServer(host);
-      tmp = await makeTempDir('interop-tnftp');
-      bigHash = await makeRandomFile(join(server.root, 'big.bin'), BIG_BYTES);
-      await writeFile(join(server.root, ODD_NAME), 'odd name\n');
-      await writeFile(join(server.root, 'empty.dat'), '');
-    });
-
-    after(async function () {
-      await server?.close();
-      await tmp?.remove();
+      bigHash = await makeRandomFile(join(srv().root, 'big.bin'), BIG_BYTES);
+      await writeFile(join(srv().root, ODD_NAME), 'odd name\n');
+      await writeFile(join(srv().root, 'empty.dat'), '');
     });
 
     for (const mode of MODES) {
