@@ -1,0 +1,104 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { sleep } from './timeout.js';
+
+export interface MemorySample {
+  /** Sum over the processes, KiB. */
+  readonly rssKiB: number;
+  /** Proportional set size: shared pages split between the processes sharing them, KiB. */
+  readonly pssKiB: number;
+  readonly processes: number;
+}
+
+function statField(statText: string, index: number): number | undefined {
+  // The command name is in parentheses and may itself hold spaces or ')': fields resume after the
+  // last ')', starting with the state (0), then ppid (1) and the process group (2).
+  const value = Number(statText.slice(statText.lastIndexOf(')') + 2).split(' ')[index]);
+  return Number.isInteger(value) ? value : undefined;
+}
+
+async function processStats(): Promise<{ pid: number; stat: string }[]> {
+  const stats: { pid: number; stat: string }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      stats.push({ pid: Number(entry), stat: await readFile(`/proc/${entry}/stat`, 'utf8') });
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return stats;
+}
+
+/** Those of `pids` that are still running (zombies count as gone). */
+export async function stillRunning(pids: readonly number[]): Promise<number[]> {
+  const running: number[] = [];
+  for (const pid of pids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      if (!/\) Z /.test(stat)) running.push(pid);
+    } catch {
+      // Gone.
+    }
+  }
+  return running;
+}
+
+/** `pid` and all its live descendants, from /proc. */
+export async function processTree(pid: number): Promise<number[]> {
+  const children = new Map<number, number[]>();
+  for (const { pid: child, stat } of await processStats()) {
+    const ppid = statField(stat, 1);
+    if (ppid === undefined) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(child);
+    children.set(ppid, list);
+  }
+  const tree: number[] = [];
+  const queue = [pid];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    tree.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return tree;
+}
+
+function field(text: string, name: string): number {
+  const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+/** Summed RSS and PSS of the given processes (those that exited meanwhile count as zero). */
+export async function sampleMemory(pids: readonly number[]): Promise<MemorySample> {
+  let rssKiB = 0;
+  let pssKiB = 0;
+  let processes = 0;
+  for (const pid of pids) {
+    let text: string;
+    try {
+      text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+    } catch {
+      continue;
+    }
+    rssKiB += field(text, 'Rss');
+    pssKiB += field(text, 'Pss');
+    processes += 1;
+  }
+  return { rssKiB, pssKiB, processes };
+}
+
+/**
+ * Samples until two readings 250 ms apart agree within 64 KiB (allocations from the last
+ * connections have landed), or `maxMs` has passed; returns the last reading.
+ */
+export async function settledSample(read: () => Promise<MemorySample>, maxMs = 5_000): Promise<MemorySample> {
+  const deadline = Date.now() + maxMs;
+  let last = await read();
+  while (Date.now() < deadline) {
+    await sleep(250);
+    const next = await read();
+    const steady = Math.abs(next.rssKiB - last.rssKiB) <= 64 && Math.abs(next.pssKiB - last.pssKiB) <= 64;
+    last = next;
+    if (steady) break;
+  }
+  return last;
+}

@@ -1,0 +1,32 @@
+import type { BenchOptions, ScenarioId } from '../options.js';
+import type { Metric } from '../report.js';
+import type { RunningServer } from '../servers.js';
+import type { SourceFiles, Sources } from '../workspace.js';
+
+export interface ScenarioContext {
+  readonly server: RunningServer;
+  /** The local directory the server serves as "/". */
+  readonly root: string;
+  readonly options: BenchOptions;
+  /** A progress line on stderr while the run goes on. */
+  readonly progress: (line: string) => void;
+}
+
+export interface ScenarioResult {
+  readonly metrics: Metric[];
+  readonly notes: string[];
+}
+
+export interface Scenario {
+  readonly id: ScenarioId;
+  title(options: BenchOptions): string;
+  /** The files every server's root must hold (generated once, linked into each root). */
+  sources(sources: Sources, options: BenchOptions): Promise<SourceFiles>;
+  /** An upper bound for one server's whole run; past it the server is stopped and the run fails. */
+  timeoutMs(options: BenchOptions): number;
+  run(context: ScenarioContext): Promise<ScenarioResult>;
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,133 @@
+/**
+ * The server benchmark: ftpkitd, ftp-srv and vsftpd side by side on loopback, same clients, one
+ * run. `npm run bench:server -- --help` for options; bench/README.md for what is measured.
+ */
+import { rm } from 'node:fs/promises';
+import {
+  formatBytes,
+  parseOptions,
+  USAGE,
+  UsageError,
+  type BenchOptions,
+  type ScenarioId,
+  type ServerName,
+} from './options.js';
+import { Janitor } from './janitor.js';
+import { formatSummary, formatTable, type Outcome, type ScenarioResults } from './report.js';
+import { concurrencyScenario } from './scenarios/concurrency.js';
+import { largeScenario } from './scenarios/large.js';
+import { loginScenario } from './scenarios/login.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { errorText, type Scenario } from './scenarios/scenario.js';
+import { smallScenario } from './scenarios/small.js';
+import { serverProblem, startServer } from './servers.js';
+import { checkTargets } from './summary.js';
+import { withTimeout } from './timeout.js';
+import { makeRoot, makeWorkspace, Sources } from './workspace.js';
+
+const SCENARIOS: Record<ScenarioId, Scenario> = {
+  large: largeScenario,
+  small: smallScenario,
+  concurrency: concurrencyScenario,
+  login: loginScenario,
+  memory: memoryScenario,
+};
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function runOne(
+  scenario: Scenario,
+  name: ServerName,
+  options: BenchOptions,
+  workspace: string,
+  sources: Sources,
+  janitor: Janitor,
+): Promise<Outcome> {
+  const problem = serverProblem(name);
+  if (problem !== undefined) return { kind: 'skipped', reason: problem };
+  let root: string;
+  try {
+    root = await makeRoot(workspace, `${scenario.id}-${name}`, await scenario.sources(sources, options));
+  } catch (error) {
+    return { kind: 'failed', error: `preparing the files: ${errorText(error)}` };
+  }
+  const removeRoot = janitor.add(`remove root ${root}`, () => rm(root, { recursive: true, force: true }));
+  try {
+    const server = await startServer(name, root, workspace, janitor);
+    try {
+      const progress = (line: string): void => {
+        log(`  [${scenario.id}] ${name}: ${line}`);
+      };
+      const result = await withTimeout(
+        scenario.run({ server, root, options, progress }),
+        scenario.timeoutMs(options),
+        `${scenario.id} on ${name}`,
+      );
+      return { kind: 'ok', metrics: result.metrics, notes: result.notes };
+    } catch (error) {
+      const output = server.output().trim();
+      return {
+        kind: 'failed',
+        error: `${errorText(error)}${output === '' ? '' : `\nserver output: ${output}`}`,
+      };
+    } finally {
+      // Stopping also ends whatever a timed-out run left hanging: its sockets see the server go.
+      await server.stop().catch((error: unknown) => {
+        log(`  [${scenario.id}] ${name}: warning: ${errorText(error)}`);
+      });
+    }
+  } catch (error) {
+    return { kind: 'failed', error: errorText(error) };
+  } finally {
+    await removeRoot();
+  }
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === undefined) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const janitor = new Janitor();
+  janitor.installSignalHandlers();
+  const results = new Map<ScenarioId, ScenarioResults>();
+  try {
+    const workspace = await makeWorkspace(janitor);
+    const sources = new Sources(workspace);
+    const size = options.scenarios.includes('large') ? `, large files ${formatBytes(options.size)}` : '';
+    log(
+      `bench: node ${process.version}, servers ${options.servers.join(', ')}, scenarios ${options.scenarios.join(', ')}${size}`,
+    );
+    log(`bench: workspace ${workspace}`);
+    for (const id of options.scenarios) {
+      const scenario = SCENARIOS[id];
+      const perServer: ScenarioResults = new Map();
+      results.set(id, perServer);
+      log(`bench: ${scenario.title(options)}`);
+      for (const name of options.servers) {
+        if (janitor.isInterrupted()) return 130;
+        const outcome = await runOne(scenario, name, options, workspace, sources, janitor);
+        if (outcome.kind === 'failed') log(`  [${id}] ${name}: FAILED: ${outcome.error}`);
+        if (outcome.kind === 'skipped') log(`  [${id}] ${name}: skipped: ${outcome.reason}`);
+        perServer.set(name, outcome);
+      }
+      process.stdout.write(`\n${formatTable(scenario.title(options), options.servers, perServer)}\n`);
+    }
+    process.stdout.write(`\n${formatSummary(checkTargets(results))}\n`);
+    return 0;
+  } finally {
+    await janitor.sweep();
+  }
+}
+
+process.exitCode = await main();

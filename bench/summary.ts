@@ -1,0 +1,80 @@
+import type { ScenarioId } from './options.js';
+import { findMetric, ratio, type ScenarioResults, type TargetCheck } from './report.js';
+import { LARGE_MODES } from './scenarios/large.js';
+
+type AllResults = ReadonlyMap<ScenarioId, ScenarioResults>;
+
+function largeChecks(results: AllResults): TargetCheck[] {
+  const large = results.get('large');
+  return LARGE_MODES.map((mode) => {
+    const target = `large ${mode.label} >= 1.5x ftp-srv`;
+    const ours = findMetric(large?.get('ftpkitd'), mode.key);
+    const theirs = findMetric(large?.get('ftp-srv'), mode.key);
+    if (ours === undefined || theirs === undefined)
+      return { target, verdict: 'not measured', detail: 'needs ftpkitd and ftp-srv' };
+    return {
+      target,
+      verdict: ours.value >= 1.5 * theirs.value ? 'PASS' : 'FAIL',
+      detail: `${ours.value.toFixed(2)} vs ${theirs.value.toFixed(2)} GB/s (${ratio(ours.value, theirs.value)})`,
+    };
+  });
+}
+
+function smallChecks(results: AllResults): TargetCheck[] {
+  const small = results.get('small');
+  return (
+    [
+      ['down', 'download'],
+      ['up', 'upload'],
+    ] as const
+  ).map(([key, label]) => {
+    const target = `small files ${label} >= vsftpd`;
+    const ours = findMetric(small?.get('ftpkitd'), key);
+    const theirs = findMetric(small?.get('vsftpd'), key);
+    if (ours === undefined || theirs === undefined)
+      return { target, verdict: 'not measured', detail: 'needs ftpkitd and vsftpd' };
+    return {
+      target,
+      verdict: ours.value >= theirs.value ? 'PASS' : 'FAIL',
+      detail: `${ours.value.toFixed(0)} vs ${theirs.value.toFixed(0)} files/s (${ratio(ours.value, theirs.value)})`,
+    };
+  });
+}
+
+function concurrencyCheck(results: AllResults): TargetCheck {
+  const target = '200 concurrent sessions, zero failures';
+  const outcome = results.get('concurrency')?.get('ftpkitd');
+  const ok = findMetric(outcome, 'ok');
+  const failed = findMetric(outcome, 'failed');
+  if (ok === undefined || failed === undefined) {
+    return { target, verdict: outcome?.kind === 'failed' ? 'FAIL' : 'not measured', detail: 'needs ftpkitd' };
+  }
+  return {
+    target,
+    verdict: failed.value === 0 && ok.value === 200 ? 'PASS' : 'FAIL',
+    detail: `${ok.value} ok, ${failed.value} failed`,
+  };
+}
+
+function memoryCheck(results: AllResults): TargetCheck {
+  const target = 'memory per idle session <= 10 KiB';
+  const outcome = results.get('memory')?.get('ftpkitd');
+  const per = findMetric(outcome, 'per-session');
+  if (per === undefined)
+    return { target, verdict: outcome?.kind === 'failed' ? 'FAIL' : 'not measured', detail: 'needs ftpkitd' };
+  return {
+    target,
+    verdict: per.value <= 10 ? 'PASS' : 'FAIL',
+    detail: `${per.value.toFixed(1)} KiB (RSS growth / 500)`,
+  };
+}
+
+/** The targets ftpkitd is held to, checked against what was measured. */
+export function checkTargets(results: AllResults): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  if (results.has('large')) checks.push(...largeChecks(results));
+  if (results.has('small')) checks.push(...smallChecks(results));
+  if (results.has('concurrency')) checks.push(concurrencyCheck(results));
+  if (results.has('memory')) checks.push(memoryCheck(results));
+  return checks;
+}

@@ -1,0 +1,28 @@
+/**
+ * A vsftpd configuration that keeps vsftpd's built-in defaults (listen backlog, timeouts, umask,
+ * sandboxing by process) and sets only what the bench needs to run it: standalone on loopback in
+ * the foreground, anonymous access with uploads, and connection limits that admit 500 sessions.
+ */
+export function vsftpdConfig(fields: { port: number; root: string; emptyDir: string }): string {
+  return [
+    'listen=YES',
+    'listen_ipv6=NO',
+    'listen_address=127.0.0.1',
+    `listen_port=${fields.port}`,
+    // Foreground, so that the bench owns the process and sees it die.
+    'background=NO',
+    // Debian's vsftpd 3.0.3 seccomp filter predates glibc's newfstatat: sessions die with SIGSYS on
+    // the first RETR. Without this line it does not run at all.
+    'seccomp_sandbox=NO',
+    'anonymous_enable=YES',
+    'local_enable=NO',
+    `anon_root=${fields.root}`,
+    'write_enable=YES',
+    'anon_upload_enable=YES',
+    'anon_mkdir_write_enable=YES',
+    `secure_chroot_dir=${fields.emptyDir}`,
+    'max_clients=2000',
+    'max_per_ip=2000',
+    '',
+  ].join('\n');
+}
