@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FileNameNotAllowedError, FileUnavailableError, FtpError } from '../../protocol/errors.js';
+import { FileNameNotAllowedError, FtpError } from '../../protocol/errors.js';
 import { baseName, parentPath, resolvePath } from '../../protocol/path.js';
 import { Reply } from '../../protocol/reply-codes.js';
 import type { Upload, WriteMode } from '../fs/file-system.js';
@@ -15,16 +15,13 @@ async function retrieve(ctx: CommandContext, arg: string): Promise<void> {
   const path = ctx.resolve(arg);
   const offset = ctx.state.restOffset;
   ctx.state.restOffset = 0;
-  const fs = ctx.files();
-  const entry = await fs.stat(path);
-  if (entry.type !== 'file') throw new FileUnavailableError('Not a regular file.');
-  const source = await fs.read(path, offset);
+  const { body: source, size } = await ctx.files().read(path, offset);
   const ascii = ctx.state.type === 'A';
   ctx.startTransfer({
-    opening: `Opening ${modeName(ctx)} mode data connection for ${baseName(path)} (${entry.size} bytes).`,
+    opening: `Opening ${modeName(ctx)} mode data connection for ${baseName(path)} (${size} bytes).`,
     run: (socket, signal) => sendToSocket(source, socket, ascii, signal),
     discard: () => {
-      source.destroy();
+      if (!Buffer.isBuffer(source)) source.destroy();
       return Promise.resolve();
     },
     done: 'Transfer complete.',

@@ -103,6 +103,12 @@ class PassiveListener implements PassiveChannel {
   }
 
   close(): void {
+    // The usual case, after every transfer: the socket is the caller's and nothing waits, so there
+    // is no one to tell and no error (with its stack trace) to build.
+    if (this.#state.kind === 'handedOut' || this.#state.kind === 'failed') {
+      this.#release();
+      return;
+    }
     this.#fail(new DataConnectionError("Can't open data connection: the channel was closed."));
   }
 
@@ -182,11 +188,16 @@ class PassiveListener implements PassiveChannel {
     if (state.kind === 'accepted') state.socket.destroy();
     // A handed-out socket is the caller's: the channel only gives up what it still holds.
     this.#state = state.kind === 'handedOut' ? state : { kind: 'failed', error };
+    const pending = this.#pending;
+    this.#release();
+    pending?.reject(error);
+  }
+
+  /** Gives back the port and the timer; never touches a handed-out socket. */
+  #release(): void {
     if (this.#server.listening) this.#server.close();
     this.#server.off('connection', this.#onConnection);
-    const pending = this.#pending;
     this.#settle();
-    pending?.reject(error);
   }
 
   #failure(): DataConnectionError {

@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpath } from './metadata.js';
 import path from 'node:path';
 import { FileNameNotAllowedError, FileUnavailableError } from '../../protocol/errors.js';
 import { errnoCode, toFtpError } from './errors.js';

@@ -12,6 +12,15 @@ import type { FileEntry } from '../../protocol/listing/entry.js';
 export type WriteMode =
   { kind: 'replace' } | { kind: 'append' } | { kind: 'offset'; offset: number } | { kind: 'new' };
 
+/**
+ * A download: the bytes from the requested offset, and the file's size when it was opened. A
+ * small file may come whole as a Buffer, which is sent without stream machinery.
+ */
+export interface ReadSource {
+  readonly body: Readable | Buffer;
+  readonly size: number;
+}
+
 /** An upload in progress: write to `stream`, then `commit()` on success or `abort()` on failure. */
 export interface Upload {
   readonly stream: Writable;
@@ -30,8 +39,8 @@ export interface FileSystem {
   stat(path: string): Promise<FileEntry>;
   /** Entries of a directory, without "." and "..". */
   list(path: string): Promise<FileEntry[]>;
-  /** A stream of the file's bytes from `offset`. */
-  read(path: string, offset: number): Promise<Readable>;
+  /** The file's bytes from `offset`; refuses anything but a regular file. */
+  read(path: string, offset: number): Promise<ReadSource>;
   write(path: string, mode: WriteMode): Promise<Upload>;
   mkdir(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;

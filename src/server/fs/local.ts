@@ -1,15 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, open, realpath, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  fchmodSync,
+  fstatSync,
+  openSync,
+  readSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { FileNameNotAllowedError, FileUnavailableError, SyntaxErrorInArgs } from '../../protocol/errors.js';
 import type { FileEntry } from '../../protocol/listing/entry.js';
 import { RootJail, UPLOAD_TEMP_PREFIX, ftpSegments, isInside } from './confine.js';
 import { toFileEntry } from './entry.js';
 import { asFtp, errnoCode } from './errors.js';
-import type { FileSystem, Upload, WriteMode } from './file-system.js';
+import type { FileSystem, ReadSource, Upload, WriteMode } from './file-system.js';
+import { chmod, lstat, mkdir, realpath, rename, rmdir, stat, unlink, utimes } from './metadata.js';
 import { listDirectory } from './list.js';
 import { FileUpload } from './upload.js';
 
@@ -23,6 +31,8 @@ export interface LocalFileSystemOptions {
 // Large chunks keep RETR throughput up; the socket's backpressure still bounds memory.
 const READ_CHUNK = 256 * 1024;
 const WRITE_CHUNK = 4 * 1024 * 1024;
+/** Files up to this size are read in one call and sent from one buffer. */
+const SMALL_FILE = 64 * 1024;
 
 // The final component is already resolved when we open it: O_NOFOLLOW catches a link swapped in
 // since. O_NONBLOCK keeps a FIFO from parking a thread-pool thread in open(); it is then refused
@@ -85,13 +95,25 @@ export class LocalFileSystem implements FileSystem {
     });
   }
 
-  read(ftpPath: string, offset: number): Promise<Readable> {
+  read(ftpPath: string, offset: number): Promise<ReadSource> {
     return asFtp(async () => {
       checkOffset(offset);
       const real = await this.#jail.real(ftpPath);
-      const handle = await openRegularFile(real, O_RDONLY | NONBLOCK | NOFOLLOW);
-      // The stream owns the handle from here and closes it when it ends or is destroyed.
-      return handle.createReadStream({ start: offset, highWaterMark: READ_CHUNK });
+      const { fd, stats } = openRegularFile(real, O_RDONLY | NONBLOCK | NOFOLLOW);
+      // What is sent is the file as it was when opened; stopping at that size also spares the
+      // extra read that would only find the end of the file.
+      const { size } = stats;
+      const length = Math.max(0, size - offset);
+      if (length <= SMALL_FILE) {
+        try {
+          return { size, body: readFully(fd, length, offset) };
+        } finally {
+          closeSync(fd);
+        }
+      }
+      // The stream owns the descriptor from here and closes it when it ends or is destroyed.
+      const body = createReadStream('', { fd, start: offset, end: size - 1, highWaterMark: READ_CHUNK });
+      return { size, body };
     });
   }
 
@@ -188,16 +210,16 @@ export class LocalFileSystem implements FileSystem {
     const { real, existing } = await this.#uploadTarget(ftpPath);
     if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
     const temp = path.join(path.dirname(real), UPLOAD_TEMP_PREFIX + randomBytes(12).toString('hex'));
-    const handle = await open(temp, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
+    const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
     try {
       // Replacing content must not change who may read the file.
-      if (existing !== undefined) await handle.chmod(existing.mode & 0o7777);
+      if (existing !== undefined) fchmodSync(fd, existing.mode & 0o7777);
     } catch (err) {
-      await handle.close();
+      closeSync(fd);
       await unlink(temp).catch(() => undefined);
       throw err;
     }
-    return new FileUpload(handle.createWriteStream({ highWaterMark: WRITE_CHUNK, flush: this.#fsync }), {
+    return new FileUpload(this.#writeStream(fd), {
       publish: () => rename(temp, real),
       discard: () => unlink(temp),
     });
@@ -206,27 +228,31 @@ export class LocalFileSystem implements FileSystem {
   async #writeInPlace(ftpPath: string, flags: number, start: number | undefined): Promise<Upload> {
     const { real, existing } = await this.#uploadTarget(ftpPath);
     if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
-    const handle = await openRegularFile(real, flags | NOFOLLOW | NONBLOCK);
-    return new FileUpload(
-      handle.createWriteStream({
-        highWaterMark: WRITE_CHUNK,
-        flush: this.#fsync,
-        ...(start === undefined ? {} : { start }),
-      }),
-    );
+    const { fd } = openRegularFile(real, flags | NOFOLLOW | NONBLOCK);
+    return new FileUpload(this.#writeStream(fd, start));
+  }
+
+  /** The stream owns `fd` and closes it when it finishes or is destroyed. */
+  #writeStream(fd: number, start?: number): ReturnType<typeof createWriteStream> {
+    return createWriteStream('', {
+      fd,
+      highWaterMark: WRITE_CHUNK,
+      flush: this.#fsync,
+      ...(start === undefined ? {} : { start }),
+    });
   }
 
   async #writeNew(ftpPath: string): Promise<Upload> {
     const { full } = await this.#jail.entry(ftpPath, 'create');
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(full, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
+      fd = openSync(full, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') throw new FileNameNotAllowedError('File exists.', { cause: err });
       throw err;
     }
     // The file did not exist before, so an aborted upload can take it away again.
-    return new FileUpload(handle.createWriteStream({ highWaterMark: WRITE_CHUNK, flush: this.#fsync }), {
+    return new FileUpload(this.#writeStream(fd), {
       discard: () => unlink(full),
     });
   }
@@ -241,15 +267,28 @@ function checkOffset(offset: number): void {
 }
 
 /** Opens `real` and makes sure it is a regular file (not a directory, FIFO or device). */
-async function openRegularFile(real: string, flags: number): Promise<FileHandle> {
-  const handle = await open(real, flags, 0o666);
+function openRegularFile(real: string, flags: number): { fd: number; stats: Stats } {
+  const fd = openSync(real, flags, 0o666);
   try {
-    if (!(await handle.stat()).isFile()) throw new FileUnavailableError('Not a regular file.');
-    return handle;
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new FileUnavailableError('Not a regular file.');
+    return { fd, stats };
   } catch (err) {
-    await handle.close();
+    closeSync(fd);
     throw err;
   }
+}
+
+/** `length` bytes from `position`, fewer only if the file shrank since it was measured. */
+function readFully(fd: number, length: number, position: number): Buffer {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const n = readSync(fd, buffer, filled, length - filled, position + filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return filled === length ? buffer : buffer.subarray(0, filled);
 }
 
 async function lstatIfExists(full: string): Promise<Stats | undefined> {

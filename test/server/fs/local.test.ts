@@ -70,7 +70,9 @@ describe('server/fs/local LocalFileSystem', () => {
 
   async function readAll(ftpPath: string, offset = 0): Promise<Buffer> {
     const chunks: Buffer[] = [];
-    for await (const chunk of await fs.read(ftpPath, offset)) chunks.push(chunk as Buffer);
+    const { body } = await fs.read(ftpPath, offset);
+    if (Buffer.isBuffer(body)) return body;
+    for await (const chunk of body) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
 

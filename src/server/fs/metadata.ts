@@ -1,0 +1,30 @@
+import * as fs from 'node:fs';
+import type { Stats } from 'node:fs';
+
+/*
+ * Metadata calls run synchronously. On a local disk each takes microseconds, while a round trip
+ * through libuv's thread pool costs around a hundred times that, and one small-file transfer makes
+ * several such calls in a row (realpath, open, fstat, rename): done asynchronously, the waiting
+ * dominated (bench/README.md, small files). File contents still move through asynchronous
+ * streams, and list() stays asynchronous, so a big directory or a slow disk never blocks the loop
+ * for long. The functions keep promise signatures so callers read the same either way.
+ */
+
+export const realpath = (path: string): Promise<string> => settle(() => fs.realpathSync.native(path));
+export const stat = (path: string): Promise<Stats> => settle(() => fs.statSync(path));
+export const lstat = (path: string): Promise<Stats> => settle(() => fs.lstatSync(path));
+export const rename = (from: string, to: string): Promise<void> => settle(() => fs.renameSync(from, to));
+export const unlink = (path: string): Promise<void> => settle(() => fs.unlinkSync(path));
+export const mkdir = (path: string): Promise<void> => settle(() => void fs.mkdirSync(path));
+export const rmdir = (path: string): Promise<void> => settle(() => fs.rmdirSync(path));
+export const chmod = (path: string, mode: number): Promise<void> => settle(() => fs.chmodSync(path, mode));
+export const utimes = (path: string, atime: Date, mtime: Date): Promise<void> =>
+  settle(() => fs.utimesSync(path, atime, mtime));
+
+function settle<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
