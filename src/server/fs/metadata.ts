@@ -15,7 +15,10 @@ export const stat = (path: string): Promise<Stats> => settle(() => fs.statSync(p
 export const lstat = (path: string): Promise<Stats> => settle(() => fs.lstatSync(path));
 export const rename = (from: string, to: string): Promise<void> => settle(() => fs.renameSync(from, to));
 export const unlink = (path: string): Promise<void> => settle(() => fs.unlinkSync(path));
-export const mkdir = (path: string): Promise<void> => settle(() => void fs.mkdirSync(path));
+export const mkdir = (path: string): Promise<void> =>
+  settle(() => {
+    fs.mkdirSync(path);
+  });
 export const rmdir = (path: string): Promise<void> => settle(() => fs.rmdirSync(path));
 export const chmod = (path: string, mode: number): Promise<void> => settle(() => fs.chmodSync(path, mode));
 export const utimes = (path: string, atime: Date, mtime: Date): Promise<void> =>
@@ -25,6 +28,6 @@ function settle<T>(call: () => T): Promise<T> {
   try {
     return Promise.resolve(call());
   } catch (err) {
-    return Promise.reject(err as Error);
+    return Promise.reject(err);
   }
 }
