@@ -24,7 +24,11 @@ export const chmod = (path: string, mode: number): Promise<void> => settle(() =>
 export const utimes = (path: string, atime: Date, mtime: Date): Promise<void> =>
   settle(() => fs.utimesSync(path, atime, mtime));
 
-/** An async function runs its body at once: the call happens now, its outcome is a promise. */
-async function settle<T>(call: () => T): Promise<T> {
-  return call();
+/** The call happens now; its outcome, value or error, comes as a promise. */
+function settle<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
