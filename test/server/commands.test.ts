@@ -316,3 +316,26 @@ describe('passive mode settings', function () {
     }
   });
 });
+
+describe('dual-stack listener (--host ::)', function () {
+  it('serves IPv4 clients with PASV and IPv6 clients with EPSV', async function () {
+    const server = await startServer({ host: '::' });
+    try {
+      await writeFile(join(server.root, 'd.txt'), 'dual');
+      for (const [host, extended] of [
+        ['127.0.0.1', false],
+        ['::1', true],
+      ] as const) {
+        const control = await RawControl.connect(host, server.port);
+        await control.login(USER, PASSWORD);
+        const { data } = await control.passive(host, extended);
+        expect((await control.command('RETR d.txt')).code, host).to.equal(150);
+        expect((await data).toString(), host).to.equal('dual');
+        expect((await control.read()).code, host).to.equal(226);
+        await control.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
