@@ -401,7 +401,8 @@ export async function startProcess(
       if (outcome === 'grace') killGroup(child, 'SIGKILL');
       await exited;
     }
-    // Session processes the server forked may outlive it; the group sweep takes them too.
+    // Session processes the server forked may outlive it; the group sweep takes those that stay in
+    // its process group (vsftpd sessions call setsid() and end when their client disconnects).
     killGroup(child, 'SIGKILL');
     await closeOrCut(child, closed);
   };
