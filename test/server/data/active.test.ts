@@ -6,7 +6,7 @@ import { DataConnectionError, FtpError } from '../../../src/protocol/errors.js';
 import { Reply } from '../../../src/protocol/reply-codes.js';
 import { checkActiveTarget, createActiveChannel } from '../../../src/server/data/active.js';
 import type { DataChannel } from '../../../src/server/data/channel.js';
-import { closed, closeServer, ipv6Available, listen, portOf, readAll } from './net-helpers.js';
+import { closeServer, ipv6Available, listen, portOf, readAll, releaseAll } from './net-helpers.js';
 
 const timeoutMs = 10_000;
 
@@ -110,14 +110,7 @@ describe('server/data/active', () => {
     }
 
     afterEach(async () => {
-      for (const channel of channels.splice(0)) channel.close();
-      await Promise.all(
-        sockets.splice(0).map((socket) => {
-          socket.destroy();
-          return closed(socket);
-        }),
-      );
-      await Promise.all(servers.splice(0).map(closeServer));
+      await releaseAll(channels, sockets, servers);
     });
 
     it('connects when opened, and data flows both ways', async () => {

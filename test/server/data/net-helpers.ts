@@ -94,3 +94,19 @@ export async function listenerGone(host: string, port: number): Promise<void> {
 export async function ipv6Available(): Promise<boolean> {
   return canBind('::1', 0);
 }
+
+/** Closes what a test opened, in an order that leaves nothing half-open: channels, sockets, servers. */
+export async function releaseAll(
+  channels: { close(): void }[],
+  sockets: Socket[],
+  servers: Server[],
+): Promise<void> {
+  for (const channel of channels.splice(0)) channel.close();
+  await Promise.all(
+    sockets.splice(0).map((socket) => {
+      socket.destroy();
+      return closed(socket);
+    }),
+  );
+  await Promise.all(servers.splice(0).map(closeServer));
+}

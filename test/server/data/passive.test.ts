@@ -7,13 +7,13 @@ import { createPassiveChannel, type PassiveChannel } from '../../../src/server/d
 import {
   canBind,
   closed,
-  closeServer,
   connectTo,
   findFreeRange,
   ipv6Available,
   listen,
   listenerGone,
   readAll,
+  releaseAll,
 } from './net-helpers.js';
 
 const timeoutMs = 10_000;
@@ -54,14 +54,7 @@ describe('server/data/passive', () => {
   }
 
   afterEach(async () => {
-    for (const channel of channels.splice(0)) channel.close();
-    await Promise.all(
-      sockets.splice(0).map((socket) => {
-        socket.destroy();
-        return closed(socket);
-      }),
-    );
-    await Promise.all(servers.splice(0).map(closeServer));
+    await releaseAll(channels, sockets, servers);
   });
 
   it('hands out the connection when open() waits for it, and data flows both ways', async () => {
