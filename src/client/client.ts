@@ -1,0 +1,616 @@
+import { createWriteStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { posix } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  createAsciiDecoder,
+  createAsciiEncoder,
+  parseFeatures,
+  parseListing,
+  parseQuotedPath,
+  parseTimeVal,
+  ProtocolViolationError,
+  type FileEntry,
+  type FtpReply,
+} from '../protocol/index.js';
+import { ControlConnection, maskCommand } from './control.js';
+import { openActive } from './data/active.js';
+import type { PendingData } from './data/channel.js';
+import { openPassive } from './data/passive.js';
+import { ClientTimeoutError, ConnectionClosedError, FtpReplyError } from './errors.js';
+import { collectListing } from './listing-sink.js';
+import type {
+  ClientOptions,
+  ConnectOptions,
+  DataMode,
+  DownloadOptions,
+  TransferResult,
+  TransferType,
+  UploadOptions,
+} from './options.js';
+import { ProgressMeter, sizeFromPreliminary } from './progress.js';
+
+const DEFAULTS = {
+  connectTimeoutMs: 15_000,
+  replyTimeoutMs: 30_000,
+  dataTimeoutMs: 30_000,
+  maxListingBytes: 64 * 1024 * 1024,
+} as const;
+
+/** Bigger reads than fs's 64 KiB default: fewer trips through the stream machinery per GiB. */
+const FILE_READ_CHUNK = 512 * 1024;
+
+type Stage = NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream;
+
+type TransferVerb = 'RETR' | 'STOR' | 'APPE' | 'LIST' | 'MLSD';
+
+interface TransferSpec {
+  verb: TransferVerb;
+  path: string | undefined;
+  type: TransferType;
+  offset: number;
+  signal: AbortSignal | undefined;
+  /** Moves the data; resolves once it has all been written (download) or sent (upload). */
+  run(socket: Socket, preliminary: FtpReply | undefined): Promise<void>;
+}
+
+/**
+ * A promise-based FTP client: one control connection, commands queued one at a time, a fresh data
+ * connection per transfer in the mode the user picked (active: we listen and the server connects;
+ * passive: the server listens). Every 4xx/5xx reply rejects with an FtpReplyError and leaves the
+ * connection usable; a broken connection rejects everything with one ConnectionClosedError.
+ */
+export class FtpClient {
+  readonly #options: ClientOptions;
+  #control: ControlConnection | undefined;
+  #host: string | undefined;
+  #port: number | undefined;
+  #user: string | undefined;
+  #password: string | undefined;
+  #loggedIn = false;
+  #features = new Map<string, string>();
+  #serverType: TransferType | undefined;
+  #epsvRefused = false;
+  #eprtRefused = false;
+  mode: DataMode;
+  type: TransferType = 'binary';
+
+  constructor(options: ClientOptions = {}) {
+    this.#options = { ...options };
+    this.mode = options.mode ?? 'passive';
+  }
+
+  /** Connects, reads the greeting and logs in (anonymous unless a user is given). */
+  static async connect(options: ConnectOptions): Promise<FtpClient> {
+    const client = new FtpClient(options);
+    await client.connect({
+      host: options.host,
+      ...(options.port === undefined ? {} : { port: options.port }),
+    });
+    try {
+      await client.login(options.user, options.password);
+    } catch (error) {
+      client.#control?.destroy();
+      throw error;
+    }
+    return client;
+  }
+
+  get isOpen(): boolean {
+    return this.#control !== undefined && this.#control.closedReason === undefined;
+  }
+
+  get isLoggedIn(): boolean {
+    return this.isOpen && this.#loggedIn;
+  }
+
+  get host(): string | undefined {
+    return this.#host;
+  }
+
+  get port(): number | undefined {
+    return this.#port;
+  }
+
+  get user(): string | undefined {
+    return this.#user;
+  }
+
+  /** What FEAT offered: upper-case feature name to its parameters ('' when none). */
+  get features(): ReadonlyMap<string, string> {
+    return this.#features;
+  }
+
+  /** Opens the control connection and reads the greeting; `login()` comes next. */
+  async connect(target: { host: string; port?: number }): Promise<FtpReply> {
+    if (this.isOpen) throw new Error('Already connected; close() first.');
+    const port = target.port ?? 21;
+    const { control, greeting } = await ControlConnection.open(target.host, port, {
+      connectTimeoutMs: this.#options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      replyTimeoutMs: this.#options.replyTimeoutMs ?? DEFAULTS.replyTimeoutMs,
+      onProtocol: this.#options.onProtocol,
+      logger: this.#options.logger?.child({ ftpServer: `${target.host}:${port}` }),
+    });
+    this.#control = control;
+    this.#host = target.host;
+    this.#port = port;
+    this.#loggedIn = false;
+    this.#features = new Map();
+    this.#serverType = undefined;
+    this.#epsvRefused = false;
+    this.#eprtRefused = false;
+    return greeting;
+  }
+
+  /** USER, PASS if asked for, then FEAT and OPTS UTF8 ON where offered. */
+  async login(user = 'anonymous', password?: string): Promise<void> {
+    const pass = password ?? (user === 'anonymous' || user === 'ftp' ? 'anonymous@' : '');
+    this.#loggedIn = false;
+    let reply = await this.#send('USER', user);
+    if (reply.code === 331) reply = await this.#send('PASS', pass);
+    if (reply.code !== 230 && reply.code !== 202) {
+      throw new FtpReplyError(
+        reply.code === 332 ? 'ACCT (accounts are not supported)' : `USER ${user}`,
+        reply,
+      );
+    }
+    this.#loggedIn = true;
+    this.#user = user;
+    this.#password = pass;
+    const feat = await this.#send('FEAT');
+    this.#features = feat.code === 211 ? parseFeatures(feat.lines) : new Map<string, string>();
+    if (this.#features.has('UTF8')) await this.#send('OPTS', 'UTF8 ON');
+    this.#serverType = undefined;
+  }
+
+  /**
+   * Sends one command line as it is and returns the final reply.
+   * @throws FtpReplyError for a 4xx/5xx reply.
+   */
+  async raw(line: string): Promise<FtpReply> {
+    const space = line.indexOf(' ');
+    const verb = space === -1 ? line : line.slice(0, space);
+    const arg = space === -1 ? undefined : line.slice(space + 1);
+    const reply = await this.#expect(verb, arg);
+    // The user may have changed the type behind our back.
+    if (verb.toUpperCase() === 'TYPE') this.#serverType = undefined;
+    return reply;
+  }
+
+  async pwd(): Promise<string> {
+    const reply = await this.#expect('PWD');
+    const path = parseQuotedPath(reply.text);
+    if (path === undefined) throw new ProtocolViolationError(`PWD reply holds no path: ${reply.text}`);
+    return path;
+  }
+
+  async cd(path: string): Promise<void> {
+    await this.#expect('CWD', path);
+  }
+
+  async cdup(): Promise<void> {
+    await this.#expect('CDUP');
+  }
+
+  async size(path: string): Promise<number> {
+    // Some servers refuse SIZE in ASCII mode (the size would depend on the conversion).
+    await this.#setType('binary');
+    const reply = await this.#expect('SIZE', path);
+    const size = Number(reply.text.trim());
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new ProtocolViolationError(`Bad SIZE reply: ${reply.text}`);
+    return size;
+  }
+
+  async modifiedTime(path: string): Promise<Date> {
+    const reply = await this.#expect('MDTM', path);
+    const time = parseTimeVal(reply.text.trim());
+    if (time === undefined) throw new ProtocolViolationError(`Bad MDTM reply: ${reply.text}`);
+    return time;
+  }
+
+  /** MFMT (draft-somers-ftp-mfxx), which most servers that support it list in FEAT. */
+  async setModifiedTime(path: string, time: Date): Promise<void> {
+    const stamp = time
+      .toISOString()
+      .replace(/[-:T]/g, '')
+      .replace(/\.\d+Z$/, '');
+    await this.#expect('MFMT', `${stamp} ${path}`);
+  }
+
+  /** MKD; with `parents`, every missing directory on the way too, and an existing one is fine. */
+  async mkdir(path: string, options: { parents?: boolean } = {}): Promise<void> {
+    if (options.parents !== true) {
+      await this.#expect('MKD', path);
+      return;
+    }
+    const parts = path.split('/').filter((part) => part !== '' && part !== '.');
+    let prefix = path.startsWith('/') ? '/' : '';
+    let last: FtpReply | undefined;
+    for (const part of parts) {
+      prefix = prefix === '' ? part : posix.join(prefix, part);
+      last = await this.#send('MKD', prefix);
+    }
+    if (last === undefined || last.code < 400) return;
+    // The last MKD failed: fine if the directory was already there, an error otherwise.
+    if (!(await this.#isDirectory(prefix))) throw new FtpReplyError(`MKD ${prefix}`, last);
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.#expect('DELE', path);
+  }
+
+  /** RMD; with `recursive`, everything inside first (listing names are joined, never trusted as paths). */
+  async removeDir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    if (options.recursive === true) {
+      for (const entry of await this.list(path)) {
+        if (!isPlainName(entry.name)) continue;
+        const child = posix.join(path, entry.name);
+        if (entry.type === 'dir') await this.removeDir(child, options);
+        else await this.remove(child);
+      }
+    }
+    await this.#expect('RMD', path);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const reply = await this.#send('RNFR', from);
+    if (reply.code !== 350) throw new FtpReplyError(`RNFR ${from}`, reply);
+    await this.#expect('RNTO', to);
+  }
+
+  /**
+   * The entries of a directory: MLSD when the server offers MLST (exact facts, no guessing), LIST
+   * otherwise, parsed from Unix or DOS format. "." and ".." are left out.
+   */
+  async list(path?: string, options: { signal?: AbortSignal } = {}): Promise<FileEntry[]> {
+    const useMlsd = this.#features.has('MLST');
+    try {
+      return await this.#listWith(useMlsd ? 'MLSD' : 'LIST', path, options.signal);
+    } catch (error) {
+      // A server may advertise MLST yet not implement MLSD.
+      if (!useMlsd || !(error instanceof FtpReplyError) || ![500, 502].includes(error.replyCode)) throw error;
+      return this.#listWith('LIST', path, options.signal);
+    }
+  }
+
+  /** Downloads a remote file into a local file (by path) or a stream, which is ended afterwards. */
+  async download(
+    remotePath: string,
+    destination: string | Writable,
+    options: DownloadOptions = {},
+  ): Promise<TransferResult> {
+    let offset = options.offset ?? 0;
+    if (typeof destination === 'string' && options.resume === true) {
+      offset = await localSize(destination);
+    }
+    const meter =
+      options.onProgress === undefined ? undefined : new ProgressMeter(options.onProgress, offset);
+    const result = await this.#transfer({
+      verb: 'RETR',
+      path: remotePath,
+      type: options.type ?? this.type,
+      offset,
+      signal: options.signal,
+      run: async (socket, preliminary) => {
+        if (meter !== undefined && preliminary !== undefined)
+          meter.total = sizeFromPreliminary(preliminary.text);
+        // A local file is opened only now that the server has agreed to send: a refused RETR
+        // must not truncate what is there.
+        const sink =
+          typeof destination === 'string'
+            ? createWriteStream(destination, offset > 0 ? { flags: 'a' } : {})
+            : destination;
+        const stages: Stage[] = [socket];
+        if ((options.type ?? this.type) === 'ascii') stages.push(createAsciiDecoder());
+        if (meter !== undefined) stages.push(meter.counter());
+        stages.push(sink);
+        await pipeline(stages);
+      },
+    });
+    meter?.finish();
+    return result;
+  }
+
+  /** Uploads a local file (by path) or a stream to a remote path. */
+  async upload(
+    source: string | Readable,
+    remotePath: string,
+    options: UploadOptions = {},
+  ): Promise<TransferResult> {
+    // A local file is opened before the server is asked to store anything: a missing or
+    // unreadable file must not leave an empty remote file behind.
+    const file = typeof source === 'string' ? await open(source, 'r') : undefined;
+    try {
+      let offset = 0;
+      let total: number | undefined;
+      let append = options.append === true;
+      if (file !== undefined) {
+        total = (await file.stat()).size;
+        if (options.resume === true) {
+          offset = await this.#remoteSizeOrZero(remotePath);
+          append = offset > 0;
+        }
+      }
+      const meter =
+        options.onProgress === undefined ? undefined : new ProgressMeter(options.onProgress, offset, total);
+      const type = options.type ?? this.type;
+      const result = await this.#transfer({
+        verb: append ? 'APPE' : 'STOR',
+        path: remotePath,
+        type,
+        offset: 0,
+        signal: options.signal,
+        run: async (socket) => {
+          const stages: Stage[] = [
+            file === undefined
+              ? (source as Readable)
+              : file.createReadStream({ start: offset, highWaterMark: FILE_READ_CHUNK, autoClose: false }),
+          ];
+          if (meter !== undefined) stages.push(meter.counter());
+          if (type === 'ascii') stages.push(createAsciiEncoder());
+          stages.push(socket);
+          await pipeline(stages);
+        },
+      });
+      meter?.finish();
+      return result;
+    } finally {
+      await file?.close();
+    }
+  }
+
+  /** A second logged-in connection to the same server, with the same options, in the same directory. */
+  async fork(): Promise<FtpClient> {
+    if (this.#host === undefined || !this.#loggedIn) throw new Error('Not logged in.');
+    const cwd = await this.pwd();
+    const other = new FtpClient({ ...this.#options, mode: this.mode });
+    other.type = this.type;
+    await other.connect({ host: this.#host, ...(this.#port === undefined ? {} : { port: this.#port }) });
+    try {
+      await other.login(this.#user, this.#password);
+      await other.cd(cwd);
+    } catch (error) {
+      other.#control?.destroy();
+      throw error;
+    }
+    return other;
+  }
+
+  /** QUIT, then closes the connection; safe to call twice, and on a broken connection. */
+  async close(): Promise<void> {
+    const control = this.#control;
+    this.#loggedIn = false;
+    if (control === undefined || control.closedReason !== undefined) return;
+    try {
+      await control.send('QUIT');
+    } catch {
+      // Already gone: closing is what we wanted.
+    }
+    control.destroy();
+    await control.closed;
+  }
+
+  async #listWith(verb: 'MLSD' | 'LIST', path: string | undefined, signal: AbortSignal | undefined) {
+    let text = '';
+    await this.#transfer({
+      verb,
+      path,
+      type: this.#serverType ?? this.type,
+      offset: 0,
+      signal,
+      run: async (socket) => {
+        text = await collectListing(socket, this.#options.maxListingBytes ?? DEFAULTS.maxListingBytes);
+      },
+    });
+    return parseListing(text);
+  }
+
+  async #isDirectory(path: string): Promise<boolean> {
+    const here = await this.pwd();
+    const reply = await this.#send('CWD', path);
+    if (reply.code >= 400) return false;
+    await this.#expect('CWD', here);
+    return true;
+  }
+
+  async #remoteSizeOrZero(path: string): Promise<number> {
+    try {
+      return await this.size(path);
+    } catch (error) {
+      if (error instanceof FtpReplyError && error.replyCode === 550) return 0;
+      throw error;
+    }
+  }
+
+  async #setType(type: TransferType): Promise<void> {
+    if (this.#serverType === type) return;
+    await this.#expect('TYPE', type === 'ascii' ? 'A' : 'I');
+    this.#serverType = type;
+  }
+
+  /**
+   * One data transfer, start to end: type, data connection, REST, the command, the data, the
+   * final reply. It resolves only when both the data and the final reply are complete, so a
+   * caller never sees success for a file the server has not confirmed.
+   */
+  async #transfer(spec: TransferSpec): Promise<TransferResult> {
+    const control = this.#requireControl();
+    const signal = spec.signal;
+    signal?.throwIfAborted();
+    if (spec.verb === 'RETR' || spec.verb === 'STOR' || spec.verb === 'APPE') await this.#setType(spec.type);
+    const data = await this.#openData(control);
+    let command = spec.path === undefined ? spec.verb : `${spec.verb} ${spec.path}`;
+    let final: Promise<FtpReply> | undefined;
+    let abort: Promise<unknown> | undefined;
+    let socket: Socket | undefined;
+    const onAbort = (): void => {
+      if (final !== undefined && abort === undefined) {
+        abort = control.sendNow('ABOR').catch(() => undefined);
+      }
+      data.close();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      signal?.throwIfAborted();
+      if (spec.offset > 0) {
+        const rest = await this.#send('REST', String(spec.offset));
+        if (rest.code !== 350) throw new FtpReplyError(`REST ${spec.offset}`, rest);
+      }
+      signal?.throwIfAborted();
+      let markStarted: (reply: FtpReply) => void = () => undefined;
+      const started = new Promise<FtpReply>((resolve) => (markStarted = resolve));
+      final = control.send(spec.verb, spec.path, {
+        untimedAfterPreliminary: true,
+        onPreliminary: markStarted,
+      });
+      final.catch(() => undefined);
+      command = maskCommand(command);
+      socket = await this.#dataOrRefusal(data, final, command);
+      // Nothing is read or written before the server's 1xx: a local file must not be truncated,
+      // or data sent, for a command the server is about to refuse.
+      const go = await Promise.race([started, final]);
+      if (go.code >= 400) throw new FtpReplyError(command, go);
+      const preliminary = go.code < 200 ? go : undefined;
+      // In passive mode the connection is up before the command is sent, so a refusal can come
+      // while we already wait for data that will never flow.
+      const open = socket;
+      final.then(
+        (reply) => reply.code >= 400 && open.destroy(),
+        () => open.destroy(),
+      );
+      const timeoutMs = this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs;
+      const silence = socket;
+      silence.setTimeout(timeoutMs, () => {
+        silence.destroy(new ClientTimeoutError(`No data for ${timeoutMs} ms.`));
+      });
+      let dataError: Error | undefined;
+      try {
+        await spec.run(socket, preliminary);
+      } catch (error) {
+        dataError = error instanceof Error ? error : new Error(String(error));
+        socket.destroy();
+      }
+      control.restartReplyTimer();
+      const reply = await final;
+      if (abort !== undefined) {
+        await abort;
+        throw abortReason(signal);
+      }
+      // A local failure (disk full, no permission) explains the server's 426 better than the 426.
+      if (dataError !== undefined && !isNetworkError(dataError)) throw dataError;
+      if (reply.code >= 400) throw new FtpReplyError(command, reply);
+      if (dataError !== undefined) throw dataError;
+      const bytes =
+        spec.verb === 'RETR' || spec.verb === 'LIST' || spec.verb === 'MLSD'
+          ? socket.bytesRead
+          : socket.bytesWritten;
+      return { bytes, message: reply.text };
+    } catch (error) {
+      data.close();
+      if (abort !== undefined) {
+        await abort;
+        if (final !== undefined) await final.catch(() => undefined);
+        throw abortReason(signal);
+      }
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      socket?.destroy();
+    }
+  }
+
+  /**
+   * Waits for the data connection, unless the server refuses the command first. A success reply
+   * may also beat the connection (the two travel on different sockets), so only a refusal stops
+   * the wait.
+   */
+  async #dataOrRefusal(data: PendingData, final: Promise<FtpReply>, command: string): Promise<Socket> {
+    const refusal = final.then(
+      (reply) => (reply.code >= 400 ? reply : new Promise<never>(() => undefined)),
+      (error: unknown) => Promise.reject(error as Error),
+    );
+    const first = await Promise.race([data.socket, refusal]);
+    if ('code' in first) throw new FtpReplyError(command, first);
+    return first;
+  }
+
+  async #openData(control: ControlConnection): Promise<PendingData> {
+    const send = (verb: string, arg?: string): Promise<FtpReply> => this.#send(verb, arg);
+    const serverAddress = control.socket.remoteAddress ?? this.#host ?? '';
+    const timeoutMs = this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs;
+    if (this.mode === 'active') {
+      const outcome = await openActive({
+        send,
+        localAddress: control.socket.localAddress ?? '',
+        serverAddress,
+        advertise: this.#options.activeAddress,
+        skipEprt: this.#eprtRefused,
+        timeoutMs,
+      });
+      this.#eprtRefused = outcome.eprtRefused;
+      return outcome.data;
+    }
+    const outcome = await openPassive({
+      send,
+      serverAddress,
+      skipEpsv: this.#epsvRefused,
+      allowForeignPasvHost: this.#options.allowForeignPasvHost === true,
+      timeoutMs,
+    });
+    this.#epsvRefused = outcome.epsvRefused;
+    return outcome.data;
+  }
+
+  #requireControl(): ControlConnection {
+    const control = this.#control;
+    if (control === undefined) throw new ConnectionClosedError('Not connected.');
+    if (control.closedReason !== undefined) throw control.closedReason;
+    return control;
+  }
+
+  #send(verb: string, arg?: string): Promise<FtpReply> {
+    return this.#requireControl().send(verb, arg);
+  }
+
+  async #expect(verb: string, arg?: string): Promise<FtpReply> {
+    const reply = await this.#send(verb, arg);
+    if (reply.code >= 400)
+      throw new FtpReplyError(maskCommand(arg === undefined ? verb : `${verb} ${arg}`), reply);
+    return reply;
+  }
+}
+
+/** A listing name that is one path component, so joining it to a directory stays inside it. */
+export function isPlainName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
+}
+
+/** What a cancelled call rejects with: the signal's reason, as AbortSignal users expect. */
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new DOMException('The operation was aborted.', 'AbortError');
+}
+
+/** Errors of the data socket itself, which the server's reply explains better. */
+function isNetworkError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ECONNABORTED' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    code === 'ERR_STREAM_DESTROYED'
+  );
+}
+
+async function localSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}

@@ -1,0 +1,256 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { formatCommand, ReplyDecoder, type FtpReply } from '../protocol/index.js';
+import { ClientTimeoutError, ConnectionClosedError } from './errors.js';
+import type { ProtocolLine } from './options.js';
+
+export interface ControlOptions {
+  connectTimeoutMs: number;
+  replyTimeoutMs: number;
+  onProtocol?: ((line: ProtocolLine) => void) | undefined;
+  logger?: Logger | undefined;
+}
+
+export interface SendOptions {
+  /** Called for each 1xx reply that precedes the final one. */
+  onPreliminary?: (reply: FtpReply) => void;
+  /**
+   * After a 1xx reply the final one may be a whole transfer away: stop the reply timer until
+   * `restartReplyTimer()` says the data has ended.
+   */
+  untimedAfterPreliminary?: boolean;
+}
+
+interface Waiter {
+  wire: string;
+  shown: string;
+  written: boolean;
+  options: SendOptions;
+  resolve: (reply: FtpReply) => void;
+  reject: (error: Error) => void;
+}
+
+/** The command as it may be shown in logs and errors: a password never is. */
+export function maskCommand(wire: string): string {
+  const line = wire.replace(/\r\n$/, '');
+  return /^PASS /i.test(line) ? 'PASS ****' : line;
+}
+
+/**
+ * One control connection: commands are written one at a time, each waiting for its final reply,
+ * so replies can never be matched to the wrong command. The first failure (socket error, timeout,
+ * garbled reply, server closing) closes the connection and is the reason every later call gets.
+ */
+export class ControlConnection {
+  readonly socket: Socket;
+  readonly #options: ControlOptions;
+  readonly #decoder = new ReplyDecoder();
+  readonly #queue: Waiter[] = [];
+  #greeting: Waiter | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed: ConnectionClosedError | undefined;
+  readonly #closedPromise: Promise<void>;
+
+  private constructor(socket: Socket, options: ControlOptions) {
+    this.socket = socket;
+    this.#options = options;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.#onData(chunk);
+    });
+    socket.on('error', (error) => {
+      this.#fail(new ConnectionClosedError(`Control connection failed: ${error.message}`, { cause: error }));
+    });
+    this.#closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.once('close', () => {
+      this.#fail(new ConnectionClosedError('Control connection closed by the server.'));
+    });
+    socket.once('end', () => {
+      this.#fail(new ConnectionClosedError('Control connection closed by the server.'));
+      socket.end();
+    });
+  }
+
+  /** Connects and waits for the greeting (a 220; 120 "wait" replies are skipped). */
+  static async open(
+    host: string,
+    port: number,
+    options: ControlOptions,
+  ): Promise<{ control: ControlConnection; greeting: FtpReply }> {
+    const socket = netConnect({ host, port });
+    const control = new ControlConnection(socket, options);
+    const greeting = new Promise<FtpReply>((resolve, reject) => {
+      control.#greeting = { wire: '', shown: 'greeting', written: true, options: {}, resolve, reject };
+    });
+    control.#arm(options.connectTimeoutMs, `No greeting from ${host} port ${port}`);
+    try {
+      const reply = await greeting;
+      if (reply.code !== 220)
+        throw new ConnectionClosedError(`Server refused the session: ${reply.code} ${reply.text}`);
+      return { control, greeting: reply };
+    } catch (error) {
+      control.destroy(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  }
+
+  get closedReason(): ConnectionClosedError | undefined {
+    return this.#closed;
+  }
+
+  /** Resolves when the socket has closed. */
+  get closed(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  /**
+   * Sends one command and resolves with its final reply, whatever its code (the caller decides
+   * what a 4xx/5xx means). Rejects only when the connection fails.
+   * @throws TypeError for a verb or argument that cannot be sent (CR, LF, NUL).
+   */
+  send(verb: string, arg?: string, options: SendOptions = {}): Promise<FtpReply> {
+    const wire = formatCommand(verb, arg);
+    if (this.#closed) return Promise.reject(this.#closed);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ wire, shown: maskCommand(wire), written: false, options, resolve, reject });
+      if (this.#queue.length === 1) this.#writeHead();
+    });
+  }
+
+  /**
+   * Writes a command at once, ahead of queued ones, its reply expected right after the reply of
+   * the command now in flight: ABOR during a transfer.
+   */
+  sendNow(verb: string, arg?: string): Promise<FtpReply> {
+    const wire = formatCommand(verb, arg);
+    if (this.#closed) return Promise.reject(this.#closed);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { wire, shown: maskCommand(wire), written: false, options: {}, resolve, reject };
+      if (this.#queue.length === 0) {
+        this.#queue.push(waiter);
+        this.#writeHead();
+      } else {
+        this.#queue.splice(1, 0, waiter);
+        this.#write(waiter);
+      }
+    });
+  }
+
+  /** The data of a transfer has ended: its final reply must now come within the reply timeout. */
+  restartReplyTimer(): void {
+    const head = this.#queue[0];
+    if (head?.written === true) this.#arm(this.#options.replyTimeoutMs, `No reply to ${head.shown}`);
+  }
+
+  /** Closes the socket at once, failing whatever waits. */
+  destroy(reason: Error = new ConnectionClosedError('Connection closed by the client.')): void {
+    this.#fail(
+      reason instanceof ConnectionClosedError
+        ? reason
+        : new ConnectionClosedError(reason.message, { cause: reason }),
+    );
+  }
+
+  /** Ends the connection politely after the queued commands (the caller sends QUIT first). */
+  async end(): Promise<void> {
+    if (!this.socket.destroyed) this.socket.end();
+    await this.#closedPromise;
+  }
+
+  #writeHead(): void {
+    const head = this.#queue[0];
+    if (head === undefined || head.written) return;
+    this.#write(head);
+    this.#arm(this.#options.replyTimeoutMs, `No reply to ${head.shown}`);
+  }
+
+  #write(waiter: Waiter): void {
+    waiter.written = true;
+    this.#show('sent', waiter.shown);
+    this.socket.write(waiter.wire);
+  }
+
+  #onData(chunk: Buffer): void {
+    let replies: FtpReply[];
+    try {
+      replies = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#fail(new ConnectionClosedError(`Garbled reply: ${(error as Error).message}`, { cause: error }));
+      return;
+    }
+    for (const reply of replies) {
+      if (this.#closed) return;
+      this.#onReply(reply);
+    }
+  }
+
+  #onReply(reply: FtpReply): void {
+    for (const line of reply.lines) this.#show('received', `${reply.code} ${line}`);
+    const greeting = this.#greeting;
+    if (greeting !== undefined) {
+      if (reply.code < 200) return;
+      this.#greeting = undefined;
+      this.#disarm();
+      greeting.resolve(reply);
+      return;
+    }
+    const head = this.#queue[0];
+    if (head?.written !== true) {
+      // Nothing asked for this. A 421 is the server hanging up; anything else means the two
+      // sides are out of step, and every later reply would be matched to the wrong command.
+      this.#fail(
+        new ConnectionClosedError(
+          reply.code === 421
+            ? `Server closed the session: ${reply.text}`
+            : `Unexpected reply ${reply.code} ${reply.text}`,
+        ),
+      );
+      return;
+    }
+    if (reply.code < 200) {
+      if (head.options.untimedAfterPreliminary === true) this.#disarm();
+      head.options.onPreliminary?.(reply);
+      return;
+    }
+    this.#queue.shift();
+    this.#disarm();
+    head.resolve(reply);
+    if (reply.code === 421) {
+      this.#fail(new ConnectionClosedError(`Server closed the session: ${reply.text}`));
+      return;
+    }
+    const next = this.#queue[0];
+    if (next === undefined) return;
+    if (next.written) this.#arm(this.#options.replyTimeoutMs, `No reply to ${next.shown}`);
+    else this.#writeHead();
+  }
+
+  #show(direction: ProtocolLine['direction'], text: string): void {
+    this.#options.onProtocol?.({ direction, text });
+    this.#options.logger?.debug({ direction, text }, 'ftp control');
+  }
+
+  #arm(ms: number, what: string): void {
+    this.#disarm();
+    this.#timer = setTimeout(() => {
+      this.#fail(
+        new ConnectionClosedError(`${what} within ${ms} ms.`, { cause: new ClientTimeoutError(what) }),
+      );
+    }, ms);
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #fail(reason: ConnectionClosedError): void {
+    if (this.#closed) return;
+    this.#closed = reason;
+    this.#disarm();
+    this.socket.destroy();
+    this.#greeting?.reject(reason);
+    this.#greeting = undefined;
+    for (const waiter of this.#queue.splice(0)) waiter.reject(reason);
+  }
+}

@@ -1,0 +1,98 @@
+import { connect, type Socket } from 'node:net';
+import {
+  addressFamily,
+  normalizeAddress,
+  parseEpsvReply,
+  parsePasvReply,
+  ProtocolViolationError,
+  sameHost,
+  type FtpReply,
+} from '../../protocol/index.js';
+import { ClientTimeoutError, FtpReplyError } from '../errors.js';
+import type { PendingData } from './channel.js';
+
+export interface PassiveRequest {
+  /** Sends a command, resolving with its final reply (any code). */
+  send(verb: string): Promise<FtpReply>;
+  /** The control connection's peer address. */
+  serverAddress: string;
+  /** Skip EPSV: the server refused it before. */
+  skipEpsv: boolean;
+  allowForeignPasvHost: boolean;
+  timeoutMs: number;
+}
+
+export interface PassiveOutcome {
+  data: PendingData;
+  /** Whether EPSV was refused, so the caller can go straight to PASV next time. */
+  epsvRefused: boolean;
+}
+
+/** Codes that say "this server does not know the command", as opposed to a failure of it. */
+const UNKNOWN_COMMAND = new Set([500, 501, 502, 504]);
+
+/**
+ * EPSV (RFC 2428) first, PASV as the fallback on IPv4, then connects. The data connection always
+ * goes to the control connection's peer, unless a PASV reply names another host and that is
+ * allowed: otherwise a hostile or confused server could aim the client at a third machine.
+ */
+export async function openPassive(request: PassiveRequest): Promise<PassiveOutcome> {
+  const server = normalizeAddress(request.serverAddress);
+  let epsvRefused = request.skipEpsv;
+  let host = server;
+  let port: number | undefined;
+  if (!epsvRefused) {
+    const reply = await request.send('EPSV');
+    if (reply.code === 229) port = parseEpsvReply(reply.text);
+    else if (UNKNOWN_COMMAND.has(reply.code) && addressFamily(server) === 4) epsvRefused = true;
+    else throw new FtpReplyError('EPSV', reply);
+  }
+  if (port === undefined) {
+    if (addressFamily(server) === 6) throw new ProtocolViolationError('PASV cannot be used over IPv6.');
+    const reply = await request.send('PASV');
+    if (reply.code !== 227) throw new FtpReplyError('PASV', reply);
+    const target = parsePasvReply(reply.text);
+    if (!sameHost(target.host, server) && !request.allowForeignPasvHost) {
+      throw new ProtocolViolationError(
+        `PASV reply names ${target.host}, not the server's address ${server}; refused (allowForeignPasvHost permits it).`,
+      );
+    }
+    host = target.host;
+    port = target.port;
+  }
+  const socket = await connectData(host, port, request.timeoutMs);
+  let closed = false;
+  return {
+    epsvRefused,
+    data: {
+      socket: Promise.resolve(socket),
+      close(): void {
+        if (closed) return;
+        closed = true;
+        socket.destroy();
+      },
+    },
+  };
+}
+
+function connectData(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new ClientTimeoutError(`Data connection to ${host} port ${port} not open within ${timeoutMs} ms.`),
+      );
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
+      resolve(socket);
+    });
+    const onError = (error: Error): void => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    socket.once('error', onError);
+  });
+}

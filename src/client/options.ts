@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+
+/** Who opens the data connection: the server (active: PORT/EPRT) or the client (passive: PASV/EPSV). */
+export type DataMode = 'active' | 'passive';
+
+/** TYPE I (bytes as they are) or TYPE A (line endings converted to CRLF on the wire). */
+export type TransferType = 'binary' | 'ascii';
+
+/** One line of the protocol exchange, for verbose output. PASS arguments arrive masked. */
+export interface ProtocolLine {
+  direction: 'sent' | 'received';
+  text: string;
+}
+
+export interface ClientOptions {
+  /** Data connection mode; default 'passive'. Can be changed later with `client.mode = ...`. */
+  mode?: DataMode;
+  /** Milliseconds for the TCP connect and the greeting. Default 15,000. */
+  connectTimeoutMs?: number;
+  /** Milliseconds a command may wait for its reply (not counting a transfer in progress). Default 30,000. */
+  replyTimeoutMs?: number;
+  /** Milliseconds a data connection may take to open, or stay silent while open. Default 30,000. */
+  dataTimeoutMs?: number;
+  /**
+   * Active mode: the address to advertise in EPRT/PORT instead of the control socket's local
+   * address (a NAT's public address). The listening socket still binds the local address.
+   */
+  activeAddress?: string;
+  /**
+   * Passive mode: accept a PASV reply that names a host other than the control connection's
+   * peer. Off by default: such a reply is refused, as it can point the client at a third host.
+   */
+  allowForeignPasvHost?: boolean;
+  /** Largest directory listing accepted, in bytes. Default 64 MiB. */
+  maxListingBytes?: number;
+  /** Called for every command sent and reply line received (passwords masked). */
+  onProtocol?: (line: ProtocolLine) => void;
+  /** Structured debug logs of the exchange (passwords masked); silent when absent. */
+  logger?: Logger;
+}
+
+export interface ConnectOptions extends ClientOptions {
+  host: string;
+  /** Default 21. */
+  port?: number;
+  /** Default 'anonymous'. */
+  user?: string;
+  /** Default 'anonymous@' for the anonymous user, '' otherwise. */
+  password?: string;
+}
+
+/** Passed to `onProgress` as a transfer moves; at most about ten times a second, plus once at the end. */
+export interface TransferProgress {
+  /** Bytes moved in this transfer (not counting a resume offset). */
+  bytes: number;
+  /** Bytes the whole file will have, when known (the resume offset included). */
+  total?: number;
+  /** Where the transfer started in the file (REST / APPE offset). */
+  offset: number;
+  /** Bytes per second since the transfer started. */
+  rate: number;
+  /** True on the last call, once the transfer is complete. */
+  done: boolean;
+}
+
+export interface TransferOptions {
+  /** Overrides the client's current type for this transfer. */
+  type?: TransferType;
+  /** Cancels the transfer: the client sends ABOR, the promise rejects, the connection stays usable. */
+  signal?: AbortSignal;
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+export interface DownloadOptions extends TransferOptions {
+  /** Start this many bytes into the remote file (REST). */
+  offset?: number;
+  /**
+   * Downloading to a local file: continue after the bytes already in it (REST with its size,
+   * appending locally). Ignored for streams.
+   */
+  resume?: boolean;
+}
+
+export interface UploadOptions extends TransferOptions {
+  /** Append to the remote file (APPE) instead of replacing it. */
+  append?: boolean;
+  /**
+   * Uploading a local file: ask the server how much of the remote file exists (SIZE) and send only
+   * the rest (APPE). Ignored for streams.
+   */
+  resume?: boolean;
+}
+
+/** What a completed transfer reports. */
+export interface TransferResult {
+  /** Bytes moved over the data connection's payload (after ASCII conversion on download). */
+  bytes: number;
+  /** The final reply's text (226 / 250). */
+  message: string;
+}

@@ -1,0 +1,69 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import type { TransferProgress } from './options.js';
+
+/** Often enough for a progress bar, rarely enough to cost nothing on a fast transfer. */
+const REPORT_INTERVAL_MS = 100;
+
+/**
+ * Counts the bytes of one transfer and reports them to `onProgress`: at most every 100 ms while
+ * it runs and once, with `done`, at the end.
+ */
+export class ProgressMeter {
+  readonly #onProgress: (progress: TransferProgress) => void;
+  readonly #offset: number;
+  readonly #started = performance.now();
+  #total: number | undefined;
+  #bytes = 0;
+  #lastReport = 0;
+
+  constructor(onProgress: (progress: TransferProgress) => void, offset: number, total?: number) {
+    this.#onProgress = onProgress;
+    this.#offset = offset;
+    this.#total = total;
+  }
+
+  set total(total: number | undefined) {
+    this.#total = total;
+  }
+
+  /** A pass-through stream that counts what flows through it. */
+  counter(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void => {
+        this.add(chunk.length);
+        callback(null, chunk);
+      },
+    });
+  }
+
+  add(bytes: number): void {
+    this.#bytes += bytes;
+    const now = performance.now();
+    if (now - this.#lastReport >= REPORT_INTERVAL_MS) {
+      this.#lastReport = now;
+      this.#report(now, false);
+    }
+  }
+
+  finish(): void {
+    this.#report(performance.now(), true);
+  }
+
+  #report(now: number, done: boolean): void {
+    const seconds = (now - this.#started) / 1000;
+    const progress: TransferProgress = {
+      bytes: this.#bytes,
+      offset: this.#offset,
+      rate: seconds > 0 ? this.#bytes / seconds : 0,
+      done,
+    };
+    if (this.#total !== undefined) progress.total = this.#total;
+    this.#onProgress(progress);
+  }
+}
+
+/** The size some servers put in a 150 reply: "Opening BINARY mode data connection for f (1234 bytes)". */
+export function sizeFromPreliminary(text: string): number | undefined {
+  const match = /\((\d+) bytes?\)/i.exec(text);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
