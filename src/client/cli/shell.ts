@@ -1,0 +1,413 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { FtpClient, isPlainName } from '../client.js';
+import { ClientTimeoutError, ConnectionClosedError, FtpReplyError } from '../errors.js';
+import type { DataMode, ProtocolLine } from '../options.js';
+import {
+  createCompleter,
+  ListingCache,
+  splitWords,
+  type CompletionSource,
+  type NameEntry,
+} from './completion.js';
+import type { ResolvedTarget } from './credentials.js';
+import { ProgressReporter, progressStyle, type ProgressOutput } from './progress.js';
+import { PromptInterruptedError, promptHidden, type PromptInput } from './prompt.js';
+import {
+  argumentKind,
+  commandNames,
+  findCommand,
+  isUserError,
+  listLocalNames,
+  openTarget,
+  printable,
+  resolveLocal,
+  ShellError,
+  usageLine,
+  type ShellContext,
+  type ShellState,
+} from './shell-commands.js';
+
+/** How main.ts starts the shell. */
+export interface ShellLaunch {
+  /** Connect to this first (credentials already resolved). */
+  target?: ResolvedTarget;
+  mode: DataMode;
+  verbose: boolean;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  errorOutput: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  homedir: string;
+}
+
+const PROMPT = 'ftpkit> ';
+const HISTORY_FILE = '.ftpkit_history';
+const HISTORY_LINES = 500;
+/** Longest a Tab may keep the prompt waiting for a remote listing. */
+const COMPLETION_TIMEOUT_MS = 3000;
+/** How long a listing fetched for completion is reused. */
+const LISTING_TTL_MS = 5000;
+
+/**
+ * The interactive shell: the classic ftp(1) commands against one connection at a time, read from
+ * a terminal (prompt, history, completion, Ctrl-C aborts a transfer) or line by line from a pipe.
+ * Resolves with the exit status: 1 when reading from a pipe and some command failed, else 0.
+ */
+export async function runShell(launch: ShellLaunch): Promise<number> {
+  const interactive = (launch.input as { isTTY?: boolean }).isTTY === true;
+  const history = interactive ? await loadHistory(launch.homedir) : [];
+  return new Shell(launch, interactive, history).run();
+}
+
+/** Lines as readline delivers them, taken one at a time by the command loop. */
+class LineQueue {
+  readonly #lines: string[] = [];
+  #ended = false;
+  #waiter: ((line: string | undefined) => void) | undefined;
+
+  push(line: string): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter !== undefined) waiter(line);
+    else this.#lines.push(line);
+  }
+
+  end(): void {
+    this.#ended = true;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.(undefined);
+  }
+
+  /** The next line; undefined at the end of the input. */
+  next(): Promise<string | undefined> {
+    const line = this.#lines.shift();
+    if (line !== undefined || this.#ended) return Promise.resolve(line);
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+}
+
+class Shell {
+  readonly #launch: ShellLaunch;
+  readonly #interactive: boolean;
+  readonly #state: ShellState;
+  readonly #rl: Interface;
+  readonly #lines = new LineQueue();
+  readonly #progress: ProgressReporter;
+  readonly #listings = new ListingCache<readonly NameEntry[]>(LISTING_TTL_MS);
+  /** Aborts the command now running; undefined at the prompt. */
+  #running: AbortController | undefined;
+  /** Completion listings in flight: their protocol lines are not shown over the prompt. */
+  #completing = 0;
+  #failed = false;
+  #quit = false;
+  /** Newest first, as readline keeps it. */
+  #history: string[];
+
+  constructor(launch: ShellLaunch, interactive: boolean, history: string[]) {
+    this.#launch = launch;
+    this.#interactive = interactive;
+    this.#history = history;
+    this.#state = {
+      client: undefined,
+      mode: launch.mode,
+      type: 'binary',
+      verbose: launch.verbose,
+      localDir: process.cwd(),
+    };
+    const output = launch.output as ProgressOutput;
+    this.#progress = new ProgressReporter(output, progressStyle(output, false));
+    this.#rl = createInterface({
+      input: launch.input,
+      output: launch.output,
+      // Raw keys (completion, Ctrl-C at the prompt, hidden passwords) only make sense on a terminal.
+      terminal: interactive,
+      prompt: PROMPT,
+      crlfDelay: Infinity,
+      ...(interactive
+        ? {
+            history,
+            historySize: HISTORY_LINES,
+            removeHistoryDuplicates: true,
+            completer: createCompleter(this.#completionSource(), COMPLETION_TIMEOUT_MS),
+          }
+        : { historySize: 0 }),
+    });
+    this.#rl.on('line', (line) => {
+      this.#lines.push(line);
+    });
+    this.#rl.on('close', () => {
+      this.#lines.end();
+    });
+    this.#rl.on('history', (lines) => {
+      this.#history = [...lines];
+    });
+    this.#rl.on('SIGINT', () => {
+      this.#interrupt();
+    });
+  }
+
+  async run(): Promise<number> {
+    try {
+      const { target } = this.#launch;
+      if (target !== undefined) await this.#execute((ctx) => openTarget(ctx, target), true);
+      while (!this.#quit) {
+        if (this.#interactive) this.#rl.prompt();
+        const line = await this.#lines.next();
+        if (line === undefined) {
+          // Ctrl-D: leave the terminal's next prompt on a line of its own.
+          if (this.#interactive) this.#launch.output.write('\n');
+          break;
+        }
+        await this.#runLine(line);
+      }
+    } finally {
+      await this.#shutdown();
+    }
+    return !this.#interactive && this.#failed ? 1 : 0;
+  }
+
+  async #runLine(line: string): Promise<void> {
+    const words = splitWords(line);
+    const [first, ...rest] = words;
+    if (first === undefined) return;
+    if (words.some((word) => word.open)) {
+      this.#fail('?Unclosed quote');
+      return;
+    }
+    const command = findCommand(first.text);
+    if (command === undefined) {
+      this.#fail(`?Invalid command: ${printable(first.text)} (help lists the commands)`);
+      return;
+    }
+    const args = rest.map((word) => word.text);
+    const [min, max] = command.args;
+    if (args.length < min || args.length > max) {
+      this.#fail(`usage: ${usageLine(command)}`);
+      return;
+    }
+    const client = this.#state.client;
+    if (client !== undefined && !client.isOpen) {
+      // The server hung up while we sat at the prompt.
+      this.#dropClient();
+      this.#launch.errorOutput.write('Connection lost.\n');
+    }
+    if (command.connected === true && this.#state.client === undefined) {
+      this.#fail('Not connected.');
+      return;
+    }
+    await this.#execute((ctx) => command.run(ctx, args), command.changesRemote === true);
+  }
+
+  async #execute(run: (ctx: ShellContext) => Promise<void>, changesRemote: boolean): Promise<void> {
+    const controller = new AbortController();
+    this.#running = controller;
+    const ctx = this.#context(controller.signal);
+    this.#syncClient();
+    try {
+      await run(ctx);
+    } catch (error) {
+      this.#report(error, controller.signal);
+    } finally {
+      this.#running = undefined;
+      this.#syncClient();
+      if (changesRemote) this.#listings.clear();
+    }
+  }
+
+  /** The client follows the shell's mode and type, whichever command changed them. */
+  #syncClient(): void {
+    const client = this.#state.client;
+    if (client === undefined) return;
+    client.mode = this.#state.mode;
+    client.type = this.#state.type;
+  }
+
+  #context(signal: AbortSignal): ShellContext {
+    const { output, errorOutput } = this.#launch;
+    return {
+      state: this.#state,
+      signal,
+      interactive: this.#interactive,
+      env: this.#launch.env,
+      homedir: this.#launch.homedir,
+      progress: this.#progress,
+      print: (line) => output.write(`${line}\n`),
+      report: (error) => {
+        this.#report(error, signal);
+      },
+      warn: (line) => errorOutput.write(`warning: ${line}\n`),
+      newClient: () => this.#newClient(),
+      askPassword: (prompt) => this.#askPassword(prompt),
+      quit: () => {
+        this.#quit = true;
+      },
+    };
+  }
+
+  #newClient(): FtpClient {
+    // One client per `open`: the callback reads the shell's state, so `verbose` works at any time.
+    const client = new FtpClient({
+      mode: this.#state.mode,
+      onProtocol: (line) => {
+        this.#showProtocol(line);
+      },
+    });
+    client.type = this.#state.type;
+    return client;
+  }
+
+  #showProtocol(line: ProtocolLine): void {
+    if (!this.#state.verbose) return;
+    if (this.#completing > 0 && this.#running === undefined) return;
+    this.#launch.output.write(`${line.direction === 'sent' ? '> ' : '< '}${printable(line.text)}\n`);
+  }
+
+  #fail(message: string): void {
+    this.#failed = true;
+    this.#launch.errorOutput.write(`${message}\n`);
+  }
+
+  #report(error: unknown, signal: AbortSignal): void {
+    this.#failed = true;
+    const say = (message: string): void => {
+      this.#launch.errorOutput.write(`${message}\n`);
+    };
+    if (signal.aborted || error instanceof PromptInterruptedError || isAbort(error)) {
+      say('Interrupted.');
+    } else if (error instanceof FtpReplyError) {
+      say(printable(`${error.reply.code} ${error.reply.text}`));
+    } else if (error instanceof ConnectionClosedError) {
+      const client = this.#state.client;
+      if (client !== undefined && !client.isOpen) {
+        this.#dropClient();
+        say(`Connection lost: ${printable(error.message)} (open connects again)`);
+      } else {
+        say(printable(error.message));
+      }
+    } else if (isUserError(error) || error instanceof ClientTimeoutError) {
+      say(printable(error.message));
+    } else if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string') {
+      say(`local: ${error.message}`);
+    } else {
+      say(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  #dropClient(): void {
+    this.#state.client = undefined;
+    this.#listings.clear();
+  }
+
+  /** Ctrl-C: aborts the running command (a transfer sends ABOR), or clears the line at the prompt. */
+  #interrupt(): void {
+    const running = this.#running;
+    if (running !== undefined) {
+      running.abort(new ShellError('Interrupted.'));
+      return;
+    }
+    this.#launch.output.write('^C');
+    // clearLine() moves to a fresh line and forgets what was typed; it is not in the typings.
+    const rl = this.#rl as Interface & { clearLine?: () => void };
+    if (typeof rl.clearLine === 'function') rl.clearLine();
+    else this.#launch.output.write('\n');
+    this.#rl.prompt();
+  }
+
+  async #askPassword(prompt: string): Promise<string> {
+    if (!this.#interactive) return (await this.#lines.next()) ?? '';
+    const input = this.#launch.input as PromptInput;
+    // readline reads keys through 'keypress' events; while they are detached, the password is
+    // neither echoed nor taken as a command line.
+    const keypress = input.listeners('keypress') as ((...args: unknown[]) => void)[];
+    for (const listener of keypress) input.removeListener('keypress', listener);
+    this.#rl.pause();
+    try {
+      return await promptHidden(input, this.#launch.output, prompt);
+    } finally {
+      for (const listener of keypress) input.on('keypress', listener);
+      this.#rl.resume();
+    }
+  }
+
+  #completionSource(): CompletionSource {
+    return {
+      commandNames,
+      argumentKind,
+      listRemote: (dir) => this.#listRemote(dir),
+      listLocal: (dir) =>
+        listLocalNames(resolveLocal(this.#state, this.#launch.homedir, dir === '' ? '.' : dir)),
+    };
+  }
+
+  #listRemote(dir: string): Promise<readonly NameEntry[]> {
+    const client = this.#state.client;
+    // Nothing to list, or a command holds the connection: a listing would wait behind it.
+    if (client?.isLoggedIn !== true || this.#running !== undefined) return Promise.resolve([]);
+    return this.#listings.get(dir, async () => {
+      this.#completing++;
+      try {
+        const entries = await client.list(dir === '' ? undefined : dir);
+        return entries
+          .filter((entry) => isPlainName(entry.name))
+          .map((entry) => ({ name: entry.name, dir: entry.type === 'dir', link: entry.type === 'link' }));
+      } finally {
+        this.#completing--;
+      }
+    });
+  }
+
+  async #shutdown(): Promise<void> {
+    const client = this.#state.client;
+    this.#state.client = undefined;
+    try {
+      await client?.close();
+    } catch {
+      // Leaving anyway.
+    }
+    this.#rl.close();
+    if (this.#interactive) await saveHistory(this.#launch.homedir, this.#history, this.#launch.errorOutput);
+  }
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+async function loadHistory(homedir: string): Promise<string[]> {
+  try {
+    const text = await readFile(join(homedir, HISTORY_FILE), 'utf8');
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .slice(-HISTORY_LINES)
+      .reverse();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What of a history line may be written to disk: the password of `user NAME PASSWORD` and of an
+ * ftp://user:password@ URL is dropped (it stays in memory for the up arrow).
+ */
+export function historyLine(line: string): string {
+  const user = /^(\s*(?:user|login)\s+\S+)\s+\S.*$/i.exec(line);
+  if (user?.[1] !== undefined) return user[1];
+  return line.replace(/(\w+:\/\/[^\s/@:]*):[^\s/@]*@/g, '$1@');
+}
+
+async function saveHistory(
+  homedir: string,
+  newestFirst: readonly string[],
+  errors: NodeJS.WritableStream,
+): Promise<void> {
+  const lines = [...newestFirst].reverse().map(historyLine).slice(-HISTORY_LINES);
+  try {
+    await writeFile(join(homedir, HISTORY_FILE), lines.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+  } catch (error) {
+    errors.write(`warning: cannot save the history: ${(error as Error).message}\n`);
+  }
+}

@@ -1,0 +1,316 @@
+import { stat } from 'node:fs/promises';
+import { basename, join, posix, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
+import { baseName, parseMlsxLine, resolvePath, type FileEntry } from '../../protocol/index.js';
+import type { FtpClient } from '../client.js';
+import { FtpReplyError } from '../errors.js';
+import type { MirrorFileEvent } from '../mirror.js';
+import type { VerbCommand } from './args.js';
+import type { ResolvedTarget } from './credentials.js';
+import { formatListing } from './listing.js';
+import type { ProgressReporter } from './progress.js';
+import { parseFtpUrl, type FtpUrl } from './url.js';
+import { UsageError } from './usage-error.js';
+
+/** What a verb works with: a logged-in client and the CLI's streams. */
+export interface VerbContext {
+  client: FtpClient;
+  target: ResolvedTarget;
+  command: VerbCommand;
+  stdin: Readable;
+  stdout: NodeJS.WritableStream;
+  /** Messages (not errors) for the user; silent with --quiet. */
+  info: (line: string) => void;
+  /** Problems that do not stop the command (a file a mirror could not copy); shown even with --quiet. */
+  warn: (line: string) => void;
+  progress: ProgressReporter;
+  /** Local paths are resolved against this. */
+  cwd: string;
+  signal: AbortSignal;
+}
+
+/** Writing to stdout failed (the reader went away): a local error, not a network one. */
+export class OutputError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'OutputError';
+  }
+}
+
+/**
+ * A Writable in front of stdout that the client's pipeline may end without ending stdout itself,
+ * passing backpressure through (each chunk completes when stdout took it).
+ */
+function keepOpen(stream: NodeJS.WritableStream, name: string): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback): void {
+      stream.write(chunk, (err?: Error | null) => {
+        // No `code` on purpose: the client would take EPIPE for a broken data connection.
+        callback(err ? new OutputError(`cannot write to ${name}: ${err.message}`, { cause: err }) : null);
+      });
+    },
+  });
+}
+
+/** True for a path naming the login directory itself or the root: nothing a verb should remove. */
+function isTopLevel(path: string): boolean {
+  return resolvePath('/', path) === '/';
+}
+
+/** `dir/` and `''` name directories; get/put need to know. */
+function namesDirectory(path: string): boolean {
+  return path === '' || path.endsWith('/');
+}
+
+async function isLocalDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** One file's entry: MLST facts when offered, else SIZE and MDTM; undefined when it is no file. */
+async function describeFile(client: FtpClient, path: string): Promise<FileEntry | undefined> {
+  const name = baseName(path);
+  if (client.features.has('MLST')) {
+    const reply = await client.raw(`MLST ${path}`).catch(() => undefined);
+    // The facts are the reply's middle line, which starts with a space (RFC 3659 7.2).
+    const facts = reply?.lines.find((line, i) => i > 0 && line.startsWith(' '));
+    if (facts !== undefined) {
+      try {
+        return { ...parseMlsxLine(facts.slice(1)), name };
+      } catch {
+        // Unparsable facts: SIZE and MDTM below may still say enough.
+      }
+    }
+  }
+  const size = await client.size(path).catch(() => undefined);
+  if (size === undefined) return undefined;
+  const modified = await client.modifiedTime(path).catch(() => undefined);
+  return { name, type: 'file', size, ...(modified === undefined ? {} : { modified }) };
+}
+
+async function ls(ctx: VerbContext): Promise<void> {
+  const { client, target, signal } = ctx;
+  const path = target.path === '' ? undefined : target.path;
+  let entries: FileEntry[];
+  try {
+    entries = await client.list(path, { signal });
+  } catch (err) {
+    // A file URL: show that one file, as `ls -l FILE` does.
+    if (!(err instanceof FtpReplyError) || path === undefined || namesDirectory(path)) throw err;
+    const entry = await describeFile(client, path);
+    if (entry === undefined) throw err;
+    entries = [entry];
+  }
+  for (const line of formatListing(entries)) ctx.stdout.write(`${line}\n`);
+}
+
+async function get(ctx: VerbContext): Promise<void> {
+  const { client, command, progress, signal } = ctx;
+  const remote = ctx.target.path;
+  const name = baseName(remote);
+  let destination: string | Writable;
+  if (command.output === '-') {
+    destination = keepOpen(ctx.stdout, 'stdout');
+  } else {
+    const local = resolve(ctx.cwd, command.output ?? name);
+    if (!(await isLocalDirectory(local))) destination = local;
+    else if (command.output !== undefined) destination = join(local, name);
+    else throw new Error(`${local} is a directory; pick another name with -o`);
+  }
+  progress.start(name);
+  try {
+    const result = await client.download(remote, destination, {
+      signal,
+      resume: command.resume,
+      onProgress: progress.update,
+    });
+    progress.finish(result.bytes);
+  } catch (err) {
+    progress.fail();
+    throw err;
+  }
+}
+
+async function put(ctx: VerbContext): Promise<void> {
+  const { client, command, progress, signal } = ctx;
+  const local = command.args[0] ?? '';
+  let remote = ctx.target.path;
+  let source: string | Readable;
+  let name: string;
+  if (local === '-') {
+    source = ctx.stdin;
+    name = baseName(remote);
+  } else {
+    source = resolve(ctx.cwd, local);
+    name = basename(source);
+    if (namesDirectory(remote)) remote += name;
+  }
+  progress.start(name);
+  try {
+    const result = await client.upload(source, remote, {
+      signal,
+      resume: command.resume,
+      onProgress: progress.update,
+    });
+    progress.finish(result.bytes);
+  } catch (err) {
+    progress.fail();
+    throw err;
+  }
+}
+
+async function rm(ctx: VerbContext): Promise<void> {
+  const { client, command } = ctx;
+  const path = ctx.target.path;
+  if (!command.recursive) {
+    await client.remove(path);
+    return;
+  }
+  try {
+    await client.remove(path);
+  } catch (err) {
+    if (!(err instanceof FtpReplyError) || err.replyCode < 500) throw err;
+    // Not a file (or not there): a directory, then, with everything in it.
+    await client.removeDir(path, { recursive: true });
+  }
+}
+
+async function mkdir(ctx: VerbContext): Promise<void> {
+  await ctx.client.mkdir(ctx.target.path, { parents: true });
+}
+
+/**
+ * Where `mv` sends `from`: NEWPATH relative to from's directory, absolute when it starts with
+ * "/", into a directory when it ends with "/"; a URL to the same server gives its path.
+ */
+export function renameTarget(from: string, newPath: string, target: ResolvedTarget): string {
+  let to = newPath;
+  if (/^ftp:\/\//i.test(newPath)) {
+    const url = parseFtpUrl(newPath);
+    if (url.host.toLowerCase() !== target.host.toLowerCase() || url.port !== target.port) {
+      throw new UsageError('mv cannot move between servers');
+    }
+    to = url.path;
+    if (to === '') throw new UsageError('the new URL names no path');
+  } else {
+    if (to === '') throw new UsageError('mv needs a new name');
+    const trimmed = from.replace(/\/+$/, '');
+    const slash = trimmed.lastIndexOf('/');
+    const dir = slash < 0 ? '' : trimmed.slice(0, slash + 1);
+    if (!to.startsWith('/')) to = posix.join(dir === '' ? '.' : dir, to);
+  }
+  if (to.endsWith('/')) to += baseName(from);
+  return to;
+}
+
+async function mv(ctx: VerbContext): Promise<void> {
+  const from = ctx.target.path;
+  await ctx.client.rename(from, renameTarget(from, ctx.command.args[1] ?? '', ctx.target));
+}
+
+async function mirrorVerb(ctx: VerbContext): Promise<number> {
+  const { client, command, signal } = ctx;
+  const { mirror } = await import('../mirror.js');
+  const reverse = command.reverse;
+  const localArg = (reverse ? command.args[0] : command.args[1]) ?? '';
+  const remoteDir = resolvePath(await client.pwd(), ctx.target.path);
+  const summary = await mirror({
+    client,
+    direction: reverse ? 'up' : 'down',
+    remoteDir,
+    localDir: resolve(ctx.cwd, localArg),
+    include: command.include,
+    exclude: command.exclude,
+    ...(command.parallel === undefined ? {} : { parallel: command.parallel }),
+    signal,
+    onFile: (event: MirrorFileEvent) => {
+      if (event.action === 'failed') {
+        ctx.warn(`${event.path}: failed: ${event.error?.message ?? 'unknown error'}`);
+      } else if (event.action === 'copied') {
+        ctx.info(`${event.path}: ${event.bytes} bytes`);
+      }
+    },
+  });
+  ctx.info(
+    `mirror: ${summary.copied} copied, ${summary.skipped} skipped, ${summary.failed} failed, ${summary.bytes} bytes`,
+  );
+  return summary.failed > 0 ? 1 : 0;
+}
+
+/**
+ * Checks what can be checked before connecting, so that a mistake costs no login: the URL names
+ * what the verb needs, flags fit the arguments, a local file to upload is there.
+ * @throws UsageError for a command line that cannot work, Error for a missing local file.
+ */
+export async function preflight(command: VerbCommand, url: FtpUrl, cwd: string): Promise<void> {
+  const { verb, args, output, resume } = command;
+  const path = url.path;
+  const needs: Partial<Record<VerbCommand['verb'], string>> = {
+    get: 'a file',
+    rm: 'what to remove',
+    mkdir: 'the directory to make',
+    mv: 'what to rename',
+  };
+  const what = needs[verb];
+  if (what !== undefined && path === '') throw new UsageError(`${verb} needs a URL that names ${what}`);
+  if ((verb === 'rm' || verb === 'mv') && isTopLevel(path)) {
+    throw new UsageError(`refusing to ${verb} ${JSON.stringify(path)}: it names the top directory`);
+  }
+  if (verb === 'get') {
+    if (path.endsWith('/')) {
+      throw new UsageError('get downloads one file; the URL names a directory (for a tree: ftpkit mirror)');
+    }
+    if (output === '-' && resume) throw new UsageError('--resume needs a local file, not stdout');
+  }
+  if (verb === 'mv') renameTarget(path, args[1] ?? '', { ...url, user: '', password: '' });
+  if (verb === 'put') {
+    const local = args[0] ?? '';
+    if (local === '-') {
+      if (namesDirectory(path)) throw new UsageError('put - (stdin) needs a URL that names the file');
+      if (resume) throw new UsageError('--resume needs a local file, not stdin');
+    } else {
+      // stat's own message ("ENOENT: no such file or directory, stat 'x'") names the file.
+      const info = await stat(resolve(cwd, local));
+      if (info.isDirectory())
+        throw new Error(`${local} is a directory (for a tree: ftpkit mirror --reverse)`);
+    }
+  }
+}
+
+/** Runs one verb; resolves with the exit status (a failed mirror file gives 1), throws on failure. */
+export async function runVerb(ctx: VerbContext): Promise<number> {
+  switch (ctx.command.verb) {
+    case 'ls':
+      await ls(ctx);
+      return 0;
+    case 'get':
+      await get(ctx);
+      return 0;
+    case 'put':
+      await put(ctx);
+      return 0;
+    case 'rm':
+      await rm(ctx);
+      return 0;
+    case 'mkdir':
+      await mkdir(ctx);
+      return 0;
+    case 'mv':
+      await mv(ctx);
+      return 0;
+    case 'mirror':
+      return mirrorVerb(ctx);
+    case 'shell':
+      throw new Error('the shell is not a one-shot verb');
+  }
+}
+
+/** Which argument of the verb is the URL (put LOCAL URL, mirror --reverse LOCALDIR URL). */
+export function urlArgument(command: VerbCommand): string {
+  const index = command.verb === 'put' || (command.verb === 'mirror' && command.reverse) ? 1 : 0;
+  return command.args[index] ?? '';
+}

@@ -1,0 +1,191 @@
+// main() in-process, with its terminal faked: the progress bar, the password prompt and Ctrl-C,
+// which a test cannot reach through a spawned binary's pipes; and Ctrl-C through a real signal.
+import { expect } from 'chai';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { main, type CliIo } from '../../../src/client/cli/main.js';
+import { startProcess } from '../../helpers/process.js';
+import { startServer, type TestServer } from '../../helpers/start-server.js';
+import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
+
+const BIN = fileURLToPath(new URL('../../../../bin/ftpkit.js', import.meta.url));
+
+/** A writable that records what it gets and can wait for a pattern to show up in it. */
+class Capture extends PassThrough {
+  isTTY: boolean;
+  columns = 80;
+  text = '';
+  private readonly waiters: { pattern: RegExp; resolve: () => void }[] = [];
+
+  constructor(isTTY = false) {
+    super();
+    this.isTTY = isTTY;
+    this.on('data', (chunk: Buffer) => {
+      this.text += chunk.toString('utf8');
+      for (const waiter of [...this.waiters]) {
+        if (waiter.pattern.test(this.text)) {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    });
+  }
+
+  waitFor(pattern: RegExp): Promise<void> {
+    if (pattern.test(this.text)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ pattern, resolve }));
+  }
+}
+
+/** stdin as a terminal would be: isTTY and a raw mode switch. */
+class FakeTty extends PassThrough {
+  isTTY = true;
+  isRaw = false;
+  setRawMode(mode: boolean): this {
+    this.isRaw = mode;
+    return this;
+  }
+}
+
+describe('ftpkit main() in-process', function () {
+  let srv: TestServer;
+  let home: TempDir;
+  let work: TempDir;
+
+  function io(parts: Partial<CliIo>): Partial<CliIo> {
+    return {
+      stdout: new Capture(),
+      stderr: new Capture(),
+      env: {},
+      homedir: home.path,
+      cwd: work.path,
+      onInterrupt: () => () => undefined,
+      ...parts,
+    };
+  }
+
+  before(async function () {
+    srv = await startServer();
+    home = await makeTempDir('cli-main-home');
+    work = await makeTempDir('cli-main-work');
+  });
+  after(async function () {
+    await srv.close();
+    await home.remove();
+    await work.remove();
+  });
+
+  it('draws a progress bar in place on a terminal, then the summary', async function () {
+    const stderr = new Capture(true);
+    let step = 0;
+    // The second chunk is only given once the bar for the first is on screen: no timing guesses.
+    const source = new Readable({
+      read() {
+        step++;
+        if (step === 1) this.push(Buffer.alloc(64 * 1024, 1));
+        else if (step === 2)
+          void stderr.waitFor(/\r\x1b\[K/).then(() => this.push(Buffer.alloc(64 * 1024, 2)));
+        else this.push(null);
+      },
+    });
+    const code = await main(['put', '-', `${srv.url}bar.bin`], io({ stdin: source, stderr }));
+    expect(code, stderr.text).to.equal(0);
+    expect(stderr.text).to.match(/^\r\x1b\[Kbar\.bin +64\.0 KiB  .+\/s/);
+    expect(stderr.text).to.match(/\r\x1b\[Kbar\.bin: 131072 bytes in [\d.]+ s \(.+\/s\)\n$/);
+  });
+
+  it('asks for the password without echo when stdin is a terminal', async function () {
+    await writeFile(join(srv.root, 'prompted.txt'), 'after the prompt\n');
+    const stdin = new FakeTty();
+    const stderr = new Capture();
+    const stdout = new Capture();
+    void stderr
+      .waitFor(/Password for tester@127\.0\.0\.1:\d+: $/)
+      .then(() => stdin.write(`${srv.password}\r`));
+    const url = `ftp://${srv.user}@${srv.host}:${srv.port}/prompted.txt`;
+    const code = await main(['get', '-q', url, '-o', '-'], io({ stdin, stdout, stderr }));
+    expect(code, stderr.text).to.equal(0);
+    expect(stdout.text).to.equal('after the prompt\n');
+    expect(stderr.text).to.not.include(srv.password);
+    expect(stdin.isRaw).to.equal(false);
+  });
+
+  it('Ctrl-C at the password prompt exits 130', async function () {
+    const stdin = new FakeTty();
+    const stderr = new Capture();
+    void stderr.waitFor(/Password for/).then(() => stdin.write('\u0003'));
+    const code = await main(['ls', `ftp://${srv.user}@${srv.host}:${srv.port}/`], io({ stdin, stderr }));
+    expect(code).to.equal(130);
+  });
+
+  it('Ctrl-C during a transfer sends ABOR and exits 130; the upload does not land', async function () {
+    const stderr = new Capture();
+    let interrupt: () => void = () => undefined;
+    const stdin = new PassThrough();
+    stdin.write('the beginning of something that never ends');
+    void stderr.waitFor(/^< 150/m).then(() => interrupt());
+    const code = await main(
+      ['put', '-v', '-', `${srv.url}interrupted.bin`],
+      io({
+        stdin,
+        stderr,
+        onInterrupt: (handler) => {
+          interrupt = handler;
+          return () => undefined;
+        },
+      }),
+    );
+    stdin.destroy();
+    expect(code, stderr.text).to.equal(130);
+    expect(stderr.text).to.match(/^> ABOR$/m);
+    expect(stderr.text).to.match(/^ftpkit: interrupted$/m);
+    expect(await readdir(srv.root)).to.not.include('interrupted.bin');
+  });
+
+  it('the binary exits 130 on SIGINT during a transfer', async function () {
+    const child = await startProcess(process.execPath, [BIN, 'put', '-v', '-', `${srv.url}sigint.bin`], {
+      env: { HOME: home.path, NETRC: undefined, FTPKIT_USER: undefined, FTPKIT_PASSWORD: undefined },
+      input: 'some bytes, and stdin stays open',
+    });
+    try {
+      await child.waitForLine(/^< 150/, { stream: 'stderr' });
+      process.kill(child.pid, 'SIGINT');
+      const exit = await child.exited;
+      expect(exit.code, child.stderr()).to.equal(130);
+      expect(child.stderr()).to.match(/^> ABOR$/m);
+    } finally {
+      await child.stop();
+    }
+    expect(await readdir(srv.root)).to.not.include('sigint.bin');
+  });
+
+  it('reports usage errors with status 2 before touching the network', async function () {
+    const stderr = new Capture();
+    expect(await main(['mv', 'ftp://127.0.0.1:1/a'], io({ stderr }))).to.equal(2);
+    expect(stderr.text).to.match(/^ftpkit: mv takes 2 arguments, got 1\n/);
+  });
+
+  const nowhere = 'ftp://127.0.0.1:1';
+  const preflightCases: [string[], number, RegExp][] = [
+    [['get', `${nowhere}/`], 2, /get needs a URL that names a file/],
+    [['get', `${nowhere}/dir/`], 2, /the URL names a directory/],
+    [['get', `${nowhere}/f`, '-o', '-', '--resume'], 2, /--resume needs a local file/],
+    [['put', '-', `${nowhere}/dir/`], 2, /needs a URL that names the file/],
+    [['put', 'no-such-local-file', `${nowhere}/x`], 1, /ENOENT.*no-such-local-file/],
+    [['put', '.', `${nowhere}/x`], 1, /is a directory/],
+    [['rm', '-r', `${nowhere}//`], 2, /refusing to rm "\/"/],
+    [['rm', `${nowhere}/a/..`], 2, /refusing to rm/],
+    [['mv', `${nowhere}/a`, 'ftp://elsewhere/b'], 2, /between servers/],
+    [['mkdir', nowhere], 2, /mkdir needs a URL/],
+  ];
+  for (const [argv, status, message] of preflightCases) {
+    it(`checks "${argv.join(' ')}" before connecting`, async function () {
+      const stderr = new Capture();
+      expect(await main(argv, io({ stderr }))).to.equal(status);
+      expect(stderr.text).to.match(message);
+      expect(stderr.text).to.not.include('cannot connect');
+    });
+  }
+});
