@@ -148,13 +148,14 @@ export class FtpClient {
   async login(user = 'anonymous', password?: string): Promise<void> {
     const pass = password ?? (user === 'anonymous' || user === 'ftp' ? 'anonymous@' : '');
     this.#loggedIn = false;
+    let command = `USER ${user}`;
     let reply = await this.#send('USER', user);
-    if (reply.code === 331) reply = await this.#send('PASS', pass);
+    if (reply.code === 331) {
+      command = 'PASS ****';
+      reply = await this.#send('PASS', pass);
+    }
     if (reply.code !== 230 && reply.code !== 202) {
-      throw new FtpReplyError(
-        reply.code === 332 ? 'ACCT (accounts are not supported)' : `USER ${user}`,
-        reply,
-      );
+      throw new FtpReplyError(reply.code === 332 ? 'ACCT (accounts are not supported)' : command, reply);
     }
     this.#loggedIn = true;
     this.#user = user;
@@ -510,6 +511,8 @@ export class FtpClient {
       return { bytes, message: reply.text };
     } catch (error) {
       data.close();
+      // The 1xx paused the reply timer; whatever failed, the final reply is due now.
+      control.restartReplyTimer();
       if (abort !== undefined) {
         await abort;
         if (final !== undefined) await final.catch(() => undefined);

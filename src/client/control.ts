@@ -132,6 +132,9 @@ export class ControlConnection {
       } else {
         this.#queue.splice(1, 0, waiter);
         this.#write(waiter);
+        // The command in flight may be a transfer whose reply timer is paused: with ABOR sent, its
+        // final reply is due now, and a server that never sends it must not hang us.
+        this.restartReplyTimer();
       }
     });
   }
@@ -208,20 +211,33 @@ export class ControlConnection {
       return;
     }
     if (reply.code < 200) {
-      if (head.options.untimedAfterPreliminary === true) this.#disarm();
+      // Not when ABOR already went out behind it: then the final reply is due now.
+      if (head.options.untimedAfterPreliminary === true && this.#queue[1]?.written !== true) this.#disarm();
       head.options.onPreliminary?.(reply);
       return;
     }
     this.#queue.shift();
     this.#disarm();
     head.resolve(reply);
+    const next = this.#queue[0];
+    if (
+      reply.code === 225 &&
+      next?.written === true &&
+      /^ABOR\b/i.test(next.wire) &&
+      !/^ABOR\b/i.test(head.wire)
+    ) {
+      // 225 belongs to ABOR alone (RFC 959). Some servers (pyftpdlib) cancel a transfer whose
+      // data never flowed with this one reply and send nothing for the transfer itself.
+      this.#queue.shift();
+      next.resolve(reply);
+    }
     if (reply.code === 421) {
       this.#fail(new ConnectionClosedError(`Server closed the session: ${reply.text}`));
       return;
     }
-    const next = this.#queue[0];
-    if (next === undefined) return;
-    if (next.written) this.#arm(this.#options.replyTimeoutMs, `No reply to ${next.shown}`);
+    const following = this.#queue[0];
+    if (following === undefined) return;
+    if (following.written) this.#arm(this.#options.replyTimeoutMs, `No reply to ${following.shown}`);
     else this.#writeHead();
   }
 

@@ -64,6 +64,7 @@ export class ProgressMeter {
 
 /** The size some servers put in a 150 reply: "Opening BINARY mode data connection for f (1234 bytes)". */
 export function sizeFromPreliminary(text: string): number | undefined {
-  const match = /\((\d+) bytes?\)/i.exec(text);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
+  // The last match: the file name comes first and may itself hold "(5 bytes)".
+  const digits = [...text.matchAll(/\((\d+) bytes?\)/gi)].at(-1)?.[1];
+  return digits === undefined ? undefined : Number(digits);
 }

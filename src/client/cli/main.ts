@@ -231,6 +231,7 @@ async function runShellCommand(command: VerbCommand, cli: CliIo & { stdinIsTty: 
     errorOutput: cli.stderr,
     env: cli.env,
     homedir: cli.homedir,
+    cwd: cli.cwd,
   });
 }
 

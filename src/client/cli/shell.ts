@@ -40,6 +40,8 @@ export interface ShellLaunch {
   errorOutput: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   homedir: string;
+  /** The local directory `lcd` starts in; the process's by default. */
+  cwd?: string;
 }
 
 const PROMPT = 'ftpkit> ';
@@ -115,7 +117,7 @@ class Shell {
       mode: launch.mode,
       type: 'binary',
       verbose: launch.verbose,
-      localDir: process.cwd(),
+      localDir: launch.cwd ?? process.cwd(),
     };
     const output = launch.output as ProgressOutput;
     this.#progress = new ProgressReporter(output, progressStyle(output, false));

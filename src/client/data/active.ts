@@ -104,7 +104,8 @@ function acceptOne(listener: Server, serverAddress: string, timeoutMs: number): 
     socket,
     close(): void {
       settle?.(new Error('Data connection closed before the server connected.'));
-      accepted?.destroy();
+      // A reset, as in passive mode: an aborted transfer must not look like a clean end.
+      if (accepted?.destroyed === false) accepted.resetAndDestroy();
       listener.close();
     },
   };

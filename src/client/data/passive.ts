@@ -69,7 +69,10 @@ export async function openPassive(request: PassiveRequest): Promise<PassiveOutco
       close(): void {
         if (closed) return;
         closed = true;
-        socket.destroy();
+        // Only failures and aborts get here (a finished transfer ends its socket itself): a
+        // reset tells the server this was no clean end of file, and some servers answer an
+        // aborted RETR only after one.
+        socket.resetAndDestroy();
       },
     },
   };

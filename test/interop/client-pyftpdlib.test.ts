@@ -1,0 +1,25 @@
+// FtpClient against pyftpdlib (python3-pyftpdlib): MLSD listings, EPRT/EPSV, and on ABOR either
+// 426 + 226 (data had flowed) or a lone 225 (none had).
+import { startPyftpdlib } from '../helpers/peer-servers.js';
+import { describeClientInterop } from './client-helpers.js';
+import { HOSTS } from './helpers.js';
+
+describeClientInterop({
+  name: 'pyftpdlib',
+  requires: 'pyftpdlib',
+  hosts: HOSTS,
+  listVerb: 'MLSD',
+  features: ['EPRT', 'EPSV', 'MDTM', 'SIZE', 'REST', 'MLST', 'UTF8'],
+  missingFileCode: 550,
+  earlyUploadAbortSkip: {
+    // pyftpdlib 1.5 queues a passive STOR until it accepts the data connection; an ABOR that comes
+    // before the accept drops the connection but not the queued STOR, which then takes over the
+    // next transfer's data connection and that transfer hangs. A server bug, and a race: in active
+    // mode the connection always exists before the STOR.
+    passive: 'pyftpdlib keeps a queued STOR after ABOR when it had not yet accepted the connection',
+  },
+  async start(host, root) {
+    const server = await startPyftpdlib({ host, root, debug: true });
+    return { ...server, writableDir: '/' };
+  },
+});
