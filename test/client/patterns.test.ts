@@ -92,6 +92,7 @@ describe('client patterns', function () {
     it('splits the directory to list from the glob for its entries', function () {
       expect(splitGlob('dir/sub/*.txt')).to.deep.equal({ dir: 'dir/sub', glob: '*.txt' });
       expect(splitGlob('*.txt')).to.deep.equal({ dir: '', glob: '*.txt' });
+      expect(splitGlob('/*.txt')).to.deep.equal({ dir: '/', glob: '*.txt' });
       expect(splitGlob('/pub/file?.bin')).to.deep.equal({ dir: '/pub', glob: 'file?.bin' });
       expect(splitGlob('plain/name.txt')).to.deep.equal({ dir: 'plain/name.txt', glob: '' });
     });

@@ -24,7 +24,7 @@ export function formatListingDate(date: Date | undefined, utc: boolean): string 
 }
 
 /** Control characters in a server-supplied name become "?" (as `ls -q` shows them). */
-function printable(name: string): string {
+export function printableName(name: string): string {
   return name.replace(/[\x00-\x1f\x7f]/g, '?');
 }
 
@@ -61,9 +61,9 @@ export function formatListing(entries: readonly FileEntry[], options: ListingFor
   const sizeWidth = Math.max(0, ...sizes.map((size) => size.length));
   return shown.map((entry, i) => {
     const mode = typeChar(entry) + (entry.mode === undefined ? '?????????' : formatPermissions(entry.mode));
-    let name = printable(entry.name);
+    let name = printableName(entry.name);
     if (entry.type === 'dir') name += '/';
-    if (entry.type === 'link' && entry.target !== undefined) name += ` -> ${printable(entry.target)}`;
+    if (entry.type === 'link' && entry.target !== undefined) name += ` -> ${printableName(entry.target)}`;
     const date = formatListingDate(entry.modified, options.utc === true);
     return `${mode} ${(sizes[i] ?? '0').padStart(sizeWidth)} ${date} ${name}`;
   });

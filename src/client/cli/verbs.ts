@@ -8,7 +8,7 @@ import { FtpReplyError } from '../errors.js';
 import type { MirrorFileEvent } from '../mirror.js';
 import type { VerbCommand } from './args.js';
 import type { ResolvedTarget } from './credentials.js';
-import { formatListing } from './listing.js';
+import { formatListing, printableName } from './listing.js';
 import type { ProgressReporter } from './progress.js';
 import { parseFtpUrl, type FtpUrl } from './url.js';
 import { UsageError } from './usage-error.js';
@@ -229,9 +229,9 @@ async function mirrorVerb(ctx: VerbContext): Promise<number> {
     signal,
     onFile: (event: MirrorFileEvent) => {
       if (event.action === 'failed') {
-        ctx.warn(`${event.path}: failed: ${event.error?.message ?? 'unknown error'}`);
+        ctx.warn(`${printableName(event.path)}: failed: ${event.error?.message ?? 'unknown error'}`);
       } else if (event.action === 'copied') {
-        ctx.info(`${event.path}: ${event.bytes} bytes`);
+        ctx.info(`${printableName(event.path)}: ${event.bytes} bytes`);
       }
     },
   });

@@ -63,4 +63,19 @@ describe('protocol/listing/detect', () => {
     expect(parseListing('')).to.deep.equal([]);
     expect(parseListing('\r\n\r\n')).to.deep.equal([]);
   });
+
+  it('drops names that are not one path component, in every format', () => {
+    const listing = [
+      'type=file;size=1; ../evil',
+      'type=file;size=1; a/b',
+      'type=file;size=1; ok',
+      '-rw-r--r--    1 0        0               1 Nov 21 10:00 /etc/passwd',
+      '-rw-r--r--    1 0        0               1 Nov 21 10:00 fine',
+      '11-21-26  10:00AM                    1 dos/evil',
+    ].join('\r\n');
+    expect(parseListing(listing, new Date('2026-11-21T12:00:00Z')).map((entry) => entry.name)).to.deep.equal([
+      'ok',
+      'fine',
+    ]);
+  });
 });
