@@ -42,7 +42,8 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-function parseList<T extends string>(flag: string, text: string, allowed: readonly T[]): T[] {
+/** A comma-separated choice from `allowed`, in `allowed`'s order. */
+export function parseList<T extends string>(flag: string, text: string, allowed: readonly T[]): T[] {
   const picked: T[] = [];
   for (const item of text.split(',').map((part) => part.trim())) {
     if (item === '') continue;

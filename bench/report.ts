@@ -10,6 +10,8 @@ export interface Metric {
   readonly digits: number;
   /** Which way is good; 'none' prints no ratio (counts such as successes). */
   readonly better: Better;
+  /** Shown instead of the value, with no ratio: why there is no figure ("no active mode"). */
+  readonly text?: string;
 }
 
 export type Outcome =
@@ -35,11 +37,12 @@ export function findMetric(outcome: Outcome | undefined, key: string): Metric | 
 }
 
 function formatValue(m: Metric): string {
+  if (m.text !== undefined) return m.text;
   if (!Number.isFinite(m.value)) return 'n/a';
   return `${m.value.toFixed(m.digits)}${m.unit === '' ? '' : ` ${m.unit}`}`;
 }
 
-/** ftpkitd's figure divided by the peer's: "x2.47". */
+/** Our figure divided by the peer's: "x2.47". */
 export function ratio(ours: number, theirs: number): string {
   if (!Number.isFinite(ours) || !Number.isFinite(theirs)) return 'n/a';
   if (theirs === 0) return ours === 0 ? 'x1.00' : 'x∞';
@@ -52,9 +55,15 @@ function pad(text: string, width: number): string {
 
 /**
  * One row per metric, one column per server: "ftpkitd 2.10 GB/s | ftp-srv 0.85 GB/s (x2.47) | ...",
- * columns aligned. Ratios are always ftpkitd/peer; the heading says which way is better.
+ * columns aligned. Ratios are always reference/peer (ftpkitd unless told; the client bench's columns
+ * are clients and its reference is ftpkit); the heading says which way is better.
  */
-export function formatTable(title: string, servers: readonly ServerName[], results: ScenarioResults): string {
+export function formatTable(
+  title: string,
+  servers: readonly string[],
+  results: ReadonlyMap<string, Outcome>,
+  reference = 'ftpkitd',
+): string {
   const out: string[] = [`== ${title} ==`];
   const keys: Metric[] = [];
   for (const server of servers) {
@@ -63,7 +72,7 @@ export function formatTable(title: string, servers: readonly ServerName[], resul
     for (const m of outcome.metrics) if (!keys.some((k) => k.key === m.key)) keys.push(m);
   }
   const rows: string[][] = keys.map((key) => {
-    const ours = findMetric(results.get('ftpkitd'), key.key);
+    const ours = findMetric(results.get(reference), key.key);
     const hint =
       key.better === 'higher' ? ' (higher is better)' : key.better === 'lower' ? ' (lower is better)' : '';
     const cells = [`${key.label}${hint}`];
@@ -74,7 +83,13 @@ export function formatTable(title: string, servers: readonly ServerName[], resul
         continue;
       }
       let cell = `${server} ${formatValue(m)}`;
-      if (server !== 'ftpkitd' && ours !== undefined && m.better !== 'none')
+      if (
+        server !== reference &&
+        ours !== undefined &&
+        m.better !== 'none' &&
+        m.text === undefined &&
+        ours.text === undefined
+      )
         cell += ` (${ratio(ours.value, m.value)})`;
       cells.push(cell);
     }
