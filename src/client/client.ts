@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,6 +18,7 @@ import {
 import { ControlConnection, maskCommand } from './control.js';
 import { openActive } from './data/active.js';
 import type { PendingData } from './data/channel.js';
+import { FileReceiver } from './data/file-receiver.js';
 import { openPassive } from './data/passive.js';
 import { ClientTimeoutError, ConnectionClosedError, FtpReplyError } from './errors.js';
 import { collectListing } from './listing-sink.js';
@@ -42,6 +43,13 @@ const DEFAULTS = {
 /** Bigger reads than fs's 64 KiB default: fewer trips through the stream machinery per GiB. */
 const FILE_READ_CHUNK = 512 * 1024;
 
+/**
+ * Write buffer for downloads to a file through the stream path (active mode): with fs's 16 KiB
+ * default every 64 KiB socket read waits for its own write; with 4 MiB the writes batch up
+ * (writev). Measured from ftpkitd, 512 MiB: 1.1 instead of 1.8 CPU-s/GiB.
+ */
+const FILE_WRITE_BUFFER = 4 * 1024 * 1024;
+
 type Stage = NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream;
 
 type TransferVerb = 'RETR' | 'STOR' | 'APPE' | 'LIST' | 'MLSD';
@@ -53,7 +61,9 @@ interface TransferSpec {
   offset: number;
   signal: AbortSignal | undefined;
   /** Moves the data; resolves once it has all been written (download) or sent (upload). */
-  run(socket: Socket, preliminary: FtpReply | undefined): Promise<void>;
+  run(socket: Socket, preliminary: FtpReply | undefined, receiving: boolean): Promise<void>;
+  /** A FileReceiver's hook for the data socket; used in passive mode only (`receiving` says). */
+  onread?: OnReadOpts;
 }
 
 /**
@@ -287,25 +297,35 @@ export class FtpClient {
     if (typeof destination === 'string' && options.resume === true) {
       offset = await localSize(destination);
     }
+    const type = options.type ?? this.type;
     const meter =
       options.onProgress === undefined ? undefined : new ProgressMeter(options.onProgress, offset);
+    const receiver = typeof destination === 'string' && type === 'binary' ? new FileReceiver() : undefined;
     const result = await this.#transfer({
       verb: 'RETR',
       path: remotePath,
-      type: options.type ?? this.type,
+      type,
       offset,
       signal: options.signal,
-      run: async (socket, preliminary) => {
+      ...(receiver === undefined ? {} : { onread: receiver.onread }),
+      run: async (socket, preliminary, receiving) => {
         if (meter !== undefined && preliminary !== undefined)
           meter.total = sizeFromPreliminary(preliminary.text);
         // A local file is opened only now that the server has agreed to send: a refused RETR
         // must not truncate what is there.
+        if (receiving && receiver !== undefined && typeof destination === 'string') {
+          await receiver.receive(socket, destination, offset > 0, meter && ((bytes) => meter.add(bytes)));
+          return;
+        }
         const sink =
           typeof destination === 'string'
-            ? createWriteStream(destination, offset > 0 ? { flags: 'a' } : {})
+            ? createWriteStream(destination, {
+                flags: offset > 0 ? 'a' : 'w',
+                highWaterMark: FILE_WRITE_BUFFER,
+              })
             : destination;
         const stages: Stage[] = [socket];
-        if ((options.type ?? this.type) === 'ascii') stages.push(createAsciiDecoder());
+        if (type === 'ascii') stages.push(createAsciiDecoder());
         if (meter !== undefined) stages.push(meter.counter());
         stages.push(sink);
         await pipeline(stages);
@@ -442,7 +462,8 @@ export class FtpClient {
     const signal = spec.signal;
     signal?.throwIfAborted();
     if (spec.verb === 'RETR' || spec.verb === 'STOR' || spec.verb === 'APPE') await this.#setType(spec.type);
-    const data = await this.#openData(control);
+    const receiving = spec.onread !== undefined && this.mode === 'passive';
+    const data = await this.#openData(control, receiving ? spec.onread : undefined);
     let command = spec.path === undefined ? spec.verb : `${spec.verb} ${spec.path}`;
     let final: Promise<FtpReply> | undefined;
     let abort: Promise<unknown> | undefined;
@@ -489,7 +510,7 @@ export class FtpClient {
       });
       let dataError: Error | undefined;
       try {
-        await spec.run(socket, preliminary);
+        await spec.run(socket, preliminary, receiving);
       } catch (error) {
         dataError = error instanceof Error ? error : new Error(String(error));
         socket.destroy();
@@ -540,7 +561,7 @@ export class FtpClient {
     return first;
   }
 
-  async #openData(control: ControlConnection): Promise<PendingData> {
+  async #openData(control: ControlConnection, onread: OnReadOpts | undefined): Promise<PendingData> {
     const send = (verb: string, arg?: string): Promise<FtpReply> => this.#send(verb, arg);
     const serverAddress = control.socket.remoteAddress ?? this.#host ?? '';
     const timeoutMs = this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs;
@@ -562,6 +583,7 @@ export class FtpClient {
       skipEpsv: this.#epsvRefused,
       allowForeignPasvHost: this.#options.allowForeignPasvHost === true,
       timeoutMs,
+      onread,
     });
     this.#epsvRefused = outcome.epsvRefused;
     return outcome.data;

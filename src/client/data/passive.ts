@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect, type OnReadOpts, type Socket } from 'node:net';
 import {
   addressFamily,
   normalizeAddress,
@@ -20,6 +20,11 @@ export interface PassiveRequest {
   skipEpsv: boolean;
   allowForeignPasvHost: boolean;
   timeoutMs: number;
+  /**
+   * Read the data into this buffer and callback instead of a stream (see FileReceiver). The
+   * socket is handed over paused, so nothing is read before the receiver is ready.
+   */
+  onread?: OnReadOpts | undefined;
 }
 
 export interface PassiveOutcome {
@@ -60,7 +65,7 @@ export async function openPassive(request: PassiveRequest): Promise<PassiveOutco
     host = target.host;
     port = target.port;
   }
-  const socket = await connectData(host, port, request.timeoutMs);
+  const socket = await connectData(host, port, request.timeoutMs, request.onread);
   let closed = false;
   return {
     epsvRefused,
@@ -78,9 +83,15 @@ export async function openPassive(request: PassiveRequest): Promise<PassiveOutco
   };
 }
 
-function connectData(host: string, port: number, timeoutMs: number): Promise<Socket> {
+function connectData(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  onread: OnReadOpts | undefined,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = connect(onread === undefined ? { host, port } : { host, port, onread });
+    if (onread !== undefined) socket.pause();
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
