@@ -1,4 +1,4 @@
-import type { TransferProgress } from '../options.js';
+import type { TransferProgress, TransferResult } from '../options.js';
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
@@ -131,6 +131,22 @@ export class ProgressReporter {
     const line = formatDoneLine(this.name, bytes, this.now() - this.startedAt);
     this.output.write(`${this.drawn ? CLEAR_LINE : ''}${line}\n`);
     this.drawn = false;
+  }
+
+  /** One transfer from start to finish (or failure); `run` gets `update` for its onProgress. */
+  async track(
+    name: string,
+    run: (onProgress: (progress: TransferProgress) => void) => Promise<TransferResult>,
+  ): Promise<TransferResult> {
+    this.start(name);
+    try {
+      const result = await run(this.update);
+      this.finish(result.bytes);
+      return result;
+    } catch (error) {
+      this.fail();
+      throw error;
+    }
   }
 
   /** Ends a bar left on screen by a transfer that failed, so the error starts on its own line. */

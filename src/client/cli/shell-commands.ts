@@ -119,14 +119,7 @@ async function transfer(
   name: string,
   run: (options: TransferOptions) => Promise<TransferResult>,
 ): Promise<void> {
-  ctx.progress.start(name);
-  try {
-    const result = await run({ signal: ctx.signal, onProgress: ctx.progress.update });
-    ctx.progress.finish(result.bytes);
-  } catch (error) {
-    ctx.progress.fail();
-    throw error;
-  }
+  await ctx.progress.track(name, (onProgress) => run({ signal: ctx.signal, onProgress }));
 }
 
 /**

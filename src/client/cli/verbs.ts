@@ -121,18 +121,9 @@ async function get(ctx: VerbContext): Promise<void> {
     else if (command.output !== undefined) destination = join(local, name);
     else throw new Error(`${local} is a directory; pick another name with -o`);
   }
-  progress.start(name);
-  try {
-    const result = await client.download(remote, destination, {
-      signal,
-      resume: command.resume,
-      onProgress: progress.update,
-    });
-    progress.finish(result.bytes);
-  } catch (err) {
-    progress.fail();
-    throw err;
-  }
+  await progress.track(name, (onProgress) =>
+    client.download(remote, destination, { signal, resume: command.resume, onProgress }),
+  );
 }
 
 async function put(ctx: VerbContext): Promise<void> {
@@ -149,18 +140,9 @@ async function put(ctx: VerbContext): Promise<void> {
     name = basename(source);
     if (namesDirectory(remote)) remote += name;
   }
-  progress.start(name);
-  try {
-    const result = await client.upload(source, remote, {
-      signal,
-      resume: command.resume,
-      onProgress: progress.update,
-    });
-    progress.finish(result.bytes);
-  } catch (err) {
-    progress.fail();
-    throw err;
-  }
+  await progress.track(name, (onProgress) =>
+    client.upload(source, remote, { signal, resume: command.resume, onProgress }),
+  );
 }
 
 async function rm(ctx: VerbContext): Promise<void> {
