@@ -14,6 +14,8 @@ import {
   rejectionOf,
   sendAndClose,
   type FakeHandler,
+  connectTo,
+  downloadBytes,
 } from './fake-server.js';
 
 const CONTENT = Buffer.from('active bytes\n'.repeat(1000));
@@ -36,24 +38,12 @@ describe('client/data/active', () => {
   ): Promise<{ server: FakeServer; client: FtpClient }> {
     fake = await FakeServer.start(server);
     fake.files.set('f', CONTENT);
-    const client = await FtpClient.connect({
-      host: fake.host,
-      port: fake.port,
-      user: 'u',
-      password: 'p',
-      mode: 'active',
-      dataTimeoutMs: 2000,
-      ...options,
-    });
+    const client = await connectTo(fake, 'active', options);
     clients.push(client);
     return { server: fake, client };
   }
 
-  async function download(client: FtpClient, path = 'f'): Promise<Buffer> {
-    const sink = collectInto();
-    await client.download(path, sink.stream);
-    return sink.bytes();
-  }
+  const download = downloadBytes;
 
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.close();

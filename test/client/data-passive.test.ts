@@ -5,7 +5,14 @@ import { FtpClient } from '../../src/client/client.js';
 import { ClientTimeoutError, FtpReplyError } from '../../src/client/errors.js';
 import type { ConnectOptions } from '../../src/client/options.js';
 import { encodeHostPort, ProtocolViolationError } from '../../src/protocol/index.js';
-import { asReplyError, collectInto, FakeServer, rejectionOf, type FakeHandler } from './fake-server.js';
+import {
+  asReplyError,
+  FakeServer,
+  rejectionOf,
+  type FakeHandler,
+  connectTo,
+  downloadBytes,
+} from './fake-server.js';
 
 const CONTENT = Buffer.from('passive bytes\n'.repeat(1000));
 
@@ -29,24 +36,12 @@ describe('client/data/passive', () => {
   ): Promise<{ server: FakeServer; client: FtpClient }> {
     fake = await FakeServer.start(server);
     fake.files.set('f', CONTENT);
-    const client = await FtpClient.connect({
-      host: fake.host,
-      port: fake.port,
-      user: 'u',
-      password: 'p',
-      mode: 'passive',
-      dataTimeoutMs: 2000,
-      ...options,
-    });
+    const client = await connectTo(fake, 'passive', options);
     clients.push(client);
     return { server: fake, client };
   }
 
-  async function download(client: FtpClient, path = 'f'): Promise<Buffer> {
-    const sink = collectInto();
-    await client.download(path, sink.stream);
-    return sink.bytes();
-  }
+  const download = downloadBytes;
 
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.close();

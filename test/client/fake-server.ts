@@ -5,7 +5,9 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { expect } from 'chai';
+import { FtpClient } from '../../src/client/client.js';
 import { FtpReplyError } from '../../src/client/errors.js';
+import type { ConnectOptions, DataMode } from '../../src/client/options.js';
 import {
   decodeEprt,
   decodeHostPort,
@@ -251,6 +253,30 @@ export function collectInto(): { stream: Writable; bytes(): Buffer } {
     },
   });
   return { stream, bytes: () => Buffer.concat(chunks) };
+}
+
+/** A client logged in to the fake server in `mode`, with a short data timeout unless overridden. */
+export function connectTo(
+  fake: FakeServer,
+  mode: DataMode,
+  options: Partial<ConnectOptions> = {},
+): Promise<FtpClient> {
+  return FtpClient.connect({
+    host: fake.host,
+    port: fake.port,
+    user: 'u',
+    password: 'p',
+    mode,
+    dataTimeoutMs: 2000,
+    ...options,
+  });
+}
+
+/** Downloads a remote file into memory. */
+export async function downloadBytes(client: FtpClient, path = 'f'): Promise<Buffer> {
+  const sink = collectInto();
+  await client.download(path, sink.stream);
+  return sink.bytes();
 }
 
 /** Reads a data socket to its end. */
