@@ -113,6 +113,14 @@ export class Session implements CommandContext {
     this.socket.write(wire);
   }
 
+  /** Two replies in one write. */
+  private replyPair(code: number, text: string, nextCode: number, nextText: string): void {
+    if (this.closed || this.socket.destroyed) return;
+    const wire = formatReply(code, text) + formatReply(nextCode, nextText);
+    if (this.parentLog.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'reply');
+    this.socket.write(wire);
+  }
+
   resolve(arg: string): string {
     return resolvePath(this.state.cwd, arg);
   }
@@ -180,7 +188,6 @@ export class Session implements CommandContext {
       bytes: () => (transfer.socket ? transfer.socket.bytesRead + transfer.socket.bytesWritten : 0),
     };
     this.running = transfer;
-    this.reply(Reply.FileStatusOk, job.opening);
     transfer.done = this.runTransfer(transfer, channel).finally(() => {
       this.running = undefined;
       this.kick();
@@ -197,10 +204,20 @@ export class Session implements CommandContext {
       socket.setTimeout(dataTimeoutMs, () => {
         socket.destroy(new TransferAbortedError('Data connection timed out; transfer aborted.'));
       });
-      await job.run(socket, controller.signal);
+      // As vsftpd does, 150 comes once the data connection stands: a connection that never comes
+      // gets a lone 425. A transfer that is over as soon as it starts (a small file) has 150 and
+      // 226 leave in one write, which spares a write and the client a wake-up per file.
+      const running = job.run(socket, controller.signal);
+      if (running === undefined && job.commit === undefined) {
+        ok = true;
+        this.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
+        return;
+      }
+      this.reply(Reply.FileStatusOk, job.opening);
+      await running;
       await job.commit?.();
       ok = true;
-      this.reply(Reply.ClosingData, typeof job.done === 'string' ? job.done : job.done());
+      this.reply(Reply.ClosingData, doneText(job));
     } catch (err) {
       if (transfer.aborted) {
         this.reply(Reply.TransferAborted, 'Transfer aborted.');
@@ -351,4 +368,8 @@ export class Session implements CommandContext {
     }
     this.onClose(this);
   }
+}
+
+function doneText(job: TransferJob): string {
+  return typeof job.done === 'string' ? job.done : job.done();
 }

@@ -16,10 +16,13 @@ export class RawControl {
   private waiters: ((reply: FtpReply | Error) => void)[] = [];
   private ended = false;
   greeting: FtpReply | undefined;
+  /** Every chunk as it arrived: shows which replies the server sent in one write. */
+  readonly chunks: string[] = [];
 
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk.toString('latin1'));
       for (const reply of this.decoder.push(chunk)) this.deliver(reply);
     });
     socket.on('close', () => {

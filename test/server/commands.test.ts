@@ -108,6 +108,27 @@ describe('server commands', function () {
     return body;
   }
 
+  it('sends a small file whole, then 150 and 226 in one write; a large one gets its 150 first', async function () {
+    await control.command('TYPE I');
+    await writeFile(join(server.root, 'small.bin'), Buffer.alloc(4096, 3));
+    const small = await control.passive(server.host);
+    const before = control.chunks.length;
+    expect((await control.command('RETR small.bin')).code).to.equal(150);
+    expect((await control.read()).code).to.equal(226);
+    expect(control.chunks.slice(before)).to.have.length(1);
+    expect((await small.data).equals(Buffer.alloc(4096, 3))).to.equal(true);
+
+    await writeFile(join(server.root, 'large.bin'), Buffer.alloc(8 * 1024 * 1024, 4));
+    const large = await control.passive(server.host);
+    large.socket.pause();
+    expect((await control.command('RETR large.bin')).code).to.equal(150);
+    // The client has not read a byte yet: the 150 came alone, before the transfer could end.
+    expect(control.chunks.at(-1)).to.match(/^150 [^\n]*\r\n$/);
+    large.socket.resume();
+    expect((await large.data).length).to.equal(8 * 1024 * 1024);
+    expect((await control.read()).code).to.equal(226);
+  });
+
   it('REST before STOR resumes at the offset and keeps the head', async function () {
     await control.command('TYPE I');
     await writeFile(join(server.root, 'r.txt'), 'HEAD-0123456789');

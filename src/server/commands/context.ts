@@ -36,13 +36,17 @@ export interface SessionState {
 }
 
 /**
- * A data transfer as the session runs it: 150, open the data connection, move bytes, 226.
+ * A data transfer as the session runs it: open the data connection, 150, move bytes, 226.
  * `run` moves the bytes; `commit` runs after a successful run (an upload lands); `discard` runs
  * after any failure or abort.
  */
 export interface TransferJob {
   opening: string;
-  run(socket: Socket, signal: AbortSignal): Promise<void>;
+  /**
+   * Moves the bytes. Returns undefined when it handed every byte to the kernel and closed the
+   * socket before returning (a small file): the session then sends 150 and 226 in one write.
+   */
+  run(socket: Socket, signal: AbortSignal): Promise<void> | undefined;
   commit?(): Promise<void>;
   discard?(): Promise<void>;
   done: string | (() => string);
@@ -74,7 +78,7 @@ export interface CommandContext {
   setDataChannel(channel: DataChannel | undefined): void;
   hasDataChannel(): boolean;
   readonly transfer: RunningTransfer | undefined;
-  /** Replies 150 and runs the transfer in the background; the session keeps reading commands. */
+  /** Opens the data connection, replies 150 and runs the transfer in the background. */
   startTransfer(job: TransferJob): void;
   /** Aborts the running transfer (426) and waits until it has replied. */
   abortTransfer(): Promise<boolean>;

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { DataConnectionError } from '../../protocol/errors.js';
 import { describeSocketError } from './socket-error.js';
@@ -22,6 +24,32 @@ export interface ListenOptions {
  */
 let cursor = Math.floor(Math.random() * 65536);
 
+/** Random picks before leaving the choice to the kernel after all. */
+const RANDOM_TRIES = 16;
+/** IANA's dynamic ports, where the system does not say its own range. */
+const IANA_DYNAMIC: PortRange = { min: 49152, max: 65535 };
+let ephemeral: PortRange | undefined;
+
+/**
+ * The range the kernel hands out for port 0, read once. We pick from it ourselves: Linux finds a
+ * port for bind(port 0) by walking the range and skipping every port that a closed data
+ * connection still holds in TIME_WAIT, and after a few thousand small transfers that walk costs
+ * milliseconds per PASV. Binding a chosen port (Node sets SO_REUSEADDR) is not slowed by them.
+ */
+export function ephemeralRange(): PortRange {
+  if (ephemeral !== undefined) return ephemeral;
+  ephemeral = IANA_DYNAMIC;
+  try {
+    const text = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+    const [min = Number.NaN, max = Number.NaN] = text.trim().split(/\s+/).map(Number);
+    validatePortRange({ min, max });
+    ephemeral = { min, max };
+  } catch {
+    // Not Linux, or a range we cannot read: the IANA range it is.
+  }
+  return ephemeral;
+}
+
 export function validatePortRange(range: PortRange): void {
   const { min, max } = range;
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
@@ -37,6 +65,10 @@ export function validatePortRange(range: PortRange): void {
 export async function listenOnFreePort(server: Server, options: ListenOptions): Promise<number> {
   const { host, range, backlog } = options;
   if (range === undefined) {
+    const { min, max } = ephemeralRange();
+    for (let attempt = 0; attempt < RANDOM_TRIES; attempt++) {
+      if (await bind(server, host, randomInt(min, max + 1), backlog)) return boundPort(server);
+    }
     await bind(server, host, 0, backlog);
     return boundPort(server);
   }

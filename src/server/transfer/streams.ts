@@ -3,34 +3,46 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createAsciiDecoder, createAsciiEncoder } from '../../protocol/ascii.js';
 
-/** File (or listing) bytes to the data socket; TYPE A turns LF into CRLF on the way. */
-export async function sendToSocket(
+/**
+ * File (or listing) bytes to the data socket; TYPE A turns LF into CRLF on the way. Returns
+ * undefined when a small file went out in one write and the socket is closed already.
+ */
+export function sendToSocket(
   source: Readable | Buffer,
   socket: Socket,
   ascii: boolean,
   signal: AbortSignal,
-): Promise<void> {
-  if (Buffer.isBuffer(source) && !ascii) {
-    await sendBuffer(source, socket, signal);
-    return;
-  }
+): Promise<void> | undefined {
+  if (Buffer.isBuffer(source) && !ascii) return sendBuffer(source, socket, signal);
   const readable = Buffer.isBuffer(source) ? Readable.from([source], { objectMode: false }) : source;
-  if (ascii) await pipeline(readable, createAsciiEncoder(), socket, { signal });
-  else await pipeline(readable, socket, { signal });
+  if (ascii) return pipeline(readable, createAsciiEncoder(), socket, { signal });
+  return pipeline(readable, socket, { signal });
 }
 
 /**
  * A small file in one write. pipeline() would build its own AbortController, listeners and an
  * async iterator per call, which costs more than sending the 4 KiB does.
  */
-async function sendBuffer(buffer: Buffer, socket: Socket, signal: AbortSignal): Promise<void> {
+function sendBuffer(buffer: Buffer, socket: Socket, signal: AbortSignal): Promise<void> | undefined {
   signal.throwIfAborted();
+  socket.write(buffer);
+  if (socket.errored !== null) throw socket.errored;
+  if (socket.writableLength === 0) {
+    // The kernel took every byte. Closing now puts the FIN right behind them, where end() would
+    // wait a turn of the event loop for shutdown() and its callback before the client sees EOF.
+    socket.destroy();
+    return undefined;
+  }
+  return finishSending(socket, signal);
+}
+
+async function finishSending(socket: Socket, signal: AbortSignal): Promise<void> {
   const onAbort = (): void => {
     socket.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    socket.end(buffer);
+    socket.end();
     await finished(socket, { readable: false });
   } finally {
     signal.removeEventListener('abort', onAbort);

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { DataConnectionError } from '../../../src/protocol/errors.js';
 import { Reply } from '../../../src/protocol/reply-codes.js';
-import { listenOnFreePort, validatePortRange } from '../../../src/server/data/port-pool.js';
+import { ephemeralRange, listenOnFreePort, validatePortRange } from '../../../src/server/data/port-pool.js';
 import { closeServer, findFreeRange, listen, portOf } from './net-helpers.js';
 
 describe('server/data/port-pool', () => {
@@ -24,6 +25,19 @@ describe('server/data/port-pool', () => {
     expect(server.listening).to.equal(true);
     expect(port).to.equal(portOf(server));
     expect(port).to.be.greaterThan(0);
+  });
+
+  it('without a range, takes distinct ports from the range the system uses for port 0', async () => {
+    const range = ephemeralRange();
+    if (process.platform === 'linux') {
+      const [min, max] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+      expect(range).to.deep.equal({ min: Number(min), max: Number(max) });
+    }
+    const ports: number[] = [];
+    for (let i = 0; i < 8; i++)
+      ports.push(await listenOnFreePort(fresh(), { host: '127.0.0.1', backlog: 4 }));
+    for (const port of ports) expect(port).to.be.within(range.min, range.max);
+    expect(new Set(ports).size).to.equal(8);
   });
 
   it('stays inside the range and gives each listener a different port', async () => {
