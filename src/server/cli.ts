@@ -31,7 +31,7 @@ Options:
   --users FILE            accounts file (JSON, scrypt hashes); see "passwd"
   --anonymous             let "anonymous"/"ftp" log in, read-only
   --anonymous-write       let anonymous users upload, delete and rename too
-  --pasv-range MIN-MAX    ports for passive data connections             [any free port]
+  --pasv-range MIN-MAX    ports for passive data connections             [random ephemeral port]
   --pasv-address ADDR     IPv4 address announced in 227 replies (NAT)     [the control address]
   --max-connections N     sessions at once                                 [1000]
   --max-per-ip N          sessions at once from one address                [100]

@@ -16,6 +16,8 @@ import type {
   TransferJob,
 } from './commands/context.js';
 import type { DataChannel } from './data/channel.js';
+import { createPassiveChannel, type PassiveChannel } from './data/passive.js';
+import { PassivePrefetch } from './data/passive-prefetch.js';
 import type { FileSystem } from './fs/file-system.js';
 
 /** Lines waiting while a command runs; past this the socket is paused so a flood stays bounded. */
@@ -58,6 +60,8 @@ export class Session implements CommandContext {
   private draining = false;
   private closed = false;
   private dataChannel: DataChannel | undefined;
+  /** Made on the first PASV/EPSV: most sessions never need one. */
+  private prefetch: PassivePrefetch | undefined;
   private running: ActiveTransfer | undefined;
   private logger: Logger | undefined;
   private readonly onClose: (session: Session) => void;
@@ -133,6 +137,24 @@ export class Session implements CommandContext {
   setDataChannel(channel: DataChannel | undefined): void {
     this.dataChannel?.close();
     this.dataChannel = channel;
+    if (channel?.mode === 'active') this.prefetch?.clear();
+  }
+
+  openPassive(): Promise<PassiveChannel> {
+    this.prefetch ??= new PassivePrefetch((ahead) => {
+      const { pasvRange, dataTimeoutMs } = this.services.options;
+      return createPassiveChannel({
+        bindAddress: this.localAddress,
+        ...(pasvRange ? { portRange: pasvRange } : {}),
+        allowedPeer: this.peerAddress,
+        timeoutMs: dataTimeoutMs,
+        ahead,
+        onRefused: (remote) => {
+          this.log.warn({ remote }, 'passive data connection from a foreign address refused');
+        },
+      });
+    });
+    return this.prefetch.take();
   }
 
   hasDataChannel(): boolean {
@@ -169,6 +191,7 @@ export class Session implements CommandContext {
 
   reinitialize(): void {
     this.setDataChannel(undefined);
+    this.prefetch?.clear();
     this.state = freshState();
   }
 
@@ -230,6 +253,12 @@ export class Session implements CommandContext {
     } finally {
       channel.close();
       transfer.socket?.destroy();
+      // The next PASV will most likely follow (a client fetching many files): its listener opens
+      // now, while the client reads this reply. Not with a port range: idle sessions would hold
+      // ports that others may need.
+      if (ok && channel.mode === 'passive' && this.services.options.pasvRange === undefined) {
+        this.prefetch?.prepare();
+      }
       if (!ok) await job.discard?.().catch((err: unknown) => this.log.warn({ err }, 'discard failed'));
       this.log.info(
         {
@@ -361,6 +390,7 @@ export class Session implements CommandContext {
     this.closed = true;
     this.queue.length = 0;
     this.setDataChannel(undefined);
+    this.prefetch?.clear();
     if (this.running) {
       this.running.aborted = true;
       this.running.controller.abort();

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RawControl, collect } from '../helpers/raw-control.js';
+import { waitFor } from '../helpers/wait.js';
 import { startServer, type TestServer, USER, PASSWORD, READER } from '../helpers/start-server.js';
 import { encodeHostPort, parsePasvReply } from '../../src/protocol/address/port.js';
 import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
@@ -308,6 +309,37 @@ describe('server commands', function () {
     expect((await anon.command('USER anonymous')).code).to.equal(331);
     expect((await anon.command('PASS guest@example.com')).code).to.equal(530);
     await anon.close();
+  });
+
+  it('opens the next passive listener as a transfer ends, and closes it on PORT, REIN and QUIT', async function () {
+    const listeners = (): number =>
+      process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
+    const base = listeners();
+    const ready = (): Promise<void> => waitFor(() => listeners() === base + 1, 5000, 'a listener ahead');
+    const gone = (): Promise<void> => waitFor(() => listeners() === base, 5000, 'no listener ahead');
+    await writeFile(join(server.root, 'n.txt'), 'next');
+    expect((await download('n.txt')).toString()).to.equal('next');
+    await ready();
+    const active = await activeListener(server.host);
+    expect(
+      (await control.command(`PORT ${encodeHostPort({ host: server.host, port: active.port })}`)).code,
+    ).to.equal(200);
+    active.close();
+    await gone();
+
+    expect((await download('n.txt')).toString()).to.equal('next');
+    await ready();
+    // The PASV takes the listener opened ahead; the transfer's end opens the next one.
+    expect((await download('n.txt')).toString()).to.equal('next');
+    await ready();
+    expect((await control.command('REIN')).code).to.equal(220);
+    await gone();
+
+    await control.login(USER, PASSWORD);
+    expect((await download('n.txt')).toString()).to.equal('next');
+    await ready();
+    await control.close();
+    await gone();
   });
 
   it('REIN logs out', async function () {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Account, Authenticator } from '../auth/account.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { DataChannel } from '../data/channel.js';
+import type { PassiveChannel } from '../data/passive.js';
 import type { FileSystem } from '../fs/file-system.js';
 import type { ServerOptions } from '../options.js';
 import type { CommandRegistry } from './registry.js';
@@ -74,6 +75,8 @@ export interface CommandContext {
   resolve(arg: string): string;
   /** The logged-in user's file system. */
   files(): FileSystem;
+  /** A listener for PASV/EPSV: the one opened ahead when it is ready, else a new one. */
+  openPassive(): Promise<PassiveChannel>;
   /** Replaces (and closes) any pending data channel. */
   setDataChannel(channel: DataChannel | undefined): void;
   hasDataChannel(): boolean;

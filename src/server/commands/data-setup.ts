@@ -5,7 +5,7 @@ import { decodeHostPort, encodeHostPort } from '../../protocol/address/port.js';
 import { FtpError } from '../../protocol/errors.js';
 import { Reply } from '../../protocol/reply-codes.js';
 import { checkActiveTarget, createActiveChannel } from '../data/active.js';
-import { createPassiveChannel, type PassiveChannel } from '../data/passive.js';
+import type { PassiveChannel } from '../data/passive.js';
 import type { CommandContext } from './context.js';
 import type { CommandSpec } from './registry.js';
 
@@ -43,16 +43,7 @@ function setActive(ctx: CommandContext, host: string, port: number): void {
 async function openPassive(ctx: CommandContext): Promise<PassiveChannel> {
   // Drop a previous channel first so its port goes back before we take one.
   ctx.setDataChannel(undefined);
-  const { pasvRange, dataTimeoutMs } = ctx.services.options;
-  const channel = await createPassiveChannel({
-    bindAddress: ctx.localAddress,
-    ...(pasvRange ? { portRange: pasvRange } : {}),
-    allowedPeer: ctx.peerAddress,
-    timeoutMs: dataTimeoutMs,
-    onRefused: (remote) => {
-      ctx.log.warn({ remote }, 'passive data connection from a foreign address refused');
-    },
-  });
+  const channel = await ctx.openPassive();
   ctx.setDataChannel(channel);
   return channel;
 }

@@ -12,6 +12,12 @@ const listenBacklog = 4;
 export interface PassiveChannel extends DataChannel {
   /** The port to announce in the 227/229 reply. */
   readonly port: number;
+  /**
+   * Marks the port as announced: connections are refused until then (nobody was told the port),
+   * and the wait for the client starts afresh. False when the listener has failed or timed out
+   * meanwhile; the caller then opens another.
+   */
+  claim(): boolean;
 }
 
 export interface PassiveChannelOptions {
@@ -23,6 +29,8 @@ export interface PassiveChannelOptions {
   timeoutMs: number;
   /** Told about every refused connection, so the session can log a hijack attempt. */
   onRefused?: (remoteAddress: string) => void;
+  /** Opened ahead of its PASV/EPSV: connections are refused until claim(). */
+  ahead?: boolean;
 }
 
 /**
@@ -61,15 +69,25 @@ class PassiveListener implements PassiveChannel {
   #pending: Pending | undefined;
   #signal: AbortSignal | undefined;
   #opened = false;
+  #claimed: boolean;
 
   constructor(server: Server, port: number, options: PassiveChannelOptions) {
     this.#server = server;
     this.port = port;
     this.#options = options;
+    this.#claimed = options.ahead !== true;
     server.on('connection', this.#onConnection);
     server.on('error', this.#onServerError);
     // An abandoned PASV (client never connects, no transfer command) must not hold the port.
     this.#timer = setTimeout(this.#onTimeout, options.timeoutMs);
+  }
+
+  claim(): boolean {
+    if (this.#state.kind !== 'listening') return false;
+    this.#claimed = true;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#onTimeout, this.#options.timeoutMs);
+    return true;
   }
 
   open(signal: AbortSignal): Promise<Socket> {
@@ -139,8 +157,9 @@ class PassiveListener implements PassiveChannel {
       this.#options.onRefused?.(remote === undefined ? 'unknown' : normalizeAddress(remote));
       return;
     }
-    if (this.#state.kind !== 'listening') {
+    if (this.#state.kind !== 'listening' || !this.#claimed) {
       // A second connection from the peer (the listener is closing already): only one is served.
+      // Before the port was announced, nobody can mean to use it.
       socket.on('error', ignore);
       socket.destroy();
       return;

@@ -154,6 +154,37 @@ describe('server/data/passive', () => {
     }
   });
 
+  it('opened ahead of its PASV, refuses connections until claimed, then serves the peer', async () => {
+    const channel = await passive({ ahead: true });
+    // Nobody was told this port yet: whoever connects is dropped, and the listener stays.
+    await closed(track(await connectTo('127.0.0.1', channel.port)));
+    expect(await canBind('127.0.0.1', channel.port)).to.equal(false);
+    expect(channel.claim()).to.equal(true);
+    const opening = channel.open(new AbortController().signal);
+    const client = track(await connectTo('127.0.0.1', channel.port));
+    const server = track(await opening);
+    client.end('after the announcement');
+    expect(await readAll(server)).to.equal('after the announcement');
+  });
+
+  it('claim() restarts the wait, and says false once an unclaimed listener has timed out', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const kept = await passive({ ahead: true, timeoutMs: 1000 });
+      const dropped = await passive({ ahead: true, timeoutMs: 1000 });
+      mock.timers.tick(900);
+      expect(kept.claim()).to.equal(true);
+      mock.timers.tick(900);
+      expect(await canBind('127.0.0.1', kept.port)).to.equal(false);
+      expect(dropped.claim()).to.equal(false);
+      expect(await canBind('127.0.0.1', dropped.port)).to.equal(true);
+      mock.timers.tick(100);
+      expect(await canBind('127.0.0.1', kept.port)).to.equal(true);
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
   it('rejects open() on abort and releases the port', async () => {
     const channel = await passive();
     const controller = new AbortController();
