@@ -224,9 +224,6 @@ export class Session implements CommandContext {
     try {
       const socket = await channel.open(controller.signal);
       transfer.socket = socket;
-      socket.setTimeout(dataTimeoutMs, () => {
-        socket.destroy(new TransferAbortedError('Data connection timed out; transfer aborted.'));
-      });
       // As vsftpd does, 150 comes once the data connection stands: a connection that never comes
       // gets a lone 425. A transfer that is over as soon as it starts (a small file) has 150 and
       // 226 leave in one write, which spares a write and the client a wake-up per file.
@@ -237,6 +234,9 @@ export class Session implements CommandContext {
         return;
       }
       this.reply(Reply.FileStatusOk, job.opening);
+      socket.setTimeout(dataTimeoutMs, () => {
+        socket.destroy(new TransferAbortedError('Data connection timed out; transfer aborted.'));
+      });
       await running;
       await job.commit?.();
       ok = true;
@@ -321,7 +321,8 @@ export class Session implements CommandContext {
         return;
       }
       this.queue.shift();
-      await this.execute(next);
+      const pending = this.execute(next);
+      if (pending !== undefined) await pending;
       if (this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
         this.socket.pause();
         await new Promise<void>((resolve) => this.socket.once('drain', resolve).once('close', resolve));
@@ -335,48 +336,64 @@ export class Session implements CommandContext {
     if (!this.closed && this.socket.isPaused()) this.socket.resume();
   }
 
-  private async execute(line: DecodedLine): Promise<void> {
+  /**
+   * Runs one line. Most commands finish at once and return nothing; a promise comes back only
+   * when a handler still has work to do, so the common case costs no extra turns of the loop.
+   */
+  private execute(line: DecodedLine): Promise<void> | undefined {
+    try {
+      return this.dispatch(line)?.catch((err: unknown) => {
+        this.commandFailed(err);
+      });
+    } catch (err) {
+      this.commandFailed(err);
+      return undefined;
+    }
+  }
+
+  private dispatch(line: DecodedLine): Promise<void> | undefined {
     if (line.kind === 'too-long') {
       this.reply(Reply.SyntaxError, 'Command line too long.');
-      return;
+      return undefined;
     }
-    try {
-      const command = parseCommandLine(line.line);
-      if (this.parentLog.isLevelEnabled('debug')) {
-        const shown = command.verb === 'PASS' ? 'PASS ***' : line.line;
-        this.log.debug({ command: shown }, 'command');
-      }
-      const spec = this.services.registry.get(command.verb);
-      if (!spec) {
-        this.reply(Reply.SyntaxError, `Unknown command ${JSON.stringify(command.verb)}.`);
-        return;
-      }
-      if ((spec.needsLogin ?? true) && !this.state.account) {
-        this.reply(Reply.NotLoggedIn, 'Please login with USER and PASS.');
-        return;
-      }
-      if (spec.arg === 'required' && command.arg === '') {
-        this.reply(Reply.SyntaxErrorInArgs, `${spec.verb} needs an argument: ${spec.syntax}`);
-        return;
-      }
-      if (spec.needsWrite && !this.state.account?.writable) {
-        this.reply(Reply.FileUnavailable, 'Permission denied: this account is read-only.');
-        return;
-      }
-      if (spec.needsDataChannel && !this.dataChannel) {
-        this.state.restOffset = 0;
-        this.reply(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
-        return;
-      }
-      if (spec.verb !== 'RNTO' && spec.verb !== 'RNFR') this.state.renameFrom = undefined;
-      await spec.handler(this, command.arg);
-    } catch (err) {
-      if (err instanceof FtpError) {
-        this.reply(err.replyCode, err.message);
-      } else {
-        this.log.error({ err }, 'command failed');
-        this.reply(Reply.LocalError, 'Requested action aborted: internal error.');
-      }
+    const command = parseCommandLine(line.line);
+    if (this.parentLog.isLevelEnabled('debug')) {
+      const shown = command.verb === 'PASS' ? 'PASS ***' : line.line;
+      this.log.debug({ command: shown }, 'command');
+    }
+    const spec = this.services.registry.get(command.verb);
+    if (!spec) {
+      this.reply(Reply.SyntaxError, `Unknown command ${JSON.stringify(command.verb)}.`);
+      return undefined;
+    }
+    if ((spec.needsLogin ?? true) && !this.state.account) {
+      this.reply(Reply.NotLoggedIn, 'Please login with USER and PASS.');
+      return undefined;
+    }
+    if (spec.arg === 'required' && command.arg === '') {
+      this.reply(Reply.SyntaxErrorInArgs, `${spec.verb} needs an argument: ${spec.syntax}`);
+      return undefined;
+    }
+    if (spec.needsWrite && !this.state.account?.writable) {
+      this.reply(Reply.FileUnavailable, 'Permission denied: this account is read-only.');
+      return undefined;
+    }
+    if (spec.needsDataChannel && !this.dataChannel) {
+      this.state.restOffset = 0;
+      this.reply(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
+      return undefined;
+    }
+    if (spec.verb !== 'RNTO' && spec.verb !== 'RNFR') this.state.renameFrom = undefined;
+    const result = spec.handler(this, command.arg);
+    return result instanceof Promise ? result : undefined;
+  }
+
+  private commandFailed(err: unknown): void {
+    if (err instanceof FtpError) {
+      this.reply(err.replyCode, err.message);
+    } else {
+      this.log.error({ err }, 'command failed');
+      this.reply(Reply.LocalError, 'Requested action aborted: internal error.');
     }
   }
 
