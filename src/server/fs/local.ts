@@ -3,7 +3,6 @@ import {
   closeSync,
   constants,
   createReadStream,
-  createWriteStream,
   fchmodSync,
   fstatSync,
   openSync,
@@ -15,6 +14,7 @@ import { FileNameNotAllowedError, FileUnavailableError, SyntaxErrorInArgs } from
 import type { FileEntry } from '../../protocol/listing/entry.js';
 import { RootJail, UPLOAD_TEMP_PREFIX, ftpSegments, isInside } from './confine.js';
 import { toFileEntry } from './entry.js';
+import { FileSink } from './file-sink.js';
 import { asFtp, errnoCode } from './errors.js';
 import type { FileSystem, ReadSource, Upload, WriteMode } from './file-system.js';
 import { chmod, lstat, mkdir, realpath, rename, rmdir, stat, unlink, utimes } from './metadata.js';
@@ -209,6 +209,13 @@ export class LocalFileSystem implements FileSystem {
   async #writeReplace(ftpPath: string): Promise<Upload> {
     const { real, existing } = await this.#uploadTarget(ftpPath);
     if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
+    if (existing === undefined) {
+      // Nothing to protect: the file is written in place, as every FTP server does, and taken
+      // away again if the upload fails. That spares a rename, which costs as much as writing a
+      // small file. Should the name appear meanwhile, the upload replaces it the careful way.
+      const fd = createExclusive(real);
+      if (fd !== undefined) return new FileUpload(this.#writeStream(fd), { discard: () => unlink(real) });
+    }
     const temp = path.join(path.dirname(real), UPLOAD_TEMP_PREFIX + randomBytes(12).toString('hex'));
     const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
     try {
@@ -232,25 +239,15 @@ export class LocalFileSystem implements FileSystem {
     return new FileUpload(this.#writeStream(fd, start));
   }
 
-  /** The stream owns `fd` and closes it when it finishes or is destroyed. */
-  #writeStream(fd: number, start?: number): ReturnType<typeof createWriteStream> {
-    return createWriteStream('', {
-      fd,
-      highWaterMark: WRITE_CHUNK,
-      flush: this.#fsync,
-      ...(start === undefined ? {} : { start }),
-    });
+  /** The sink owns `fd` and closes it when it finishes or is destroyed. */
+  #writeStream(fd: number, start?: number): FileSink {
+    return new FileSink(fd, { highWaterMark: WRITE_CHUNK, flush: this.#fsync, start });
   }
 
   async #writeNew(ftpPath: string): Promise<Upload> {
     const { full } = await this.#jail.entry(ftpPath, 'create');
-    let fd: number;
-    try {
-      fd = openSync(full, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
-    } catch (err) {
-      if (errnoCode(err) === 'EEXIST') throw new FileNameNotAllowedError('File exists.', { cause: err });
-      throw err;
-    }
+    const fd = createExclusive(full);
+    if (fd === undefined) throw new FileNameNotAllowedError('File exists.');
     // The file did not exist before, so an aborted upload can take it away again.
     return new FileUpload(this.#writeStream(fd), {
       discard: () => unlink(full),
@@ -260,6 +257,16 @@ export class LocalFileSystem implements FileSystem {
 
 function baseName(ftpPath: string): string {
   return ftpSegments(ftpPath).at(-1) ?? '/';
+}
+
+/** A new file opened for writing, or undefined when the name exists already. */
+function createExclusive(full: string): number | undefined {
+  try {
+    return openSync(full, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return undefined;
+    throw err;
+  }
 }
 
 function checkOffset(offset: number): void {

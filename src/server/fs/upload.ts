@@ -1,4 +1,4 @@
-import type { WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { LocalProcessingError } from '../../protocol/errors.js';
 import { toFtpError } from './errors.js';
 import type { Upload } from './file-system.js';
@@ -18,11 +18,11 @@ type Outcome = { kind: 'commit' | 'abort'; done: Promise<void> };
  * the first outcome, and abort() after commit() is a no-op, so the caller's error paths can be blunt.
  */
 export class FileUpload implements Upload {
-  readonly stream: WriteStream;
+  readonly stream: Writable;
   readonly #hooks: UploadHooks;
   #outcome: Outcome | undefined;
 
-  constructor(stream: WriteStream, hooks: UploadHooks = {}) {
+  constructor(stream: Writable, hooks: UploadHooks = {}) {
     this.stream = stream;
     this.#hooks = hooks;
     // The error stays readable on stream.errored and reaches the caller's pipeline; this listener
@@ -80,7 +80,7 @@ export class FileUpload implements Upload {
  * Resolves once the file descriptor is closed (so the data is handed to the OS, or synced when the
  * stream flushes), rejecting with the stream's error if it failed.
  */
-function whenClosed(stream: WriteStream): Promise<void> {
+function whenClosed(stream: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     const settle = (): void => {
       const error = stream.errored;

@@ -266,6 +266,23 @@ describe('server/fs/local LocalFileSystem', () => {
       expect(await readdir(root)).to.deep.equal(['keep.bin']);
     });
 
+    it('replace writes a new name in place and takes it away again when the upload fails', async () => {
+      const up = await fs.write('/fresh.bin', { kind: 'replace' });
+      await new Promise<void>((resolve, reject) => {
+        up.stream.write(Buffer.from('partial'), (err) => {
+          if (err) reject(err);
+          else resolve();
+        });
+      });
+      // No temporary name: the file grows under its own name, as on any FTP server.
+      expect(await readdir(root)).to.deep.equal(['fresh.bin']);
+      expect(await readFile(inRoot('fresh.bin'), 'utf8')).to.equal('partial');
+      await up.abort();
+      expect(await readdir(root)).to.deep.equal([]);
+      await upload('/fresh.bin', { kind: 'replace' }, 'whole');
+      expect(await readFile(inRoot('fresh.bin'), 'utf8')).to.equal('whole');
+    });
+
     it('replace fed by a failing source keeps the old content after abort', async () => {
       await writeFile(inRoot('keep.txt'), 'original');
       const up = await fs.write('/keep.txt', { kind: 'replace' });
