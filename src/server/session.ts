@@ -62,6 +62,7 @@ export class Session implements CommandContext {
   private dataChannel: DataChannel | undefined;
   /** Made on the first PASV/EPSV: most sessions never need one. */
   private prefetch: PassivePrefetch | undefined;
+  private prefetchWanted = false;
   private running: ActiveTransfer | undefined;
   private logger: Logger | undefined;
   private readonly onClose: (session: Session) => void;
@@ -253,11 +254,11 @@ export class Session implements CommandContext {
     } finally {
       channel.close();
       transfer.socket?.destroy();
-      // The next PASV will most likely follow (a client fetching many files): its listener opens
-      // now, while the client reads this reply. Not with a port range: idle sessions would hold
-      // ports that others may need.
+      // Another PASV will most likely come (a client fetching many files): its listener opens
+      // once the next command has been answered, while the client reads that reply. Not with a
+      // port range: idle sessions would hold ports that others may need.
       if (ok && channel.mode === 'passive' && this.services.options.pasvRange === undefined) {
-        this.prefetch?.prepare();
+        this.prefetchWanted = true;
       }
       if (!ok) await job.discard?.().catch((err: unknown) => this.log.warn({ err }, 'discard failed'));
       this.log.info(
@@ -321,14 +322,24 @@ export class Session implements CommandContext {
         return;
       }
       this.queue.shift();
+      const afterTransfer = this.prefetchWanted;
       const pending = this.execute(next);
       if (pending !== undefined) await pending;
+      if (afterTransfer) this.prepareNextPassive();
       if (this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
         this.socket.pause();
         await new Promise<void>((resolve) => this.socket.once('drain', resolve).once('close', resolve));
       }
     }
     this.resumeReading();
+  }
+
+  private prepareNextPassive(): void {
+    if (!this.prefetchWanted) return;
+    this.prefetchWanted = false;
+    // Not for a session that has just logged out, ended, or turned to active mode.
+    if (this.closed || !this.state.account || this.dataChannel?.mode === 'active') return;
+    this.prefetch?.prepare();
   }
 
   /** Reading was paused while too many lines or replies were pending; the queue is empty now. */
