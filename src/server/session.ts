@@ -112,16 +112,16 @@ export class Session implements CommandContext {
   }
 
   reply(code: number, text: string | readonly string[]): void {
-    if (this.closed || this.socket.destroyed) return;
-    const wire = formatReply(code, text);
-    if (this.parentLog.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'reply');
-    this.socket.write(wire);
+    this.send(formatReply(code, text));
   }
 
   /** Two replies in one write. */
   private replyPair(code: number, text: string, nextCode: number, nextText: string): void {
+    this.send(formatReply(code, text) + formatReply(nextCode, nextText));
+  }
+
+  private send(wire: string): void {
     if (this.closed || this.socket.destroyed) return;
-    const wire = formatReply(code, text) + formatReply(nextCode, nextText);
     if (this.parentLog.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'reply');
     this.socket.write(wire);
   }

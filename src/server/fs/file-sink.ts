@@ -1,8 +1,11 @@
-import { close, closeSync, fsync, write, writeSync } from 'node:fs';
+import { close, closeSync, fsync, writev, writevSync } from 'node:fs';
 import { Writable } from 'node:stream';
 
 /** Bytes of an upload written synchronously before the rest goes through the thread pool. */
 export const SYNC_WRITE_BYTES = 256 * 1024;
+
+/** A write that takes nothing would otherwise be retried forever. */
+const NO_PROGRESS = 'The file took no bytes.';
 
 export interface FileSinkOptions {
   /** Byte offset of the first write; undefined writes at the descriptor's position (O_APPEND). */
@@ -14,11 +17,12 @@ export interface FileSinkOptions {
 
 /**
  * An upload into an open file descriptor, which it owns and closes. The first SYNC_WRITE_BYTES
- * are written with writeSync, and a file that small is closed synchronously too: it lands in the
+ * are written synchronously, and a file that small is closed synchronously too: it lands in the
  * same turn of the event loop as its last byte, where each hop through libuv's thread pool (a
  * write, then the close) costs about a hundred microseconds here, more than the file itself.
  * Past that the writes go through the thread pool, so a big upload to a slow disk never holds up
- * the other sessions for long.
+ * the other sessions for long; the chunks that arrive while one write is in flight go out
+ * together in the next writev, as fs.WriteStream does.
  */
 export class FileSink extends Writable {
   readonly #fd: number;
@@ -39,20 +43,18 @@ export class FileSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.#written < SYNC_WRITE_BYTES) {
-      try {
-        let done = 0;
-        while (done < chunk.length)
-          done += writeSync(this.#fd, chunk, done, chunk.length - done, this.#at(done));
-      } catch (err) {
-        callback(err as Error);
-        return;
-      }
-      this.#advance(chunk.length);
-      callback();
-      return;
-    }
-    this.#writeAsync(chunk, 0, callback);
+    this.#writeAll([chunk], callback);
+  }
+
+  /** Chunks that queued up while a write was in flight go out in one writev. */
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.#writeAll(
+      chunks.map(({ chunk }) => chunk),
+      callback,
+    );
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -81,27 +83,55 @@ export class FileSink extends Writable {
     });
   }
 
-  #writeAsync(chunk: Buffer, done: number, callback: (error?: Error | null) => void): void {
-    write(this.#fd, chunk, done, chunk.length - done, this.#at(done), (err, n) => {
-      if (err) {
-        callback(err);
+  #writeAll(buffers: Buffer[], callback: (error?: Error | null) => void): void {
+    if (this.#written >= SYNC_WRITE_BYTES) {
+      this.#writeAsync(buffers, callback);
+      return;
+    }
+    try {
+      let rest = buffers;
+      while (rest.length > 0) {
+        const written = writevSync(this.#fd, rest, this.#at());
+        if (written === 0) throw new Error(NO_PROGRESS);
+        rest = this.#advance(rest, written);
+      }
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback();
+  }
+
+  #writeAsync(buffers: Buffer[], callback: (error?: Error | null) => void): void {
+    writev(this.#fd, buffers, this.#position, (err, n) => {
+      if (err !== null || n === 0) {
+        callback(err ?? new Error(NO_PROGRESS));
         return;
       }
-      if (done + n < chunk.length) {
-        this.#writeAsync(chunk, done + n, callback);
-        return;
-      }
-      this.#advance(chunk.length);
-      callback();
+      const rest = this.#advance(buffers, n);
+      if (rest.length > 0) this.#writeAsync(rest, callback);
+      else callback();
     });
   }
 
-  #at(offset: number): number | null {
-    return this.#position === null ? null : this.#position + offset;
+  /** Where the next write goes; undefined writes at the descriptor's own position. */
+  #at(): number | undefined {
+    return this.#position ?? undefined;
   }
 
-  #advance(bytes: number): void {
+  /** Counts `bytes` as written and returns what is left of `buffers` (a short write, rarely). */
+  #advance(buffers: Buffer[], bytes: number): Buffer[] {
     this.#written += bytes;
     if (this.#position !== null) this.#position += bytes;
+    let skip = bytes;
+    let index = 0;
+    while (index < buffers.length && skip >= (buffers[index]?.length ?? 0)) {
+      skip -= buffers[index]?.length ?? 0;
+      index++;
+    }
+    const rest = buffers.slice(index);
+    const first = rest[0];
+    if (first !== undefined && skip > 0) rest[0] = first.subarray(skip);
+    return rest;
   }
 }
