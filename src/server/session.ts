@@ -335,7 +335,6 @@ export class Session implements CommandContext {
   }
 
   private prepareNextPassive(): void {
-    if (!this.prefetchWanted) return;
     this.prefetchWanted = false;
     // Not for a session that has just logged out, ended, or turned to active mode.
     if (this.closed || !this.state.account || this.dataChannel?.mode === 'active') return;

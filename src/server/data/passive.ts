@@ -85,8 +85,7 @@ class PassiveListener implements PassiveChannel {
   claim(): boolean {
     if (this.#state.kind !== 'listening') return false;
     this.#claimed = true;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(this.#onTimeout, this.#options.timeoutMs);
+    this.#restartTimer();
     return true;
   }
 
@@ -115,8 +114,7 @@ class PassiveListener implements PassiveChannel {
       this.#signal = signal;
       signal.addEventListener('abort', this.#onAbort, { once: true });
       // The wait for the connection gets the full timeout, however long the command took to come.
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(this.#onTimeout, this.#options.timeoutMs);
+      this.#restartTimer();
     });
   }
 
@@ -217,6 +215,11 @@ class PassiveListener implements PassiveChannel {
     if (this.#server.listening) this.#server.close();
     this.#server.off('connection', this.#onConnection);
     this.#settle();
+  }
+
+  #restartTimer(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#onTimeout, this.#options.timeoutMs);
   }
 
   #failure(): DataConnectionError {
