@@ -62,7 +62,6 @@ export class Session implements CommandContext {
   private dataChannel: DataChannel | undefined;
   /** Made on the first PASV/EPSV: most sessions never need one. */
   private prefetch: PassivePrefetch | undefined;
-  private prefetchWanted = false;
   private running: ActiveTransfer | undefined;
   private logger: Logger | undefined;
   private readonly onClose: (session: Session) => void;
@@ -141,7 +140,7 @@ export class Session implements CommandContext {
     if (channel?.mode === 'active') this.prefetch?.clear();
   }
 
-  openPassive(): Promise<PassiveChannel> {
+  openPassive(): PassiveChannel | Promise<PassiveChannel> {
     this.prefetch ??= new PassivePrefetch((ahead) => {
       const { pasvRange, dataTimeoutMs } = this.services.options;
       return createPassiveChannel({
@@ -211,33 +210,71 @@ export class Session implements CommandContext {
       done: Promise.resolve(),
       bytes: () => (transfer.socket ? transfer.socket.bytesRead + transfer.socket.bytesWritten : 0),
     };
+    const opened = channel.open(controller.signal);
+    // A passive client has usually connected before it sent the command: a small file then goes
+    // out within this turn of the event loop, with no promise, timer or extra wake-up.
+    const work =
+      opened instanceof Promise
+        ? this.openThenProceed(transfer, channel, opened)
+        : this.proceed(transfer, channel, opened);
+    if (work === undefined) return;
+    // The transfer outlives the command: the next command waits for it, ABOR and STAT see it.
     this.running = transfer;
-    transfer.done = this.runTransfer(transfer, channel).finally(() => {
+    transfer.done = work.finally(() => {
       this.running = undefined;
       this.kick();
     });
   }
 
-  private async runTransfer(transfer: ActiveTransfer, channel: DataChannel): Promise<void> {
+  private async openThenProceed(transfer: ActiveTransfer, channel: DataChannel, opened: Promise<Socket>) {
+    let socket: Socket;
+    try {
+      socket = await opened;
+    } catch (err) {
+      return this.complete(transfer, channel, Promise.reject(asError(err)));
+    }
+    return this.proceed(transfer, channel, socket);
+  }
+
+  /** Runs the job on the connected socket; a promise only when the transfer outlives this turn. */
+  private proceed(transfer: ActiveTransfer, channel: DataChannel, socket: Socket): Promise<void> | undefined {
+    let running: Promise<void> | undefined;
+    try {
+      running = this.begin(transfer, socket);
+    } catch (err) {
+      running = Promise.reject(asError(err));
+    }
+    if (running !== undefined) return this.complete(transfer, channel, running);
+    this.finish(transfer, channel, true);
+    return undefined;
+  }
+
+  /**
+   * Starts moving bytes over the data connection. As vsftpd does, 150 comes once the connection
+   * stands: a connection that never comes gets a lone 425. A job that is over as soon as it starts
+   * (a small file) has 150 and 226 leave in one write, which spares a write and the client a
+   * wake-up per file, and returns undefined; otherwise the promise of the rest.
+   */
+  private begin(transfer: ActiveTransfer, socket: Socket): Promise<void> | undefined {
     const { job, controller } = transfer;
-    const { dataTimeoutMs } = this.services.options;
+    transfer.socket = socket;
+    const running = job.run(socket, controller.signal);
+    if (running === undefined && job.commit === undefined) {
+      this.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
+      return undefined;
+    }
+    this.reply(Reply.FileStatusOk, job.opening);
+    socket.setTimeout(this.services.options.dataTimeoutMs, () => {
+      socket.destroy(new TransferAbortedError('Data connection timed out; transfer aborted.'));
+    });
+    return running ?? Promise.resolve();
+  }
+
+  /** Waits for the bytes (and the upload's commit), then 226; or the reply that says what failed. */
+  private async complete(transfer: ActiveTransfer, channel: DataChannel, running: Promise<void>) {
+    const { job } = transfer;
     let ok = false;
     try {
-      const socket = await channel.open(controller.signal);
-      transfer.socket = socket;
-      // As vsftpd does, 150 comes once the data connection stands: a connection that never comes
-      // gets a lone 425. A transfer that is over as soon as it starts (a small file) has 150 and
-      // 226 leave in one write, which spares a write and the client a wake-up per file.
-      const running = job.run(socket, controller.signal);
-      if (running === undefined && job.commit === undefined) {
-        ok = true;
-        this.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
-        return;
-      }
-      this.reply(Reply.FileStatusOk, job.opening);
-      socket.setTimeout(dataTimeoutMs, () => {
-        socket.destroy(new TransferAbortedError('Data connection timed out; transfer aborted.'));
-      });
       await running;
       await job.commit?.();
       ok = true;
@@ -252,27 +289,33 @@ export class Session implements CommandContext {
         this.reply(Reply.TransferAborted, 'Connection closed; transfer aborted.');
       }
     } finally {
-      channel.close();
-      transfer.socket?.destroy();
-      // Another PASV will most likely come (a client fetching many files): its listener opens
-      // once the next command has been answered, while the client reads that reply. Not with a
-      // port range: idle sessions would hold ports that others may need.
-      if (ok && channel.mode === 'passive' && this.services.options.pasvRange === undefined) {
-        this.prefetchWanted = true;
-      }
+      this.finish(transfer, channel, ok);
       if (!ok) await job.discard?.().catch((err: unknown) => this.log.warn({ err }, 'discard failed'));
-      this.log.info(
-        {
-          direction: job.describe.direction,
-          path: job.describe.path,
-          bytes: transfer.bytes(),
-          ms: Date.now() - transfer.startedAt,
-          ok,
-          aborted: transfer.aborted,
-        },
-        'transfer',
-      );
     }
+  }
+
+  /** Releases the connection and logs the transfer; after a passive one, readies the next PASV. */
+  private finish(transfer: ActiveTransfer, channel: DataChannel, ok: boolean): void {
+    const { job } = transfer;
+    channel.close();
+    transfer.socket?.destroy();
+    // A client fetching many files sends PASV again after a few commands: its listener opens now,
+    // while the client reads the 226 and what the data connection brought. Not with a port
+    // range: idle sessions would hold ports that others may need.
+    if (ok && channel.mode === 'passive' && this.services.options.pasvRange === undefined) {
+      this.prepareNextPassive();
+    }
+    this.log.info(
+      {
+        direction: job.describe.direction,
+        path: job.describe.path,
+        bytes: transfer.bytes(),
+        ms: Date.now() - transfer.startedAt,
+        ok,
+        aborted: transfer.aborted,
+      },
+      'transfer',
+    );
   }
 
   async abortTransfer(): Promise<boolean> {
@@ -322,10 +365,8 @@ export class Session implements CommandContext {
         return;
       }
       this.queue.shift();
-      const afterTransfer = this.prefetchWanted;
       const pending = this.execute(next);
       if (pending !== undefined) await pending;
-      if (afterTransfer) this.prepareNextPassive();
       if (this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
         this.socket.pause();
         await new Promise<void>((resolve) => this.socket.once('drain', resolve).once('close', resolve));
@@ -335,7 +376,6 @@ export class Session implements CommandContext {
   }
 
   private prepareNextPassive(): void {
-    this.prefetchWanted = false;
     // Not for a session that has just logged out, ended, or turned to active mode.
     if (this.closed || !this.state.account || this.dataChannel?.mode === 'active') return;
     this.prefetch?.prepare();
@@ -425,6 +465,10 @@ export class Session implements CommandContext {
     }
     this.onClose(this);
   }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 function doneText(job: TransferJob): string {

@@ -75,8 +75,8 @@ export interface CommandContext {
   resolve(arg: string): string;
   /** The logged-in user's file system. */
   files(): FileSystem;
-  /** A listener for PASV/EPSV: the one opened ahead when it is ready, else a new one. */
-  openPassive(): Promise<PassiveChannel>;
+  /** A listener for PASV/EPSV: the one opened ahead, at once when it is ready, else a new one. */
+  openPassive(): PassiveChannel | Promise<PassiveChannel>;
   /** Replaces (and closes) any pending data channel. */
   setDataChannel(channel: DataChannel | undefined): void;
   hasDataChannel(): boolean;

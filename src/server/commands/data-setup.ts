@@ -40,12 +40,24 @@ function setActive(ctx: CommandContext, host: string, port: number): void {
   );
 }
 
-async function openPassive(ctx: CommandContext): Promise<PassiveChannel> {
+/**
+ * Takes a passive listener and answers with its port. The listener opened ahead is usually ready,
+ * and then the reply goes out in this same turn; otherwise a promise of it.
+ */
+function openPassive(
+  ctx: CommandContext,
+  answer: (channel: PassiveChannel) => void,
+): Promise<void> | undefined {
   // Drop a previous channel first so its port goes back before we take one.
   ctx.setDataChannel(undefined);
-  const channel = await ctx.openPassive();
-  ctx.setDataChannel(channel);
-  return channel;
+  const opened = ctx.openPassive();
+  const use = (channel: PassiveChannel): void => {
+    ctx.setDataChannel(channel);
+    answer(channel);
+  };
+  if (opened instanceof Promise) return opened.then(use);
+  use(opened);
+  return undefined;
 }
 
 export const dataSetupCommands: CommandSpec[] = [
@@ -81,15 +93,16 @@ export const dataSetupCommands: CommandSpec[] = [
     arg: 'none',
     feat: 'PASV',
     syntax: 'PASV',
-    async handler(ctx) {
+    handler(ctx) {
       refuseAfterEpsvAll(ctx);
       const advertised = ctx.services.options.pasvAddress ?? ctx.localAddress;
       if (addressFamily(advertised) !== 4) {
         throw new FtpError(Reply.CantOpenData, 'PASV is IPv4 only; use EPSV over IPv6.');
       }
-      const channel = await openPassive(ctx);
-      const hostPort = encodeHostPort({ host: advertised, port: channel.port });
-      ctx.reply(Reply.EnteringPassive, `Entering Passive Mode (${hostPort}).`);
+      return openPassive(ctx, (channel) => {
+        const hostPort = encodeHostPort({ host: advertised, port: channel.port });
+        ctx.reply(Reply.EnteringPassive, `Entering Passive Mode (${hostPort}).`);
+      });
     },
   },
   {
@@ -97,16 +110,17 @@ export const dataSetupCommands: CommandSpec[] = [
     arg: 'optional',
     feat: 'EPSV',
     syntax: 'EPSV [<sp> 1|2|ALL]',
-    async handler(ctx, arg) {
+    handler(ctx, arg) {
       const wanted = parseEpsvArg(arg);
       if (wanted === 'all') {
         ctx.state.epsvAll = true;
         ctx.reply(Reply.CommandOk, 'EPSV ALL ok.');
-        return;
+        return undefined;
       }
       if (wanted !== undefined && wanted !== addressFamily(ctx.localAddress)) throw wrongFamily(ctx);
-      const channel = await openPassive(ctx);
-      ctx.reply(Reply.EnteringExtendedPassive, formatEpsvReply(channel.port));
+      return openPassive(ctx, (channel) => {
+        ctx.reply(Reply.EnteringExtendedPassive, formatEpsvReply(channel.port));
+      });
     },
   },
 ];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { FileNameNotAllowedError, FtpError } from '../../protocol/errors.js';
 import { baseName, parentPath, resolvePath } from '../../protocol/path.js';
 import { Reply } from '../../protocol/reply-codes.js';
-import type { Upload, WriteMode } from '../fs/file-system.js';
+import type { ReadSource, Upload, WriteMode } from '../fs/file-system.js';
 import { receiveFromSocket, sendToSocket } from '../transfer/streams.js';
 import type { CommandContext } from './context.js';
 import type { CommandSpec } from './registry.js';
@@ -11,11 +11,18 @@ function modeName(ctx: CommandContext): string {
   return ctx.state.type === 'A' ? 'ASCII' : 'BINARY';
 }
 
-async function retrieve(ctx: CommandContext, arg: string): Promise<void> {
+function retrieve(ctx: CommandContext, arg: string): Promise<void> | undefined {
   const path = ctx.resolve(arg);
   const offset = ctx.state.restOffset;
   ctx.state.restOffset = 0;
-  const { body: source, size } = await ctx.files().read(path, offset);
+  const read = ctx.files().read(path, offset);
+  // A local file is opened at once; the whole command then runs without a promise.
+  if (read instanceof Promise) return read.then((source) => startSending(ctx, path, source));
+  startSending(ctx, path, read);
+  return undefined;
+}
+
+function startSending(ctx: CommandContext, path: string, { body: source, size }: ReadSource): void {
   const ascii = ctx.state.type === 'A';
   ctx.startTransfer({
     opening: `Opening ${modeName(ctx)} mode data connection for ${baseName(path)} (${size} bytes).`,

@@ -7,11 +7,12 @@ import type { Socket } from 'node:net';
 export interface DataChannel {
   readonly mode: 'active' | 'passive';
   /**
-   * Resolves with the connected socket: active mode connects now, passive mode waits for (or
-   * takes the already accepted) connection from the control peer. Rejects with
-   * DataConnectionError on timeout, refusal or abort. Call at most once.
+   * The connected socket: active mode connects now, passive mode waits for the connection from
+   * the control peer, or returns at once the one it has already accepted (a passive client
+   * usually connects before it sends RETR/STOR), so the transfer can start in the same turn.
+   * Rejects with DataConnectionError on timeout, refusal or abort. Call at most once.
    */
-  open(signal: AbortSignal): Promise<Socket>;
+  open(signal: AbortSignal): Socket | Promise<Socket>;
   /** Releases the listener / port / pending socket. Safe to call more than once. */
   close(): void;
 }

@@ -10,6 +10,8 @@ import type { PassiveChannel } from './passive.js';
 export class PassivePrefetch {
   readonly #open: (ahead: boolean) => Promise<PassiveChannel>;
   #next: Promise<PassiveChannel | undefined> | undefined;
+  /** The listener #next resolved to, once it has: take() can then answer at once. */
+  #ready: PassiveChannel | undefined;
 
   /** `open(true)` opens a listener that refuses connections until it is claimed. */
   constructor(open: (ahead: boolean) => Promise<PassiveChannel>) {
@@ -20,23 +22,40 @@ export class PassivePrefetch {
   prepare(): void {
     if (this.#next !== undefined) return;
     // A listener that fails to open ahead is no loss: take() opens one and reports its error.
-    this.#next = this.#open(true).catch(() => undefined);
+    const next = this.#open(true).then(
+      (channel) => {
+        if (this.#next === next) this.#ready = channel;
+        return channel;
+      },
+      () => undefined,
+    );
+    this.#next = next;
   }
 
-  /** The listener opened ahead if it is still good, else a new one. */
-  async take(): Promise<PassiveChannel> {
+  /**
+   * The listener opened ahead if it is still good (at once when it is open already), else a new
+   * one.
+   */
+  take(): PassiveChannel | Promise<PassiveChannel> {
     const next = this.#next;
+    const ready = this.#ready;
     this.#next = undefined;
-    const ready = next === undefined ? undefined : await next;
+    this.#ready = undefined;
     if (ready?.claim() === true) return ready;
     ready?.close();
-    return this.#open(false);
+    if (next === undefined || ready !== undefined) return this.#open(false);
+    return next.then((opened) => {
+      if (opened?.claim() === true) return opened;
+      opened?.close();
+      return this.#open(false);
+    });
   }
 
   /** Closes a listener opened ahead (the session went active, was reset or ended). */
   clear(): void {
     const next = this.#next;
     this.#next = undefined;
+    this.#ready = undefined;
     void next?.then((channel) => channel?.close());
   }
 }

@@ -89,7 +89,7 @@ class PassiveListener implements PassiveChannel {
     return true;
   }
 
-  open(signal: AbortSignal): Promise<Socket> {
+  open(signal: AbortSignal): Socket | Promise<Socket> {
     if (this.#opened) {
       return Promise.reject(new DataConnectionError("Can't open data connection: it was already opened."));
     }
@@ -128,7 +128,7 @@ class PassiveListener implements PassiveChannel {
     this.#fail(new DataConnectionError("Can't open data connection: the channel was closed."));
   }
 
-  #openAccepted(socket: Socket, signal: AbortSignal): Promise<Socket> {
+  #openAccepted(socket: Socket, signal: AbortSignal): Socket | Promise<Socket> {
     if (signal.aborted) {
       this.#fail(new DataConnectionError("Can't open data connection: aborted."));
       return Promise.reject(this.#failure());
@@ -143,7 +143,7 @@ class PassiveListener implements PassiveChannel {
     }
     socket.off('error', ignore);
     this.#state = { kind: 'handedOut' };
-    return Promise.resolve(socket);
+    return socket;
   }
 
   readonly #onConnection = (socket: Socket): void => {

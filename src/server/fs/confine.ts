@@ -1,4 +1,4 @@
-import { realpath } from './metadata.js';
+import { realpath, realpathNow } from './metadata.js';
 import path from 'node:path';
 import { FileNameNotAllowedError, FileUnavailableError } from '../../protocol/errors.js';
 import { errnoCode, toFtpError } from './errors.js';
@@ -61,8 +61,11 @@ export class RootJail {
     this.root = path.resolve(root);
   }
 
-  /** Real path of an existing FTP path, all links followed. */
-  async real(ftpPath: string): Promise<string> {
+  /**
+   * Real path of an existing FTP path, all links followed. Like every lookup here it answers
+   * synchronously (see metadata.ts) and fails with an FtpError.
+   */
+  real(ftpPath: string): string {
     return this.#realInside(path.join(this.root, ...ftpSegments(ftpPath)));
   }
 
@@ -71,7 +74,7 @@ export class RootJail {
    * links rather than through them, and for names that do not exist yet. Refuses "/" itself.
    * `purpose` 'create' reserves the upload prefix with a 553 rather than pretending the name is missing.
    */
-  async entry(ftpPath: string, purpose: 'lookup' | 'create'): Promise<EntryLocation> {
+  entry(ftpPath: string, purpose: 'lookup' | 'create'): EntryLocation {
     let segments: string[];
     try {
       segments = ftpSegments(ftpPath);
@@ -83,7 +86,7 @@ export class RootJail {
     }
     const name = segments.pop();
     if (name === undefined) throw new FileUnavailableError('Not allowed on the root directory.');
-    const parent = await this.#realInside(path.join(this.root, ...segments));
+    const parent = this.#realInside(path.join(this.root, ...segments));
     return { parent, name, full: path.join(parent, name) };
   }
 
@@ -100,10 +103,10 @@ export class RootJail {
     return isInside(this.root, real) ? real : undefined;
   }
 
-  async #realInside(lexical: string): Promise<string> {
+  #realInside(lexical: string): string {
     let real: string;
     try {
-      real = await realpath(lexical);
+      real = realpathNow(lexical);
     } catch (err) {
       throw toFtpError(err);
     }

@@ -39,8 +39,11 @@ export interface FileSystem {
   stat(path: string): Promise<FileEntry>;
   /** Entries of a directory, without "." and "..". */
   list(path: string): Promise<FileEntry[]>;
-  /** The file's bytes from `offset`; refuses anything but a regular file. */
-  read(path: string, offset: number): Promise<ReadSource>;
+  /**
+   * The file's bytes from `offset`; refuses anything but a regular file. May answer at once (a
+   * local disk); failures always come as a rejection.
+   */
+  read(path: string, offset: number): ReadSource | Promise<ReadSource>;
   write(path: string, mode: WriteMode): Promise<Upload>;
   mkdir(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;

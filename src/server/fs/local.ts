@@ -15,7 +15,7 @@ import type { FileEntry } from '../../protocol/listing/entry.js';
 import { RootJail, UPLOAD_TEMP_PREFIX, ftpSegments, isInside } from './confine.js';
 import { toFileEntry } from './entry.js';
 import { FileSink } from './file-sink.js';
-import { asFtp, errnoCode } from './errors.js';
+import { asFtp, errnoCode, toFtpError } from './errors.js';
 import type { FileSystem, ReadSource, Upload, WriteMode } from './file-system.js';
 import { chmod, lstat, mkdir, realpath, rename, rmdir, stat, unlink, utimes } from './metadata.js';
 import { listDirectory } from './list.js';
@@ -82,23 +82,25 @@ export class LocalFileSystem implements FileSystem {
 
   stat(ftpPath: string): Promise<FileEntry> {
     return asFtp(async () => {
-      const real = await this.#jail.real(ftpPath);
+      const real = this.#jail.real(ftpPath);
       return toFileEntry(baseName(ftpPath), await stat(real));
     });
   }
 
   list(ftpPath: string): Promise<FileEntry[]> {
     return asFtp(async () => {
-      const real = await this.#jail.real(ftpPath);
+      const real = this.#jail.real(ftpPath);
       if (!(await stat(real)).isDirectory()) throw new FileUnavailableError('Not a directory.');
       return listDirectory(this.#jail, real, this.#listConcurrency);
     });
   }
 
-  read(ftpPath: string, offset: number): Promise<ReadSource> {
-    return asFtp(async () => {
+  read(ftpPath: string, offset: number): ReadSource | Promise<ReadSource> {
+    // Every call here is synchronous (see metadata.ts), so the answer comes at once and a small
+    // download needs no promise; a failure still comes as a rejection, as from every operation.
+    try {
       checkOffset(offset);
-      const real = await this.#jail.real(ftpPath);
+      const real = this.#jail.real(ftpPath);
       const { fd, stats } = openRegularFile(real, O_RDONLY | NONBLOCK | NOFOLLOW);
       // What is sent is the file as it was when opened; stopping at that size also spares the
       // extra read that would only find the end of the file.
@@ -114,7 +116,9 @@ export class LocalFileSystem implements FileSystem {
       // The stream owns the descriptor from here and closes it when it ends or is destroyed.
       const body = createReadStream('', { fd, start: offset, end: size - 1, highWaterMark: READ_CHUNK });
       return { size, body };
-    });
+    } catch (err) {
+      return Promise.reject(toFtpError(err));
+    }
   }
 
   write(ftpPath: string, mode: WriteMode): Promise<Upload> {
@@ -137,14 +141,14 @@ export class LocalFileSystem implements FileSystem {
     return asFtp(async () => {
       // MKD / asks for something that exists rather than for something forbidden.
       if (path.posix.resolve('/', ftpPath) === '/') throw new FileUnavailableError('File exists.');
-      const { full } = await this.#jail.entry(ftpPath, 'create');
+      const { full } = this.#jail.entry(ftpPath, 'create');
       await mkdir(full);
     });
   }
 
   rmdir(ftpPath: string): Promise<void> {
     return asFtp(async () => {
-      const { full } = await this.#jail.entry(ftpPath, 'lookup');
+      const { full } = this.#jail.entry(ftpPath, 'lookup');
       if (!(await lstat(full)).isDirectory()) throw new FileUnavailableError('Not a directory.');
       await rmdir(full);
     });
@@ -152,7 +156,7 @@ export class LocalFileSystem implements FileSystem {
 
   unlink(ftpPath: string): Promise<void> {
     return asFtp(async () => {
-      const { full } = await this.#jail.entry(ftpPath, 'lookup');
+      const { full } = this.#jail.entry(ftpPath, 'lookup');
       if ((await lstat(full)).isDirectory()) throw new FileUnavailableError('Is a directory.');
       await unlink(full);
     });
@@ -160,8 +164,8 @@ export class LocalFileSystem implements FileSystem {
 
   rename(from: string, to: string): Promise<void> {
     return asFtp(async () => {
-      const source = await this.#jail.entry(from, 'lookup');
-      const target = await this.#jail.entry(to, 'create');
+      const source = this.#jail.entry(from, 'lookup');
+      const target = this.#jail.entry(to, 'create');
       const sourceStats = await lstat(source.full);
       if (source.full === target.full) return;
       if (sourceStats.isDirectory() && isInside(source.full, target.full)) {
@@ -183,7 +187,7 @@ export class LocalFileSystem implements FileSystem {
   setModified(ftpPath: string, time: Date): Promise<void> {
     return asFtp(async () => {
       if (Number.isNaN(time.getTime())) throw new SyntaxErrorInArgs('Invalid time.');
-      const real = await this.#jail.real(ftpPath);
+      const real = this.#jail.real(ftpPath);
       await utimes(real, (await stat(real)).atime, time);
     });
   }
@@ -191,13 +195,13 @@ export class LocalFileSystem implements FileSystem {
   setMode(ftpPath: string, mode: number): Promise<void> {
     return asFtp(async () => {
       if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new SyntaxErrorInArgs('Invalid mode.');
-      await chmod(await this.#jail.real(ftpPath), mode);
+      await chmod(this.#jail.real(ftpPath), mode);
     });
   }
 
   /** Where an upload lands: the entry itself, or what a link inside the root leads to. */
   async #uploadTarget(ftpPath: string): Promise<{ real: string; existing: Stats | undefined }> {
-    const { full } = await this.#jail.entry(ftpPath, 'create');
+    const { full } = this.#jail.entry(ftpPath, 'create');
     const own = await lstatIfExists(full);
     if (own === undefined) return { real: full, existing: undefined };
     if (!own.isSymbolicLink()) return { real: full, existing: own };
@@ -244,8 +248,8 @@ export class LocalFileSystem implements FileSystem {
     return new FileSink(fd, { highWaterMark: WRITE_CHUNK, flush: this.#fsync, start });
   }
 
-  async #writeNew(ftpPath: string): Promise<Upload> {
-    const { full } = await this.#jail.entry(ftpPath, 'create');
+  #writeNew(ftpPath: string): Upload {
+    const { full } = this.#jail.entry(ftpPath, 'create');
     const fd = createExclusive(full);
     if (fd === undefined) throw new FileNameNotAllowedError('File exists.');
     // The file did not exist before, so an aborted upload can take it away again.

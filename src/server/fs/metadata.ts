@@ -10,7 +10,9 @@ import type { Stats } from 'node:fs';
  * for long. The functions keep promise signatures so callers read the same either way.
  */
 
-export const realpath = (path: string): Promise<string> => settle(() => fs.realpathSync.native(path));
+/** For the few callers that answer at once when they can (a small download). */
+export const realpathNow = (path: string): string => fs.realpathSync.native(path);
+export const realpath = (path: string): Promise<string> => settle(() => realpathNow(path));
 export const stat = (path: string): Promise<Stats> => settle(() => fs.statSync(path));
 export const lstat = (path: string): Promise<Stats> => settle(() => fs.lstatSync(path));
 export const rename = (from: string, to: string): Promise<void> => settle(() => fs.renameSync(from, to));

@@ -62,6 +62,22 @@ describe('server/data/passive-prefetch', () => {
     expect(opened).to.deep.equal([true, false]);
   });
 
+  it('hands out a listener that is open already at once, not as a promise', async () => {
+    const ports = prefetch();
+    ports.prepare();
+    expect(ports.take()).to.be.instanceOf(Promise);
+    ports.prepare();
+    await waitForChannels(2);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const channel = ports.take();
+    expect(channel).not.to.be.instanceOf(Promise);
+    await serves(channel as PassiveChannel);
+  });
+
+  async function waitForChannels(count: number): Promise<void> {
+    while (channels.length < count) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
   it('opens a new listener when the one opened ahead has failed meanwhile', async () => {
     const ports = prefetch();
     ports.prepare();

@@ -18,9 +18,10 @@ import {
 
 const timeoutMs = 10_000;
 
-async function rejection(promise: Promise<unknown>): Promise<DataConnectionError> {
+/** open() may answer at once; its failures always come as a rejection. */
+async function rejection(opening: unknown): Promise<DataConnectionError> {
   try {
-    await promise;
+    await opening;
   } catch (error) {
     expect(error).to.be.instanceOf(DataConnectionError);
     const dataError = error as DataConnectionError;

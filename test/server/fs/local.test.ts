@@ -20,7 +20,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FtpError } from '../../../src/protocol/errors.js';
-import type { WriteMode } from '../../../src/server/fs/file-system.js';
+import type { ReadSource, WriteMode } from '../../../src/server/fs/file-system.js';
 import { LocalFileSystem } from '../../../src/server/fs/local.js';
 
 describe('server/fs/local LocalFileSystem', () => {
@@ -44,12 +44,9 @@ describe('server/fs/local LocalFileSystem', () => {
   });
 
   /** Awaits a rejection, checks its reply code (and text), and that it names no real path. */
-  async function rejection(
-    promise: Promise<unknown>,
-    replyCode: number,
-    message?: string,
-  ): Promise<FtpError> {
-    const error = await promise.then(
+  /** `outcome` may be a value (read() answers at once) or a promise; only a rejection passes. */
+  async function rejection(outcome: unknown, replyCode: number, message?: string): Promise<FtpError> {
+    const error = await Promise.resolve(outcome).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -218,6 +215,14 @@ describe('server/fs/local LocalFileSystem', () => {
       expect((await readAll('/digits', 4)).toString()).to.equal('456789');
       expect((await readAll('/digits', 10)).length).to.equal(0);
       expect((await readAll('/digits', 1000)).length).to.equal(0);
+    });
+
+    it('answers at once for a file on disk, and a missing one with a rejection', async () => {
+      await writeFile(inRoot('now'), 'at once');
+      const read = fs.read('/now', 0);
+      expect(read).not.to.be.instanceOf(Promise);
+      expect((read as ReadSource).body).to.deep.equal(Buffer.from('at once'));
+      await rejection(fs.read('/missing', 0), 550);
     });
 
     it('streams a multi-chunk binary file intact', async () => {
