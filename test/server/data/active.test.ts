@@ -2,26 +2,13 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import { mock } from 'node:test';
-import { DataConnectionError, FtpError } from '../../../src/protocol/errors.js';
+import { FtpError } from '../../../src/protocol/errors.js';
 import { Reply } from '../../../src/protocol/reply-codes.js';
 import { checkActiveTarget, createActiveChannel } from '../../../src/server/data/active.js';
 import type { DataChannel } from '../../../src/server/data/channel.js';
-import { closeServer, ipv6Available, listen, portOf, readAll, releaseAll } from './net-helpers.js';
+import { closeServer, ipv6Available, listen, portOf, readAll, rejection, releaseAll } from './net-helpers.js';
 
 const timeoutMs = 10_000;
-
-/** open() may answer at once; its failures always come as a rejection. */
-async function rejection(opening: unknown): Promise<DataConnectionError> {
-  try {
-    await opening;
-  } catch (error) {
-    expect(error).to.be.instanceOf(DataConnectionError);
-    const dataError = error as DataConnectionError;
-    expect(dataError.replyCode).to.equal(Reply.CantOpenData);
-    return dataError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 function refusal(fn: () => void): FtpError {
   try {

@@ -1,5 +1,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { expect } from 'chai';
+import { DataConnectionError } from '../../../src/protocol/errors.js';
+import { Reply } from '../../../src/protocol/reply-codes.js';
 
 /** Connects to host:port, optionally from localAddress (any 127.x.y.z acts as another host). */
 export async function connectTo(host: string, port: number, localAddress?: string): Promise<Socket> {
@@ -109,4 +112,17 @@ export async function releaseAll(
     }),
   );
   await Promise.all(servers.splice(0).map(closeServer));
+}
+
+/** A channel's open() may answer at once; its failures always come as a 425 rejection. */
+export async function rejection(opening: unknown): Promise<DataConnectionError> {
+  try {
+    await opening;
+  } catch (error) {
+    expect(error).to.be.instanceOf(DataConnectionError);
+    const dataError = error as DataConnectionError;
+    expect(dataError.replyCode).to.equal(Reply.CantOpenData);
+    return dataError;
+  }
+  throw new Error('expected the promise to reject');
 }

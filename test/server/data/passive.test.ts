@@ -1,8 +1,6 @@
 import { expect } from 'chai';
 import type { Server, Socket } from 'node:net';
 import { mock } from 'node:test';
-import { DataConnectionError } from '../../../src/protocol/errors.js';
-import { Reply } from '../../../src/protocol/reply-codes.js';
 import { createPassiveChannel, type PassiveChannel } from '../../../src/server/data/passive.js';
 import {
   canBind,
@@ -13,23 +11,11 @@ import {
   listen,
   listenerGone,
   readAll,
+  rejection,
   releaseAll,
 } from './net-helpers.js';
 
 const timeoutMs = 10_000;
-
-/** open() may answer at once; its failures always come as a rejection. */
-async function rejection(opening: unknown): Promise<DataConnectionError> {
-  try {
-    await opening;
-  } catch (error) {
-    expect(error).to.be.instanceOf(DataConnectionError);
-    const dataError = error as DataConnectionError;
-    expect(dataError.replyCode).to.equal(Reply.CantOpenData);
-    return dataError;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('server/data/passive', () => {
   const channels: PassiveChannel[] = [];
