@@ -41,14 +41,15 @@ export class PassivePrefetch {
     const ready = this.#ready;
     this.#next = undefined;
     this.#ready = undefined;
-    if (ready?.claim() === true) return ready;
-    ready?.close();
-    if (next === undefined || ready !== undefined) return this.#open(false);
-    return next.then((opened) => {
-      if (opened?.claim() === true) return opened;
-      opened?.close();
-      return this.#open(false);
-    });
+    if (ready !== undefined || next === undefined) return this.#claimOrOpen(ready);
+    return next.then((opened) => this.#claimOrOpen(opened));
+  }
+
+  /** `opened` if it can still be claimed (it may have timed out meanwhile), else a new listener. */
+  #claimOrOpen(opened: PassiveChannel | undefined): PassiveChannel | Promise<PassiveChannel> {
+    if (opened?.claim() === true) return opened;
+    opened?.close();
+    return this.#open(false);
   }
 
   /** Closes a listener opened ahead (the session went active, was reset or ended). */
