@@ -1,5 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --interrupt-budget=8192
 // A 1 MiB young generation: V8 otherwise grows it by megabytes while many sessions log in at
 // once, which more than doubles the memory an idle session costs; transfers move their bytes in
 // Buffers outside the JS heap, so they do not feel the difference (see bench/README.md).
+// An eighth of V8's default interrupt budget: a function is optimized after it has run an eighth
+// as much bytecode. A server's per-command code is many short functions run once per command, so
+// with the default a fresh server spends its first ~2,000 transfers on unoptimized code.
 import '../build/src/server/cli.js';
