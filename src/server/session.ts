@@ -350,29 +350,46 @@ export class Session implements CommandContext {
   private kick(): void {
     if (this.draining || this.closed) return;
     this.draining = true;
-    void this.drain().finally(() => {
+    const rest = this.drain();
+    if (rest === undefined) {
+      this.draining = false;
+      return;
+    }
+    void rest.finally(() => {
       this.draining = false;
     });
   }
 
-  private async drain(): Promise<void> {
+  /**
+   * Works off the queue. Most commands finish at once, and then so does this, with no promise; the
+   * rest comes as a promise once a command or a client that does not read its replies is waited for.
+   */
+  private drain(): Promise<void> | undefined {
     for (;;) {
-      if (this.closed) return;
+      if (this.closed) return undefined;
       const next = this.queue[0];
       if (next === undefined) break;
       if (this.running && !(next.kind === 'line' && this.isUrgent(next.line))) {
         // The transfer's completion calls kick() again.
-        return;
+        return undefined;
       }
       this.queue.shift();
       const pending = this.execute(next);
-      if (pending !== undefined) await pending;
-      if (this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
-        this.socket.pause();
-        await new Promise<void>((resolve) => this.socket.once('drain', resolve).once('close', resolve));
+      if (pending !== undefined || this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
+        return this.drainAfter(pending);
       }
     }
     this.resumeReading();
+    return undefined;
+  }
+
+  private async drainAfter(pending: Promise<void> | undefined): Promise<void> {
+    await pending;
+    if (this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
+      this.socket.pause();
+      await new Promise<void>((resolve) => this.socket.once('drain', resolve).once('close', resolve));
+    }
+    await this.drain();
   }
 
   private prepareNextPassive(): void {

@@ -130,6 +130,19 @@ describe('server commands', function () {
     expect((await control.read()).code).to.equal(226);
   });
 
+  it('answers a flood of commands in order when its replies pile up, and keeps serving', async function () {
+    // 20,000 HELP replies are megabytes: far more than the socket takes at once, so the session
+    // has to stop reading and wait for the client to catch up, several times over.
+    const count = 20_000;
+    control.send('HELP\r\n'.repeat(count) + 'NOOP\r\n');
+    for (let i = 0; i < count; i++) {
+      const reply = await control.read();
+      if (reply.code !== 214) expect.fail(`reply ${i}: ${reply.code} ${reply.text}`);
+    }
+    expect((await control.read()).code).to.equal(200);
+    expect((await control.command('PWD')).code).to.equal(257);
+  });
+
   it('REST before STOR resumes at the offset and keeps the head', async function () {
     await control.command('TYPE I');
     await writeFile(join(server.root, 'r.txt'), 'HEAD-0123456789');
