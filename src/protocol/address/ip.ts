@@ -64,8 +64,10 @@ function isMappedIpv4(groups: readonly number[]): boolean {
 export function normalizeAddress(address: string): string {
   let text = address.trim();
   if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+  // Without a colon it is no IPv6 literal: the common dotted IPv4 case skips the parsing.
+  if (!text.includes(':')) return text.toLowerCase();
   const zone = text.indexOf('%');
-  if (zone !== -1 && text.includes(':')) text = text.slice(0, zone);
+  if (zone !== -1) text = text.slice(0, zone);
   const groups = ipv6Groups(text);
   if (groups === undefined) return text.toLowerCase();
   if (isMappedIpv4(groups)) {
@@ -86,5 +88,5 @@ export function addressFamily(address: string): 4 | 6 | 0 {
 
 /** Whether two addresses name the same host once normalised (see normalizeAddress). */
 export function sameHost(a: string, b: string): boolean {
-  return normalizeAddress(a) === normalizeAddress(b);
+  return a === b || normalizeAddress(a) === normalizeAddress(b);
 }

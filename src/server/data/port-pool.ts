@@ -67,7 +67,8 @@ export async function listenOnFreePort(server: Server, options: ListenOptions): 
   if (range === undefined) {
     const { min, max } = ephemeralRange();
     for (let attempt = 0; attempt < RANDOM_TRIES; attempt++) {
-      if (await bind(server, host, randomInt(min, max + 1), backlog)) return boundPort(server);
+      const port = randomInt(min, max + 1);
+      if (await bind(server, host, port, backlog)) return port;
     }
     await bind(server, host, 0, backlog);
     return boundPort(server);
@@ -78,9 +79,10 @@ export async function listenOnFreePort(server: Server, options: ListenOptions): 
   cursor = (start + 1) % size;
   for (let step = 0; step < size; step++) {
     const offset = (start + step) % size;
-    if (await bind(server, host, range.min + offset, backlog)) {
+    const port = range.min + offset;
+    if (await bind(server, host, port, backlog)) {
       cursor = (offset + 1) % size;
-      return boundPort(server);
+      return port;
     }
   }
   throw new DataConnectionError('No passive port available.');
