@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { Writable } from 'node:stream';
 import { mkdir, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FtpClient } from '../../src/client/client.js';
@@ -13,6 +12,7 @@ import {
 } from '../../src/client/mirror.js';
 import type { DataMode } from '../../src/client/options.js';
 import { createLogger } from '../../src/server/logger.js';
+import { memorySink } from '../helpers/memory-sink.js';
 import { hashTree, makeTree, SAMPLE_TREE } from '../helpers/hash.js';
 import { startVsftpd, type VsftpdServer } from '../helpers/peer-servers.js';
 import { requirePeer } from '../helpers/peers.js';
@@ -58,25 +58,6 @@ function sum(values: Iterable<number>): number {
 async function allNames(root: string): Promise<string[]> {
   const names = await readdir(root, { recursive: true });
   return names.map((name) => name.split('\\').join('/')).sort();
-}
-
-/** Collects what a pino logger writes, one JSON object per line. */
-function memorySink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
-  return {
-    stream,
-    lines: () =>
-      text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
 }
 
 let counter = 0;

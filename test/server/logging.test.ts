@@ -1,28 +1,8 @@
 import { expect } from 'chai';
-import { Writable } from 'node:stream';
 import { createLogger } from '../../src/server/logger.js';
+import { memorySink } from '../helpers/memory-sink.js';
 import { RawControl } from '../helpers/raw-control.js';
 import { startServer, USER, PASSWORD } from '../helpers/start-server.js';
-
-/** Collects what the logger writes, one JSON object per line. */
-function memorySink(): { stream: Writable; lines: () => Record<string, unknown>[]; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
-  return {
-    stream,
-    text: () => text,
-    lines: () =>
-      text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
 
 describe('server logging', function () {
   it('logs commands and replies per session at debug level, never a password', async function () {
