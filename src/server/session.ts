@@ -305,6 +305,8 @@ export class Session implements CommandContext {
     if (ok && channel.mode === 'passive' && this.services.options.pasvRange === undefined) {
       this.prepareNextPassive();
     }
+    // As for debug lines in send(): no record built per transfer when nobody keeps it.
+    if (!this.parentLog.isLevelEnabled('info')) return;
     this.log.info(
       {
         direction: job.describe.direction,
