@@ -41,7 +41,8 @@ function freshState(): SessionState {
 }
 
 interface ActiveTransfer extends RunningTransfer {
-  controller: AbortController;
+  /** Closed on abort: a transfer still waiting for its connection stops waiting. */
+  channel: DataChannel;
   aborted: boolean;
   done: Promise<void>;
   socket: Socket | undefined;
@@ -200,17 +201,16 @@ export class Session implements CommandContext {
     this.dataChannel = undefined;
     this.state.restOffset = 0;
     if (!channel) throw new FtpError(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
-    const controller = new AbortController();
     const transfer: ActiveTransfer = {
       job,
       startedAt: Date.now(),
-      controller,
+      channel,
       aborted: false,
       socket: undefined,
       done: Promise.resolve(),
       bytes: () => (transfer.socket ? transfer.socket.bytesRead + transfer.socket.bytesWritten : 0),
     };
-    const opened = channel.open(controller.signal);
+    const opened = channel.open();
     // A passive client has usually connected before it sent the command: a small file then goes
     // out within this turn of the event loop, with no promise, timer or extra wake-up.
     const work =
@@ -256,9 +256,9 @@ export class Session implements CommandContext {
    * wake-up per file, and returns undefined; otherwise the promise of the rest.
    */
   private begin(transfer: ActiveTransfer, socket: Socket): Promise<void> | undefined {
-    const { job, controller } = transfer;
+    const { job } = transfer;
     transfer.socket = socket;
-    const running = job.run(socket, controller.signal);
+    const running = job.run(socket);
     if (running === undefined && job.commit === undefined) {
       this.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
       return undefined;
@@ -323,9 +323,7 @@ export class Session implements CommandContext {
   async abortTransfer(): Promise<boolean> {
     const transfer = this.running;
     if (!transfer) return false;
-    transfer.aborted = true;
-    transfer.controller.abort();
-    transfer.socket?.destroy();
+    stop(transfer);
     await transfer.done;
     return true;
   }
@@ -477,13 +475,16 @@ export class Session implements CommandContext {
     this.queue.length = 0;
     this.setDataChannel(undefined);
     this.prefetch?.clear();
-    if (this.running) {
-      this.running.aborted = true;
-      this.running.controller.abort();
-      this.running.socket?.destroy();
-    }
+    if (this.running) stop(this.running);
     this.onClose(this);
   }
+}
+
+/** Aborts a transfer: it stops waiting for its connection, or its data socket goes. */
+function stop(transfer: ActiveTransfer): void {
+  transfer.aborted = true;
+  transfer.channel.close();
+  transfer.socket?.destroy();
 }
 
 function asError(err: unknown): Error {

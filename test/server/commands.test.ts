@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RawControl, collect } from '../helpers/raw-control.js';
@@ -207,6 +207,23 @@ describe('server commands', function () {
     socket.destroy();
     expect((await control.command('NOOP')).code).to.equal(200);
     expect((await control.command('ABOR')).code).to.equal(225);
+  });
+
+  it('ABOR while RETR waits for the passive connection answers 426 then 226 and closes the port', async function () {
+    await writeFile(join(server.root, 'small.txt'), 'hello');
+    const pasv = await control.command('PASV');
+    expect(pasv.code).to.equal(227);
+    const { port } = parsePasvReply(pasv.text);
+    control.send('RETR small.txt\r\n');
+    // RETR is waiting for a connection that never comes: no 150 yet.
+    expect((await control.command('STAT')).text).to.match(/Transfer in progress/);
+    control.send('ABOR\r\n');
+    expect((await control.read()).code).to.equal(426);
+    expect((await control.read()).code).to.equal(226);
+    const late = createConnection({ host: server.host, port });
+    const [error] = (await once(late, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).to.equal('ECONNREFUSED');
+    expect((await control.command('NOOP')).code).to.equal(200);
   });
 
   it('handles directories: MKD CWD CDUP PWD RMD RNFR RNTO DELE', async function () {

@@ -46,8 +46,9 @@ export interface TransferJob {
   /**
    * Moves the bytes. Returns undefined when it handed every byte to the kernel and closed the
    * socket before returning (a small file): the session then sends 150 and 226 in one write.
+   * The session aborts a transfer by destroying the socket; the promise must then reject.
    */
-  run(socket: Socket, signal: AbortSignal): Promise<void> | undefined;
+  run(socket: Socket): Promise<void> | undefined;
   commit?(): Promise<void>;
   discard?(): Promise<void>;
   done: string | (() => string);

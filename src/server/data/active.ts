@@ -49,7 +49,6 @@ class ActiveChannel implements DataChannel {
   #socket: Socket | undefined;
   #timer: NodeJS.Timeout | undefined;
   #pending: Pending | undefined;
-  #signal: AbortSignal | undefined;
   #opened = false;
   #closed = false;
 
@@ -57,7 +56,7 @@ class ActiveChannel implements DataChannel {
     this.#options = options;
   }
 
-  open(signal: AbortSignal): Promise<Socket> {
+  open(): Promise<Socket> {
     if (this.#opened) {
       return Promise.reject(new DataConnectionError("Can't open data connection: it was already opened."));
     }
@@ -65,14 +64,8 @@ class ActiveChannel implements DataChannel {
     if (this.#closed) {
       return Promise.reject(new DataConnectionError("Can't open data connection: the channel was closed."));
     }
-    if (signal.aborted) {
-      this.#closed = true;
-      return Promise.reject(new DataConnectionError("Can't open data connection: aborted."));
-    }
     return new Promise<Socket>((resolve, reject) => {
       this.#pending = { resolve, reject };
-      this.#signal = signal;
-      signal.addEventListener('abort', this.#onAbort, { once: true });
       this.#connect();
     });
   }
@@ -119,10 +112,6 @@ class ActiveChannel implements DataChannel {
     this.#fail(`Can't open data connection: timed out after ${this.#options.timeoutMs} ms.`);
   };
 
-  readonly #onAbort = (): void => {
-    this.#fail("Can't open data connection: aborted.");
-  };
-
   /** Single exit for every failure: releases the socket and timer, then rejects a waiting open(). */
   #fail(message: string, cause?: Error): void {
     this.#closed = true;
@@ -143,8 +132,6 @@ class ActiveChannel implements DataChannel {
   #settle(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#signal = undefined;
     this.#pending = undefined;
   }
 }

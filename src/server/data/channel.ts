@@ -10,9 +10,12 @@ export interface DataChannel {
    * The connected socket: active mode connects now, passive mode waits for the connection from
    * the control peer, or returns at once the one it has already accepted (a passive client
    * usually connects before it sends RETR/STOR), so the transfer can start in the same turn.
-   * Rejects with DataConnectionError on timeout, refusal or abort. Call at most once.
+   * Rejects with DataConnectionError on timeout, refusal or close(). Call at most once.
    */
-  open(signal: AbortSignal): Socket | Promise<Socket>;
-  /** Releases the listener / port / pending socket. Safe to call more than once. */
+  open(): Socket | Promise<Socket>;
+  /**
+   * Releases the listener / port / pending socket, and rejects an open() still waiting (this is
+   * how ABOR stops a transfer whose connection has not come yet). Safe to call more than once.
+   */
   close(): void;
 }

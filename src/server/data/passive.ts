@@ -67,7 +67,6 @@ class PassiveListener implements PassiveChannel {
   #state: State = { kind: 'listening' };
   #timer: NodeJS.Timeout | undefined;
   #pending: Pending | undefined;
-  #signal: AbortSignal | undefined;
   #opened = false;
   #claimed: boolean;
 
@@ -89,7 +88,7 @@ class PassiveListener implements PassiveChannel {
     return true;
   }
 
-  open(signal: AbortSignal): Socket | Promise<Socket> {
+  open(): Socket | Promise<Socket> {
     if (this.#opened) {
       return Promise.reject(new DataConnectionError("Can't open data connection: it was already opened."));
     }
@@ -101,18 +100,12 @@ class PassiveListener implements PassiveChannel {
       case 'handedOut':
         return Promise.reject(new DataConnectionError("Can't open data connection: it was already opened."));
       case 'accepted':
-        return this.#openAccepted(state.socket, signal);
+        return this.#openAccepted(state.socket);
       case 'listening':
         break;
     }
-    if (signal.aborted) {
-      this.#fail(new DataConnectionError("Can't open data connection: aborted."));
-      return Promise.reject(this.#failure());
-    }
     return new Promise<Socket>((resolve, reject) => {
       this.#pending = { resolve, reject };
-      this.#signal = signal;
-      signal.addEventListener('abort', this.#onAbort, { once: true });
       // The wait for the connection gets the full timeout, however long the command took to come.
       this.#restartTimer();
     });
@@ -128,11 +121,7 @@ class PassiveListener implements PassiveChannel {
     this.#fail(new DataConnectionError("Can't open data connection: the channel was closed."));
   }
 
-  #openAccepted(socket: Socket, signal: AbortSignal): Socket | Promise<Socket> {
-    if (signal.aborted) {
-      this.#fail(new DataConnectionError("Can't open data connection: aborted."));
-      return Promise.reject(this.#failure());
-    }
+  #openAccepted(socket: Socket): Socket | Promise<Socket> {
     if (socket.destroyed) {
       const reason =
         socket.errored === null
@@ -194,10 +183,6 @@ class PassiveListener implements PassiveChannel {
     );
   };
 
-  readonly #onAbort = (): void => {
-    this.#fail(new DataConnectionError("Can't open data connection: aborted."));
-  };
-
   /** Single exit: releases the port, any unclaimed socket and the timer; rejects a waiting open(). */
   #fail(error: DataConnectionError): void {
     const state = this.#state;
@@ -230,8 +215,6 @@ class PassiveListener implements PassiveChannel {
   #settle(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#signal = undefined;
     this.#pending = undefined;
   }
 }

@@ -3,6 +3,11 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createAsciiDecoder, createAsciiEncoder } from '../../protocol/ascii.js';
 
+/*
+ * No AbortSignal here: a transfer is aborted by destroying its data socket, and a destroyed
+ * socket makes pipeline() and finished() reject and pipeline() destroy the other streams too.
+ */
+
 /**
  * File (or listing) bytes to the data socket; TYPE A turns LF into CRLF on the way. Returns
  * undefined when a small file went out in one write and the socket is closed already.
@@ -11,20 +16,18 @@ export function sendToSocket(
   source: Readable | Buffer,
   socket: Socket,
   ascii: boolean,
-  signal: AbortSignal,
 ): Promise<void> | undefined {
-  if (Buffer.isBuffer(source) && !ascii) return sendBuffer(source, socket, signal);
+  if (Buffer.isBuffer(source) && !ascii) return sendBuffer(source, socket);
   const readable = Buffer.isBuffer(source) ? Readable.from([source], { objectMode: false }) : source;
-  if (ascii) return pipeline(readable, createAsciiEncoder(), socket, { signal });
-  return pipeline(readable, socket, { signal });
+  if (ascii) return pipeline(readable, createAsciiEncoder(), socket);
+  return pipeline(readable, socket);
 }
 
 /**
  * A small file in one write. pipeline() would build its own AbortController, listeners and an
  * async iterator per call, which costs more than sending the 4 KiB does.
  */
-function sendBuffer(buffer: Buffer, socket: Socket, signal: AbortSignal): Promise<void> | undefined {
-  signal.throwIfAborted();
+function sendBuffer(buffer: Buffer, socket: Socket): Promise<void> | undefined {
   socket.write(buffer);
   if (socket.errored !== null) throw socket.errored;
   if (socket.writableLength === 0) {
@@ -33,29 +36,12 @@ function sendBuffer(buffer: Buffer, socket: Socket, signal: AbortSignal): Promis
     socket.destroy();
     return undefined;
   }
-  return finishSending(socket, signal);
-}
-
-async function finishSending(socket: Socket, signal: AbortSignal): Promise<void> {
-  const onAbort = (): void => {
-    socket.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    socket.end();
-    await finished(socket, { readable: false });
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  socket.end();
+  return finished(socket, { readable: false });
 }
 
 /** Data socket bytes into an upload; TYPE A turns CRLF into LF. */
-export async function receiveFromSocket(
-  socket: Socket,
-  target: Writable,
-  ascii: boolean,
-  signal: AbortSignal,
-): Promise<void> {
-  if (ascii) await pipeline(socket, createAsciiDecoder(), target, { signal });
-  else await pipeline(socket, target, { signal });
+export async function receiveFromSocket(socket: Socket, target: Writable, ascii: boolean): Promise<void> {
+  if (ascii) await pipeline(socket, createAsciiDecoder(), target);
+  else await pipeline(socket, target);
 }

@@ -106,7 +106,7 @@ describe('server/data/active', () => {
       const channel = active({ host: '127.0.0.1', port: portOf(listener), timeoutMs });
       expect(channel.mode).to.equal('active');
       const accepted = once(listener, 'connection') as Promise<[Socket]>;
-      const server = await channel.open(new AbortController().signal);
+      const server = await channel.open();
       sockets.push(server);
       const [client] = await accepted;
 
@@ -122,7 +122,7 @@ describe('server/data/active', () => {
       for (const localAddress of ['127.0.0.2', '::ffff:127.0.0.3']) {
         const channel = active({ host: '127.0.0.1', port: portOf(listener), localAddress, timeoutMs });
         const accepted = once(listener, 'connection') as Promise<[Socket]>;
-        sockets.push(await channel.open(new AbortController().signal));
+        sockets.push(await channel.open());
         const [client] = await accepted;
         expect(client.remoteAddress).to.equal(localAddress.replace('::ffff:', ''));
       }
@@ -132,7 +132,7 @@ describe('server/data/active', () => {
       const listener = await clientListener();
       const channel = active({ host: '::ffff:127.0.0.1', port: portOf(listener), timeoutMs });
       const accepted = once(listener, 'connection') as Promise<[Socket]>;
-      sockets.push(await channel.open(new AbortController().signal));
+      sockets.push(await channel.open());
       await accepted;
     });
 
@@ -141,7 +141,7 @@ describe('server/data/active', () => {
       const port = portOf(listener);
       await closeServer(listener);
       const channel = active({ host: '127.0.0.1', port, timeoutMs });
-      const error = await rejection(channel.open(new AbortController().signal));
+      const error = await rejection(channel.open());
       expect(error.message).to.equal("Can't open data connection: connection refused.");
     });
 
@@ -151,7 +151,7 @@ describe('server/data/active', () => {
       let opening: Socket | Promise<Socket>;
       try {
         const channel = active({ host: '127.0.0.1', port: portOf(listener), timeoutMs: 5000 });
-        opening = channel.open(new AbortController().signal);
+        opening = channel.open();
         // Synchronously, before the event loop can complete the connection.
         mock.timers.tick(5000);
       } finally {
@@ -161,21 +161,6 @@ describe('server/data/active', () => {
       expect(error.message).to.equal("Can't open data connection: timed out after 5000 ms.");
     });
 
-    it('rejects with 425 on abort, and at once for an already aborted signal', async () => {
-      const listener = await clientListener();
-      const controller = new AbortController();
-      const opening = active({ host: '127.0.0.1', port: portOf(listener), timeoutMs }).open(
-        controller.signal,
-      );
-      controller.abort();
-      expect((await rejection(opening)).message).to.match(/aborted/);
-
-      const aborted = new AbortController();
-      aborted.abort();
-      const channel = active({ host: '127.0.0.1', port: portOf(listener), timeoutMs });
-      expect((await rejection(channel.open(aborted.signal))).message).to.match(/aborted/);
-    });
-
     it('close() is idempotent and safe before open(), while connecting and after open()', async () => {
       const listener = await clientListener();
       const port = portOf(listener);
@@ -183,17 +168,17 @@ describe('server/data/active', () => {
       const before = active({ host: '127.0.0.1', port, timeoutMs });
       before.close();
       before.close();
-      await rejection(before.open(new AbortController().signal));
+      await rejection(before.open());
 
       const during = active({ host: '127.0.0.1', port, timeoutMs });
-      const opening = during.open(new AbortController().signal);
+      const opening = during.open();
       during.close();
       during.close();
       await rejection(opening);
 
       const after = active({ host: '127.0.0.1', port, timeoutMs });
       const accepted = once(listener, 'connection') as Promise<[Socket]>;
-      const server = await after.open(new AbortController().signal);
+      const server = await after.open();
       sockets.push(server);
       const [client] = await accepted;
       after.close();
@@ -205,8 +190,8 @@ describe('server/data/active', () => {
     it('rejects a second open()', async () => {
       const listener = await clientListener();
       const channel = active({ host: '127.0.0.1', port: portOf(listener), timeoutMs });
-      const opening = channel.open(new AbortController().signal);
-      await rejection(channel.open(new AbortController().signal));
+      const opening = channel.open();
+      await rejection(channel.open());
       sockets.push(await opening);
     });
 
@@ -215,7 +200,7 @@ describe('server/data/active', () => {
       const listener = await clientListener('::1');
       const channel = active({ host: '::1', port: portOf(listener), localAddress: '::1', timeoutMs });
       const accepted = once(listener, 'connection') as Promise<[Socket]>;
-      const server = await channel.open(new AbortController().signal);
+      const server = await channel.open();
       sockets.push(server);
       const [client] = await accepted;
       expect(client.remoteAddress).to.equal('::1');

@@ -35,7 +35,7 @@ describe('server/data/passive-prefetch', () => {
   });
 
   async function serves(channel: PassiveChannel): Promise<void> {
-    const opening = channel.open(new AbortController().signal);
+    const opening = channel.open();
     const client = await connectTo('127.0.0.1', channel.port);
     sockets.push(client);
     const server = await opening;

@@ -47,7 +47,7 @@ describe('server/data/passive', () => {
   it('hands out the connection when open() waits for it, and data flows both ways', async () => {
     const channel = await passive();
     expect(channel.mode).to.equal('passive');
-    const opening = channel.open(new AbortController().signal);
+    const opening = channel.open();
     const client = track(await connectTo('127.0.0.1', channel.port));
     const server = track(await opening);
 
@@ -66,13 +66,13 @@ describe('server/data/passive', () => {
     // The listener closes when it accepts the client: once it is gone, the client was accepted.
     await listenerGone('127.0.0.1', channel.port);
 
-    const server = track(await channel.open(new AbortController().signal));
+    const server = track(await channel.open());
     expect(await readAll(server)).to.equal(payload);
   });
 
   it('frees the port once the connection is accepted', async () => {
     const channel = await passive();
-    const opening = channel.open(new AbortController().signal);
+    const opening = channel.open();
     track(await connectTo('127.0.0.1', channel.port));
     track(await opening);
     expect(await canBind('127.0.0.1', channel.port)).to.equal(true);
@@ -88,7 +88,7 @@ describe('server/data/passive', () => {
         onRefused();
       },
     });
-    const opening = channel.open(new AbortController().signal);
+    const opening = channel.open();
 
     const intruder = track(await connectTo('127.0.0.1', channel.port, '127.0.0.2'));
     await refusal;
@@ -104,7 +104,7 @@ describe('server/data/passive', () => {
 
   it('rejects open() with 425 when nobody connects in time, and releases the port', async () => {
     const channel = await passive({ timeoutMs: 50 });
-    const error = await rejection(channel.open(new AbortController().signal));
+    const error = await rejection(channel.open());
     expect(error.message).to.match(/^Passive connection timed out/);
     expect(await canBind('127.0.0.1', channel.port)).to.equal(true);
   });
@@ -121,7 +121,7 @@ describe('server/data/passive', () => {
       mock.timers.reset();
     }
     expect(await canBind('127.0.0.1', channel.port)).to.equal(true);
-    const error = await rejection(channel.open(new AbortController().signal));
+    const error = await rejection(channel.open());
     expect(error.message).to.match(/^Passive connection timed out/);
   });
 
@@ -130,7 +130,7 @@ describe('server/data/passive', () => {
     try {
       const channel = await passive({ timeoutMs: 1000 });
       mock.timers.tick(900);
-      const opening = channel.open(new AbortController().signal);
+      const opening = channel.open();
       mock.timers.tick(900);
       const client = track(await connectTo('127.0.0.1', channel.port));
       const server = track(await opening);
@@ -147,7 +147,7 @@ describe('server/data/passive', () => {
     await closed(track(await connectTo('127.0.0.1', channel.port)));
     expect(await canBind('127.0.0.1', channel.port)).to.equal(false);
     expect(channel.claim()).to.equal(true);
-    const opening = channel.open(new AbortController().signal);
+    const opening = channel.open();
     const client = track(await connectTo('127.0.0.1', channel.port));
     const server = track(await opening);
     client.end('after the announcement');
@@ -172,21 +172,12 @@ describe('server/data/passive', () => {
     }
   });
 
-  it('rejects open() on abort and releases the port', async () => {
+  it('close() while open() waits (ABOR) rejects it and releases the port', async () => {
     const channel = await passive();
-    const controller = new AbortController();
-    const opening = channel.open(controller.signal);
-    controller.abort();
+    const opening = channel.open();
+    channel.close();
     const error = await rejection(opening);
-    expect(error.message).to.match(/aborted/);
-    expect(await canBind('127.0.0.1', channel.port)).to.equal(true);
-  });
-
-  it('rejects open() at once with an already aborted signal', async () => {
-    const channel = await passive();
-    const controller = new AbortController();
-    controller.abort();
-    await rejection(channel.open(controller.signal));
+    expect(error.message).to.equal("Can't open data connection: the channel was closed.");
     expect(await canBind('127.0.0.1', channel.port)).to.equal(true);
   });
 
@@ -195,12 +186,12 @@ describe('server/data/passive', () => {
     channel.close();
     channel.close();
     expect(await canBind('127.0.0.1', channel.port)).to.equal(true);
-    await rejection(channel.open(new AbortController().signal));
+    await rejection(channel.open());
   });
 
   it('close() rejects a waiting open()', async () => {
     const channel = await passive();
-    const opening = channel.open(new AbortController().signal);
+    const opening = channel.open();
     channel.close();
     await rejection(opening);
   });
@@ -212,12 +203,12 @@ describe('server/data/passive', () => {
     channel.close();
     channel.close();
     await closed(client);
-    await rejection(channel.open(new AbortController().signal));
+    await rejection(channel.open());
   });
 
   it('close() after open() leaves the handed-out socket to its owner', async () => {
     const channel = await passive();
-    const opening = channel.open(new AbortController().signal);
+    const opening = channel.open();
     const client = track(await connectTo('127.0.0.1', channel.port));
     const server = track(await opening);
     channel.close();
@@ -227,8 +218,8 @@ describe('server/data/passive', () => {
 
   it('rejects a second open()', async () => {
     const channel = await passive();
-    const opening = channel.open(new AbortController().signal);
-    await rejection(channel.open(new AbortController().signal));
+    const opening = channel.open();
+    await rejection(channel.open());
     track(await connectTo('127.0.0.1', channel.port));
     track(await opening);
   });
@@ -259,7 +250,7 @@ describe('server/data/passive', () => {
 
   it('accepts IPv4-mapped addresses as the same host as plain IPv4', async () => {
     const channel = await passive({ bindAddress: '::ffff:127.0.0.1', allowedPeer: '::ffff:127.0.0.1' });
-    const opening = channel.open(new AbortController().signal);
+    const opening = channel.open();
     const client = track(await connectTo('127.0.0.1', channel.port));
     const server = track(await opening);
     client.end('mapped');
@@ -272,7 +263,7 @@ describe('server/data/passive', () => {
     expect(new Set(all.map((channel) => channel.port)).size).to.equal(count);
     const received = await Promise.all(
       all.map(async (channel, index) => {
-        const opening = channel.open(new AbortController().signal);
+        const opening = channel.open();
         const client = track(await connectTo('127.0.0.1', channel.port));
         client.end(`transfer ${index}`);
         return readAll(track(await opening));
@@ -288,7 +279,7 @@ describe('server/data/passive', () => {
 
     it('accepts the peer on ::1', async () => {
       const channel = await passive({ bindAddress: '::1', allowedPeer: '::1' });
-      const opening = channel.open(new AbortController().signal);
+      const opening = channel.open();
       const client = track(await connectTo('::1', channel.port));
       const server = track(await opening);
       expect(server.remoteAddress).to.equal('::1');
@@ -308,7 +299,7 @@ describe('server/data/passive', () => {
           onRefused();
         },
       });
-      const opening = channel.open(new AbortController().signal);
+      const opening = channel.open();
       track(await connectTo('127.0.0.1', channel.port));
       await refusal;
       expect(refused).to.deep.equal(['127.0.0.1']);
