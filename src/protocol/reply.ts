@@ -23,7 +23,9 @@ function assertCode(code: number): void {
  */
 export function formatReply(code: number, text: string | readonly string[]): string {
   assertCode(code);
-  const lines = (typeof text === 'string' ? [text] : text).map((line) => replaceLineBreaks(line, ' '));
+  // Most replies are one line: no array for them (this runs for every command).
+  if (typeof text === 'string') return `${code} ${replaceLineBreaks(text, ' ')}\r\n`;
+  const lines = text.map((line) => replaceLineBreaks(line, ' '));
   const first = lines[0] ?? '';
   if (lines.length <= 1) return `${code} ${first}\r\n`;
   let out = `${code}-${first}\r\n`;
