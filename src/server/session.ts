@@ -59,6 +59,9 @@ export class Session implements CommandContext {
   private readonly decoder = new CommandDecoder();
   private readonly queue: DecodedLine[] = [];
   private draining = false;
+  /** When the client last sent anything, or a transfer ended: idleness counts from here. */
+  private lastActive = Date.now();
+  private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private dataChannel: DataChannel | undefined;
   /** Made on the first PASV/EPSV: most sessions never need one. */
@@ -78,12 +81,9 @@ export class Session implements CommandContext {
     this.localAddress = normalizeAddress(socket.localAddress ?? '');
     this.onClose = onClose;
     socket.setNoDelay(true);
-    socket.setTimeout(services.options.idleTimeoutMs);
+    this.armIdleTimer(services.options.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
       this.onData(chunk);
-    });
-    socket.on('timeout', () => {
-      this.onIdle();
     });
     socket.on('error', (err) => {
       this.log.debug({ err: err.message }, 'control connection error');
@@ -166,6 +166,7 @@ export class Session implements CommandContext {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.idleTimer);
     this.socket.end();
     // A peer that never reads must not keep the socket alive.
     this.socket.setTimeout(5000, () => this.socket.destroy());
@@ -222,6 +223,7 @@ export class Session implements CommandContext {
     this.running = transfer;
     transfer.done = work.finally(() => {
       this.running = undefined;
+      this.lastActive = Date.now();
       this.kick();
     });
   }
@@ -330,6 +332,7 @@ export class Session implements CommandContext {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.lastActive = Date.now();
     for (const line of this.decoder.push(chunk)) {
       if (line.kind === 'line' && this.running && this.isUrgent(line.line)) {
         void this.execute(line);
@@ -464,14 +467,33 @@ export class Session implements CommandContext {
     }
   }
 
-  private onIdle(): void {
-    if (this.running) return;
+  /*
+   * One timer per idle period that looks at lastActive when it fires, rather than a timer moved on
+   * every read and write (socket.setTimeout): a command then costs one Date.now().
+   */
+  private armIdleTimer(delayMs: number): void {
+    this.idleTimer = setTimeout(() => {
+      this.onIdleTimer();
+    }, delayMs);
+    this.idleTimer.unref();
+  }
+
+  private onIdleTimer(): void {
+    if (this.closed) return;
+    const { idleTimeoutMs } = this.services.options;
+    const left = this.lastActive + idleTimeoutMs - Date.now();
+    // A running transfer keeps the session; its end counts as activity.
+    if (left > 0 || this.running) {
+      this.armIdleTimer(left > 0 ? left : idleTimeoutMs);
+      return;
+    }
     this.reply(Reply.ServiceNotAvailable, 'Idle timeout; closing control connection.');
     this.close();
   }
 
   private teardown(): void {
     this.closed = true;
+    clearTimeout(this.idleTimer);
     this.queue.length = 0;
     this.setDataChannel(undefined);
     this.prefetch?.clear();

@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { mkdir, readFile, readdir, symlink, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { RawControl, collect } from '../helpers/raw-control.js';
 import { startServer, type TestServer, USER, PASSWORD } from '../helpers/start-server.js';
 import { parsePasvReply } from '../../src/protocol/address/port.js';
@@ -256,6 +257,33 @@ describe('server security and bad input', function () {
     const reply = await control.read(3000);
     expect(reply.code).to.equal(421);
     await once(control.socket, 'close');
+  });
+
+  it('counts each command as activity, and a transfer longer than the idle timeout', async function () {
+    await control.close();
+    await server.close();
+    server = await startServer({ options: { idleTimeoutMs: 300 } });
+    // Larger than what the kernel buffers on loopback, so a paused reader holds the transfer up.
+    const size = 64 * 1024 * 1024;
+    await writeFile(join(server.root, 'big.bin'), Buffer.alloc(size));
+    control = await RawControl.connect(server.host, server.port);
+    await control.login(USER, PASSWORD);
+    for (let i = 0; i < 5; i++) {
+      await delay(150);
+      expect((await control.command('NOOP')).code).to.equal(200);
+    }
+    // A reader that stalls longer than the idle timeout, no command meanwhile: the session stays.
+    const { port } = parsePasvReply((await control.command('PASV')).text);
+    const socket = connect({ host: server.host, port });
+    await once(socket, 'connect');
+    expect((await control.command('RETR big.bin')).code).to.equal(150);
+    await delay(700);
+    expect((await control.command('STAT')).text).to.match(/Transfer in progress/);
+    expect((await collect(socket)).length).to.equal(size);
+    expect((await control.read()).code).to.equal(226);
+    // Idle from the end of the transfer on.
+    expect((await control.command('NOOP')).code).to.equal(200);
+    expect((await control.read(3000)).code).to.equal(421);
   });
 
   it('times out a passive data connection nobody opens with a lone 425, as vsftpd does', async function () {
