@@ -43,6 +43,8 @@ function freshState(): SessionState {
 interface ActiveTransfer extends RunningTransfer {
   /** Closed on abort: a transfer still waiting for its connection stops waiting. */
   channel: DataChannel;
+  /** Made when a stream pipeline first asks for the signal (see TransferJob.run). */
+  controller: AbortController | undefined;
   aborted: boolean;
   done: Promise<void>;
   socket: Socket | undefined;
@@ -206,6 +208,7 @@ export class Session implements CommandContext {
       job,
       startedAt: Date.now(),
       channel,
+      controller: undefined,
       aborted: false,
       socket: undefined,
       done: Promise.resolve(),
@@ -260,7 +263,7 @@ export class Session implements CommandContext {
   private begin(transfer: ActiveTransfer, socket: Socket): Promise<void> | undefined {
     const { job } = transfer;
     transfer.socket = socket;
-    const running = job.run(socket);
+    const running = job.run(socket, () => abortController(transfer).signal);
     if (running === undefined && job.commit === undefined) {
       this.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
       return undefined;
@@ -502,9 +505,15 @@ export class Session implements CommandContext {
   }
 }
 
-/** Aborts a transfer: it stops waiting for its connection, or its data socket goes. */
+function abortController(transfer: ActiveTransfer): AbortController {
+  transfer.controller ??= new AbortController();
+  return transfer.controller;
+}
+
+/** Aborts a transfer: it stops waiting for its connection, or its streams and socket go. */
 function stop(transfer: ActiveTransfer): void {
   transfer.aborted = true;
+  abortController(transfer).abort();
   transfer.channel.close();
   transfer.socket?.destroy();
 }

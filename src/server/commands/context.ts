@@ -46,9 +46,10 @@ export interface TransferJob {
   /**
    * Moves the bytes. Returns undefined when it handed every byte to the kernel and closed the
    * socket before returning (a small file): the session then sends 150 and 226 in one write.
-   * The session aborts a transfer by destroying the socket; the promise must then reject.
+   * `signal()` is the transfer's AbortSignal, made on the first call: stream pipelines take it,
+   * so ABOR and the session's end stop every stream; a file sent in one write never needs it.
    */
-  run(socket: Socket): Promise<void> | undefined;
+  run(socket: Socket, signal: () => AbortSignal): Promise<void> | undefined;
   commit?(): Promise<void>;
   discard?(): Promise<void>;
   done: string | (() => string);

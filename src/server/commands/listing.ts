@@ -63,7 +63,7 @@ function sendLines(ctx: CommandContext, path: string, lines: Iterable<string>, o
   const source = Readable.from(crlfLines(lines), { objectMode: false });
   ctx.startTransfer({
     opening,
-    run: (socket) => sendToSocket(source, socket, false),
+    run: (socket, signal) => sendToSocket(source, socket, false, signal),
     discard: () => {
       source.destroy();
       return Promise.resolve();

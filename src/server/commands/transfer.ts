@@ -26,7 +26,7 @@ function startSending(ctx: CommandContext, path: string, { body: source, size }:
   const ascii = ctx.state.type === 'A';
   ctx.startTransfer({
     opening: `Opening ${modeName(ctx)} mode data connection for ${baseName(path)} (${size} bytes).`,
-    run: (socket) => sendToSocket(source, socket, ascii),
+    run: (socket, signal) => sendToSocket(source, socket, ascii, signal),
     discard: () => {
       if (!Buffer.isBuffer(source)) source.destroy();
       return Promise.resolve();
@@ -41,7 +41,7 @@ async function store(ctx: CommandContext, path: string, mode: WriteMode, opening
   const ascii = ctx.state.type === 'A';
   ctx.startTransfer({
     opening,
-    run: (socket) => receiveFromSocket(socket, upload.stream, ascii),
+    run: (socket, signal) => receiveFromSocket(socket, upload.stream, ascii, signal),
     commit: () => upload.commit(),
     discard: () => upload.abort(),
     done: done ?? 'Transfer complete.',

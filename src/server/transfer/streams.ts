@@ -3,24 +3,22 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createAsciiDecoder, createAsciiEncoder } from '../../protocol/ascii.js';
 
-/*
- * No AbortSignal here: a transfer is aborted by destroying its data socket, and a destroyed
- * socket makes pipeline() and finished() reject and pipeline() destroy the other streams too.
- */
-
 /**
  * File (or listing) bytes to the data socket; TYPE A turns LF into CRLF on the way. Returns
- * undefined when a small file went out in one write and the socket is closed already.
+ * undefined when a small file went out in one write and the socket is closed already. `signal()`
+ * is asked for only when a pipeline is built: making an AbortSignal costs more than sending a
+ * small file does.
  */
 export function sendToSocket(
   source: Readable | Buffer,
   socket: Socket,
   ascii: boolean,
+  signal: () => AbortSignal,
 ): Promise<void> | undefined {
   if (Buffer.isBuffer(source) && !ascii) return sendBuffer(source, socket);
   const readable = Buffer.isBuffer(source) ? Readable.from([source], { objectMode: false }) : source;
-  if (ascii) return pipeline(readable, createAsciiEncoder(), socket);
-  return pipeline(readable, socket);
+  if (ascii) return pipeline(readable, createAsciiEncoder(), socket, { signal: signal() });
+  return pipeline(readable, socket, { signal: signal() });
 }
 
 /**
@@ -36,12 +34,18 @@ function sendBuffer(buffer: Buffer, socket: Socket): Promise<void> | undefined {
     socket.destroy();
     return undefined;
   }
+  // The rest is the kernel's to send. An abort destroys the socket, which makes finished() reject.
   socket.end();
   return finished(socket, { readable: false });
 }
 
 /** Data socket bytes into an upload; TYPE A turns CRLF into LF. */
-export async function receiveFromSocket(socket: Socket, target: Writable, ascii: boolean): Promise<void> {
-  if (ascii) await pipeline(socket, createAsciiDecoder(), target);
-  else await pipeline(socket, target);
+export async function receiveFromSocket(
+  socket: Socket,
+  target: Writable,
+  ascii: boolean,
+  signal: () => AbortSignal,
+): Promise<void> {
+  if (ascii) await pipeline(socket, createAsciiDecoder(), target, { signal: signal() });
+  else await pipeline(socket, target, { signal: signal() });
 }

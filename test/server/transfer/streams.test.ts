@@ -1,0 +1,118 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import type { Server, Socket } from 'node:net';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { receiveFromSocket, sendToSocket } from '../../../src/server/transfer/streams.js';
+import { closed, connectTo, listen, readAll } from '../data/net-helpers.js';
+
+/** A connected pair on loopback: [the server's end, the client's end]. */
+async function socketPair(server: Server): Promise<[Socket, Socket]> {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const accepted = once(server, 'connection') as Promise<[Socket]>;
+  const client = await connectTo('127.0.0.1', address.port);
+  const [ours] = await accepted;
+  return [ours, client];
+}
+
+/** Counts the calls, so a test can tell whether a transfer asked for its signal. */
+function signalSource(controller = new AbortController()): {
+  signal: () => AbortSignal;
+  calls: () => number;
+} {
+  let calls = 0;
+  return {
+    signal: () => {
+      calls++;
+      return controller.signal;
+    },
+    calls: () => calls,
+  };
+}
+
+describe('server/transfer/streams', () => {
+  let server: Server;
+  const sockets: Socket[] = [];
+
+  beforeEach(async () => {
+    server = await listen('127.0.0.1');
+  });
+
+  afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  async function pair(): Promise<[Socket, Socket]> {
+    const both = await socketPair(server);
+    sockets.push(...both);
+    return both;
+  }
+
+  it('sends a small binary buffer in one write, closes at once and never asks for a signal', async () => {
+    const [ours, client] = await pair();
+    const source = signalSource();
+    const received = readAll(client);
+    expect(sendToSocket(Buffer.from('small file'), ours, false, source.signal)).to.equal(undefined);
+    expect(ours.destroyed).to.equal(true);
+    expect(await received).to.equal('small file');
+    expect(source.calls()).to.equal(0);
+  });
+
+  it('pipes a stream with the signal and turns LF into CRLF in ASCII mode', async () => {
+    const [ours, client] = await pair();
+    const source = signalSource();
+    const received = readAll(client);
+    await sendToSocket(Readable.from([Buffer.from('a\nb\n')]), ours, true, source.signal);
+    expect(await received).to.equal('a\r\nb\r\n');
+    expect(source.calls()).to.equal(1);
+  });
+
+  it('an abort stops a running download: the promise rejects and the source is destroyed', async () => {
+    const [ours, client] = await pair();
+    const controller = new AbortController();
+    const source = new PassThrough();
+    const running = sendToSocket(source, ours, false, signalSource(controller).signal);
+    source.write('first part');
+    controller.abort();
+    let error: unknown;
+    try {
+      await running;
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(Error);
+    expect(source.destroyed).to.equal(true);
+    client.resume();
+    await closed(client);
+  });
+
+  it('receives into the target, CRLF to LF in ASCII mode, and an abort rejects and destroys it', async () => {
+    const [ours, client] = await pair();
+    const chunks: Buffer[] = [];
+    const target = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk);
+        callback();
+      },
+    });
+    client.end('one\r\ntwo\r\n');
+    await receiveFromSocket(ours, target, true, signalSource().signal);
+    expect(Buffer.concat(chunks).toString()).to.equal('one\ntwo\n');
+
+    const [ours2, client2] = await pair();
+    const controller = new AbortController();
+    const stalled = new PassThrough();
+    const receiving = receiveFromSocket(ours2, stalled, false, signalSource(controller).signal);
+    client2.write('partial');
+    controller.abort();
+    let error: unknown;
+    try {
+      await receiving;
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(Error);
+    expect(stalled.destroyed).to.equal(true);
+  });
+});
