@@ -11,7 +11,8 @@ import { makeRandomFile, sha256Buffer, sha256File } from '../helpers/hash.js';
 import { startServer, type TestServer } from '../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
-import { asReplyError, collectInto, FakeServer, rejectionOf, sendAndClose } from './fake-server.js';
+import { rejectionOf } from '../helpers/rejection.js';
+import { asReplyError, collectInto, FakeServer, sendAndClose } from './fake-server.js';
 
 async function exists(path: string): Promise<boolean> {
   try {

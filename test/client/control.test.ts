@@ -10,7 +10,8 @@ import { FtpClient } from '../../src/client/client.js';
 import type { ProtocolLine } from '../../src/client/options.js';
 import { Limits, ProtocolViolationError, type FtpReply } from '../../src/protocol/index.js';
 import { waitFor } from '../helpers/wait.js';
-import { FakeServer, rejectionOf, type FakeSession } from './fake-server.js';
+import { rejectionOf } from '../helpers/rejection.js';
+import { FakeServer, type FakeSession } from './fake-server.js';
 
 /**
  * Writes each piece only after the client has received all earlier ones, so the client's socket

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { rejectionOf } from '../helpers/rejection.js';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -11,7 +12,6 @@ import {
   asReplyError,
   collectInto,
   FakeServer,
-  rejectionOf,
   sendAndClose,
   type FakeHandler,
   connectTo,

@@ -1,18 +1,12 @@
 import { expect } from 'chai';
+import { rejectionOf } from '../helpers/rejection.js';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { FtpClient } from '../../src/client/client.js';
 import { ClientTimeoutError, FtpReplyError } from '../../src/client/errors.js';
 import type { ConnectOptions } from '../../src/client/options.js';
 import { encodeHostPort, ProtocolViolationError } from '../../src/protocol/index.js';
-import {
-  asReplyError,
-  FakeServer,
-  rejectionOf,
-  type FakeHandler,
-  connectTo,
-  downloadBytes,
-} from './fake-server.js';
+import { asReplyError, FakeServer, type FakeHandler, connectTo, downloadBytes } from './fake-server.js';
 
 const CONTENT = Buffer.from('passive bytes\n'.repeat(1000));
 

@@ -4,7 +4,6 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { expect } from 'chai';
 import { FtpClient } from '../../src/client/client.js';
 import { FtpReplyError } from '../../src/client/errors.js';
 import type { ConnectOptions, DataMode } from '../../src/client/options.js';
@@ -224,17 +223,6 @@ export class FakeServer {
     }
     await Promise.all(closing);
   }
-}
-
-/** The error `promise` rejects with; fails the test if it resolves or rejects with a non-Error. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(Error);
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 /** `error` as an FtpReplyError, failing the test if it is something else. */

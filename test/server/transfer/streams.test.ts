@@ -3,14 +3,13 @@ import { once } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { receiveFromSocket, sendToSocket } from '../../../src/server/transfer/streams.js';
-import { closed, connectTo, listen, readAll } from '../data/net-helpers.js';
+import { rejectionOf } from '../../helpers/rejection.js';
+import { closeServer, closed, connectTo, listen, portOf, readAll } from '../data/net-helpers.js';
 
 /** A connected pair on loopback: [the server's end, the client's end]. */
 async function socketPair(server: Server): Promise<[Socket, Socket]> {
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
   const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const client = await connectTo('127.0.0.1', address.port);
+  const client = await connectTo('127.0.0.1', portOf(server));
   const [ours] = await accepted;
   return [ours, client];
 }
@@ -40,7 +39,7 @@ describe('server/transfer/streams', () => {
 
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
+    await closeServer(server);
   });
 
   async function pair(): Promise<[Socket, Socket]> {
@@ -73,15 +72,10 @@ describe('server/transfer/streams', () => {
     const controller = new AbortController();
     const source = new PassThrough();
     const running = sendToSocket(source, ours, false, signalSource(controller).signal);
+    if (running === undefined) throw new Error('a stream source must give a running transfer');
     source.write('first part');
     controller.abort();
-    let error: unknown;
-    try {
-      await running;
-    } catch (err) {
-      error = err;
-    }
-    expect(error).to.be.instanceOf(Error);
+    await rejectionOf(running);
     expect(source.destroyed).to.equal(true);
     client.resume();
     await closed(client);
@@ -106,13 +100,7 @@ describe('server/transfer/streams', () => {
     const receiving = receiveFromSocket(ours2, stalled, false, signalSource(controller).signal);
     client2.write('partial');
     controller.abort();
-    let error: unknown;
-    try {
-      await receiving;
-    } catch (err) {
-      error = err;
-    }
-    expect(error).to.be.instanceOf(Error);
+    await rejectionOf(receiving);
     expect(stalled.destroyed).to.equal(true);
   });
 });
