@@ -40,6 +40,9 @@ const DEFAULTS = {
   maxListingBytes: 64 * 1024 * 1024,
 } as const;
 
+/** How long an aborted upload waits for the server's answer before it closes the data connection. */
+const ABORT_GRACE_MS = 1000;
+
 /** Bigger reads than fs's 64 KiB default: fewer trips through the stream machinery per GiB. */
 const FILE_READ_CHUNK = 512 * 1024;
 
@@ -479,11 +482,25 @@ export class FtpClient {
     let final: Promise<FtpReply> | undefined;
     let abort: Promise<unknown> | undefined;
     let socket: Socket | undefined;
+    // When an aborted upload's data connection may be closed: see onAbort.
+    let released: Promise<void> | undefined;
     const onAbort = (): void => {
-      if (final !== undefined && abort === undefined) {
-        abort = control.sendNow('ABOR').catch(() => undefined);
+      if (final === undefined) {
+        data.close();
+        return;
       }
-      data.close();
+      abort = control.sendNow('ABOR').catch(() => undefined);
+      if (spec.verb !== 'STOR' && spec.verb !== 'APPE') {
+        data.close();
+        return;
+      }
+      // An upload's data connection stays open, sending nothing more, until the server has
+      // answered: ended or reset at once, it can reach the server before the ABOR (the two travel
+      // on different sockets; libuv reads a reset right after data as a clean end) and the server
+      // keeps what it got as the whole file. A server that reads ABOR only once the data ends
+      // gets the connection closed after a grace.
+      socket?.cork();
+      released = settledOrAfter(final, ABORT_GRACE_MS).then(() => data.close());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -506,6 +523,7 @@ export class FtpClient {
       // or data sent, for a command the server is about to refuse.
       const go = await Promise.race([started, final]);
       if (go.code >= 400) throw new FtpReplyError(command, go);
+      signal?.throwIfAborted();
       const preliminary = go.code < 200 ? go : undefined;
       // In passive mode the connection is up before the command is sent, so a refusal can come
       // while we already wait for data that will never flow.
@@ -542,6 +560,7 @@ export class FtpClient {
           : socket.bytesWritten;
       return { bytes, message: reply.text };
     } catch (error) {
+      await released;
       data.close();
       // The 1xx paused the reply timer; whatever failed, the final reply is due now.
       control.restartReplyTimer();
@@ -628,6 +647,18 @@ export function isPlainName(name: string): boolean {
 function abortReason(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : new DOMException('The operation was aborted.', 'AbortError');
+}
+
+/** Resolves once `promise` settles, or after `ms`, whichever comes first; never rejects. */
+function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
 }
 
 /** Errors of the data socket itself, which the server's reply explains better. */

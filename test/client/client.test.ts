@@ -410,8 +410,8 @@ describe('client/client', () => {
         );
         expect(error.name).to.equal('AbortError');
         expect(sent()).to.include('ABOR');
-        // ABOR goes out before the data connection is cut, so the server never takes the cut
-        // for the end of the file and keeps no truncated copy under the name.
+        // The data connection stays open until the server has answered the ABOR, so the server
+        // never takes its end for the end of the file and keeps no truncated copy under the name.
         expect(await exists(join(server.root, 'big.bin'))).to.equal(false);
         expect(await client.pwd()).to.equal('/');
         await client.upload(Readable.from([Buffer.from('after')]), '/after.txt');

@@ -8,7 +8,7 @@ import {
   type FtpReply,
 } from '../../protocol/index.js';
 import { ClientTimeoutError, FtpReplyError } from '../errors.js';
-import type { PendingData } from './channel.js';
+import { abandon, type PendingData } from './channel.js';
 
 export interface ActiveRequest {
   send(verb: string, arg: string): Promise<FtpReply>;
@@ -104,8 +104,7 @@ function acceptOne(listener: Server, serverAddress: string, timeoutMs: number): 
     socket,
     close(): void {
       settle?.(new Error('Data connection closed before the server connected.'));
-      // A reset, as in passive mode: an aborted transfer must not look like a clean end.
-      if (accepted?.destroyed === false) accepted.resetAndDestroy();
+      if (accepted !== undefined) abandon(accepted);
       listener.close();
     },
   };

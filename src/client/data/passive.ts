@@ -9,7 +9,7 @@ import {
   type FtpReply,
 } from '../../protocol/index.js';
 import { ClientTimeoutError, FtpReplyError } from '../errors.js';
-import type { PendingData } from './channel.js';
+import { abandon, type PendingData } from './channel.js';
 
 export interface PassiveRequest {
   /** Sends a command, resolving with its final reply (any code). */
@@ -74,10 +74,8 @@ export async function openPassive(request: PassiveRequest): Promise<PassiveOutco
       close(): void {
         if (closed) return;
         closed = true;
-        // Only failures and aborts get here (a finished transfer ends its socket itself): a
-        // reset tells the server this was no clean end of file, and some servers answer an
-        // aborted RETR only after one.
-        socket.resetAndDestroy();
+        // Only failures and aborts get here: a finished transfer ends its socket itself.
+        abandon(socket);
       },
     },
   };
