@@ -11,6 +11,8 @@ export interface BenchOptions {
   readonly size: number;
   /** Repetitions of each large transfer; the median is reported. */
   readonly runs: number;
+  /** Fresh-server rounds of the small-file scenario; the median is reported. */
+  readonly rounds: number;
   readonly scenarios: readonly ScenarioId[];
   readonly servers: readonly ServerName[];
 }
@@ -23,6 +25,7 @@ ftpkitd/peer.
 Options:
   --size N[K|M|G]       bytes per large-file transfer (binary units)       [1G]
   --runs N              repetitions of each large transfer (median shown)  [3]
+  --rounds N            fresh-server rounds of the small files (median)    [5]
   --only LIST           scenarios, comma-separated: ${SCENARIO_IDS.join(',')}
   --servers LIST        servers, comma-separated: ${SERVER_NAMES.join(',')}
   -h, --help            this text
@@ -67,6 +70,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       options: {
         size: { type: 'string' },
         runs: { type: 'string' },
+        rounds: { type: 'string' },
         only: { type: 'string' },
         servers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -77,17 +81,24 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
   }
   const { values } = parsed;
   if (values.help === true) return undefined;
-  const runs = values.runs === undefined ? 3 : Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 50) {
-    throw new UsageError(`--runs: an integer from 1 to 50, got ${values.runs ?? ''}`);
-  }
+  const runs = count('--runs', values.runs, 3);
+  const rounds = count('--rounds', values.rounds, 5);
   return {
     size: values.size === undefined ? 1024 ** 3 : parseSize(values.size),
     runs,
+    rounds,
     scenarios: values.only === undefined ? SCENARIO_IDS : parseList('--only', values.only, SCENARIO_IDS),
     servers:
       values.servers === undefined ? SERVER_NAMES : parseList('--servers', values.servers, SERVER_NAMES),
   };
+}
+
+function count(flag: string, text: string | undefined, fallback: number): number {
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 50) {
+    throw new UsageError(`${flag}: an integer from 1 to 50, got ${text ?? ''}`);
+  }
+  return value;
 }
 
 /** "1 GiB", "256 MiB", "1.5 MiB": how a size is shown in headings. */

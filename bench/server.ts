@@ -14,6 +14,7 @@ import {
 } from './options.js';
 import { Janitor } from './janitor.js';
 import { formatSummary, formatTable, type Outcome, type ScenarioResults } from './report.js';
+import { combineRounds, roundOrder } from './rounds.js';
 import { concurrencyScenario } from './scenarios/concurrency.js';
 import { largeScenario } from './scenarios/large.js';
 import { loginScenario } from './scenarios/login.js';
@@ -111,16 +112,26 @@ async function main(): Promise<number> {
     log(`bench: workspace ${workspace}`);
     for (const id of options.scenarios) {
       const scenario = SCENARIOS[id];
-      const perServer: ScenarioResults = new Map();
-      results.set(id, perServer);
       log(`bench: ${scenario.title(options)}`);
-      for (const name of options.servers) {
-        if (janitor.isInterrupted()) return 130;
-        const outcome = await runOne(scenario, name, options, workspace, sources, janitor);
-        if (outcome.kind === 'failed') log(`  [${id}] ${name}: FAILED: ${outcome.error}`);
-        if (outcome.kind === 'skipped') log(`  [${id}] ${name}: skipped: ${outcome.reason}`);
-        perServer.set(name, outcome);
+      const rounds = new Map<ServerName, Outcome[]>(options.servers.map((name) => [name, []]));
+      const roundsOf = (name: ServerName): number => scenario.rounds?.(options, name) ?? 1;
+      const mostRounds = Math.max(...options.servers.map(roundsOf));
+      for (let round = 0; round < mostRounds; round++) {
+        for (const name of roundOrder(options.servers, round)) {
+          if (janitor.isInterrupted()) return 130;
+          const done = rounds.get(name) ?? [];
+          if (done.length >= roundsOf(name) || done.some((outcome) => outcome.kind !== 'ok')) continue;
+          const outcome = await runOne(scenario, name, options, workspace, sources, janitor);
+          if (outcome.kind === 'failed') log(`  [${id}] ${name}: FAILED: ${outcome.error}`);
+          if (outcome.kind === 'skipped') log(`  [${id}] ${name}: skipped: ${outcome.reason}`);
+          done.push(outcome);
+          rounds.set(name, done);
+        }
       }
+      const perServer: ScenarioResults = new Map(
+        options.servers.map((name) => [name, combineRounds(rounds.get(name) ?? [])]),
+      );
+      results.set(id, perServer);
       process.stdout.write(`\n${formatTable(scenario.title(options), options.servers, perServer)}\n`);
     }
     process.stdout.write(`\n${formatSummary(checkTargets(results))}\n`);

@@ -1,4 +1,4 @@
-import type { BenchOptions, ScenarioId } from '../options.js';
+import type { BenchOptions, ScenarioId, ServerName } from '../options.js';
 import type { Metric } from '../report.js';
 import type { RunningServer } from '../servers.js';
 import type { SourceFiles, Sources } from '../workspace.js';
@@ -24,6 +24,8 @@ export interface Scenario {
   sources(sources: Sources, options: BenchOptions): Promise<SourceFiles>;
   /** An upper bound for one server's whole run; past it the server is stopped and the run fails. */
   timeoutMs(options: BenchOptions): number;
+  /** Fresh-server rounds for this server (the median is reported); 1 when absent. */
+  rounds?(options: BenchOptions, server: ServerName): number;
   run(context: ScenarioContext): Promise<ScenarioResult>;
 }
 
