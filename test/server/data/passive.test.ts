@@ -40,6 +40,13 @@ describe('server/data/passive', () => {
     return socket;
   }
 
+  /** open() while the peer connects: both ends of the data connection. */
+  async function connected(channel: PassiveChannel): Promise<{ client: Socket; server: Socket }> {
+    const opening = channel.open();
+    const client = track(await connectTo('127.0.0.1', channel.port));
+    return { client, server: track(await opening) };
+  }
+
   afterEach(async () => {
     await releaseAll(channels, sockets, servers);
   });
@@ -47,9 +54,7 @@ describe('server/data/passive', () => {
   it('hands out the connection when open() waits for it, and data flows both ways', async () => {
     const channel = await passive();
     expect(channel.mode).to.equal('passive');
-    const opening = channel.open();
-    const client = track(await connectTo('127.0.0.1', channel.port));
-    const server = track(await opening);
+    const { client, server } = await connected(channel);
 
     server.end('listing\r\n');
     client.end('upload');
@@ -72,9 +77,7 @@ describe('server/data/passive', () => {
 
   it('frees the port once the connection is accepted', async () => {
     const channel = await passive();
-    const opening = channel.open();
-    track(await connectTo('127.0.0.1', channel.port));
-    track(await opening);
+    await connected(channel);
     expect(await canBind('127.0.0.1', channel.port)).to.equal(true);
   });
 
@@ -147,9 +150,7 @@ describe('server/data/passive', () => {
     await closed(track(await connectTo('127.0.0.1', channel.port)));
     expect(await canBind('127.0.0.1', channel.port)).to.equal(false);
     expect(channel.claim()).to.equal(true);
-    const opening = channel.open();
-    const client = track(await connectTo('127.0.0.1', channel.port));
-    const server = track(await opening);
+    const { client, server } = await connected(channel);
     client.end('after the announcement');
     expect(await readAll(server)).to.equal('after the announcement');
   });
@@ -208,9 +209,7 @@ describe('server/data/passive', () => {
 
   it('close() after open() leaves the handed-out socket to its owner', async () => {
     const channel = await passive();
-    const opening = channel.open();
-    const client = track(await connectTo('127.0.0.1', channel.port));
-    const server = track(await opening);
+    const { client, server } = await connected(channel);
     channel.close();
     client.end('still flowing');
     expect(await readAll(server)).to.equal('still flowing');
@@ -250,9 +249,7 @@ describe('server/data/passive', () => {
 
   it('accepts IPv4-mapped addresses as the same host as plain IPv4', async () => {
     const channel = await passive({ bindAddress: '::ffff:127.0.0.1', allowedPeer: '::ffff:127.0.0.1' });
-    const opening = channel.open();
-    const client = track(await connectTo('127.0.0.1', channel.port));
-    const server = track(await opening);
+    const { client, server } = await connected(channel);
     client.end('mapped');
     expect(await readAll(server)).to.equal('mapped');
   });
