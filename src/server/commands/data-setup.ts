@@ -8,6 +8,7 @@ import { checkActiveTarget, createActiveChannel } from '../data/active.js';
 import type { PassiveChannel } from '../data/passive.js';
 import type { CommandContext } from './context.js';
 import type { CommandSpec } from './registry.js';
+import { whenReady } from './when-ready.js';
 
 function refuseAfterEpsvAll(ctx: CommandContext): void {
   if (ctx.state.epsvAll)
@@ -50,14 +51,10 @@ function openPassive(
 ): Promise<void> | undefined {
   // Drop a previous channel first so its port goes back before we take one.
   ctx.setDataChannel(undefined);
-  const opened = ctx.openPassive();
-  const use = (channel: PassiveChannel): void => {
+  return whenReady(ctx.openPassive(), (channel) => {
     ctx.setDataChannel(channel);
     answer(channel);
-  };
-  if (opened instanceof Promise) return opened.then(use);
-  use(opened);
-  return undefined;
+  });
 }
 
 export const dataSetupCommands: CommandSpec[] = [

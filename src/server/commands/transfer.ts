@@ -6,6 +6,7 @@ import type { ReadSource, Upload, WriteMode } from '../fs/file-system.js';
 import { receiveFromSocket, sendToSocket } from '../transfer/streams.js';
 import type { CommandContext } from './context.js';
 import type { CommandSpec } from './registry.js';
+import { whenReady } from './when-ready.js';
 
 function modeName(ctx: CommandContext): string {
   return ctx.state.type === 'A' ? 'ASCII' : 'BINARY';
@@ -15,11 +16,8 @@ function retrieve(ctx: CommandContext, arg: string): Promise<void> | undefined {
   const path = ctx.resolve(arg);
   const offset = ctx.state.restOffset;
   ctx.state.restOffset = 0;
-  const read = ctx.files().read(path, offset);
   // A local file is opened at once; the whole command then runs without a promise.
-  if (read instanceof Promise) return read.then((source) => startSending(ctx, path, source));
-  startSending(ctx, path, read);
-  return undefined;
+  return whenReady(ctx.files().read(path, offset), (source) => startSending(ctx, path, source));
 }
 
 function startSending(ctx: CommandContext, path: string, { body: source, size }: ReadSource): void {
