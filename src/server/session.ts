@@ -513,6 +513,8 @@ function abortController(transfer: ActiveTransfer): AbortController {
 /** Aborts a transfer: it stops waiting for its connection, or its streams and socket go. */
 function stop(transfer: ActiveTransfer): void {
   transfer.aborted = true;
+  // Made now if no pipeline has asked yet: one that starts after the abort (its connection was
+  // already on its way) then gets a signal that has fired.
   abortController(transfer).abort();
   transfer.channel.close();
   transfer.socket?.destroy();
