@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FtpClient } from '../../src/client/client.js';
 import type { DataMode } from '../../src/client/options.js';
+import { rejectionOf } from '../helpers/rejection.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeServer, connectTo, type FakeHandler, type FakeSession } from './fake-server.js';
 
@@ -45,10 +46,10 @@ describe('client: aborting an upload', () => {
   }
 
   /** Starts an upload from a stream, sends `before`, aborts once the server has it, then writes `after`. */
-  async function abortMidway(server: FakeServer, seen: () => DataRecord | undefined): Promise<unknown> {
+  async function abortMidway(server: FakeServer, seen: () => DataRecord | undefined): Promise<Error> {
     const source = new PassThrough();
     const controller = new AbortController();
-    const upload = client!.upload(source, 'up.bin', { signal: controller.signal }).catch((e: unknown) => e);
+    const upload = rejectionOf(client!.upload(source, 'up.bin', { signal: controller.signal }));
     await waitFor(() => server.log.includes('S: 150 Ok to send data.'), 5000, 'the 150');
     source.write('before');
     await waitFor(() => Buffer.concat(seen()?.bytes ?? []).toString() === 'before', 5000, 'the first bytes');
@@ -73,7 +74,7 @@ describe('client: aborting an upload', () => {
         session.reply('426 Transfer aborted.');
       });
       const outcome = await abortMidway(server, () => seen);
-      expect((outcome as Error).name).to.equal('AbortError');
+      expect(outcome.name).to.equal('AbortError');
       expect(server.lines).to.include('ABOR');
       expect(cutBeforeAnswer).to.equal(false);
       expect(Buffer.concat(seen!.bytes).toString()).to.equal('before');
@@ -97,10 +98,8 @@ describe('client: aborting an upload', () => {
         socket.destroy();
         session.reply('426 Transfer aborted.');
       });
-      const outcome = await client!
-        .upload(source, 'up.bin', { signal: controller.signal })
-        .catch((e: unknown) => e);
-      expect((outcome as Error).name).to.equal('AbortError');
+      const outcome = await rejectionOf(client!.upload(source, 'up.bin', { signal: controller.signal }));
+      expect(outcome.name).to.equal('AbortError');
       expect(server.lines).to.include('ABOR');
       expect(cutBeforeAnswer).to.equal(false);
       expect(seen!.bytes).to.deep.equal([]);
@@ -121,7 +120,7 @@ describe('client: aborting an upload', () => {
         session.reply('426 Connection closed; transfer aborted.');
       });
       const outcome = await abortMidway(server, () => seen);
-      expect((outcome as Error).name).to.equal('AbortError');
+      expect(outcome.name).to.equal('AbortError');
       expect(seen!.cut).to.equal(true);
       expect((await client!.raw('NOOP')).code).to.equal(200);
     });
