@@ -97,10 +97,52 @@ describe('server/transfer/streams', () => {
     const [ours2, client2] = await pair();
     const controller = new AbortController();
     const stalled = new PassThrough();
-    const receiving = receiveFromSocket(ours2, stalled, false, signalSource(controller).signal);
+    const receiving = receiveFromSocket(ours2, stalled, true, signalSource(controller).signal);
     client2.write('partial');
     controller.abort();
     await rejectionOf(receiving);
     expect(stalled.destroyed).to.equal(true);
+  });
+
+  it('receives a binary upload byte for byte without asking for a signal', async () => {
+    const [ours, client] = await pair();
+    const source = signalSource();
+    const chunks: Buffer[] = [];
+    const target = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk);
+        callback();
+      },
+    });
+    client.end('one\r\ntwo\r\n');
+    await receiveFromSocket(ours, target, false, source.signal);
+    expect(Buffer.concat(chunks).toString()).to.equal('one\r\ntwo\r\n');
+    expect(source.calls()).to.equal(0);
+  });
+
+  it('a binary upload whose socket is destroyed (ABOR) rejects and destroys the target', async () => {
+    const [ours, client] = await pair();
+    const target = new PassThrough();
+    const receiving = receiveFromSocket(ours, target, false, signalSource().signal);
+    client.write('partial');
+    await once(target, 'data');
+    ours.destroy();
+    expect((await rejectionOf(receiving)).message).to.match(/closed before the upload ended/);
+    expect(target.destroyed).to.equal(true);
+  });
+
+  it('a binary upload into a target that fails rejects with its error and closes the socket', async () => {
+    const [ours, client] = await pair();
+    const failing = new Writable({
+      write(_chunk: Buffer, _encoding, callback) {
+        callback(new Error('disk full'));
+      },
+    });
+    const receiving = receiveFromSocket(ours, failing, false, signalSource().signal);
+    client.write('data');
+    expect((await rejectionOf(receiving)).message).to.equal('disk full');
+    expect(ours.destroyed).to.equal(true);
+    client.resume();
+    await closed(client);
   });
 });
