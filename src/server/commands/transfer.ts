@@ -34,8 +34,26 @@ function startSending(ctx: CommandContext, path: string, { body: source, size }:
   });
 }
 
-async function store(ctx: CommandContext, path: string, mode: WriteMode, opening: string, done?: string) {
-  const upload: Upload = await ctx.files().write(path, mode);
+function store(
+  ctx: CommandContext,
+  path: string,
+  mode: WriteMode,
+  opening: string,
+  done?: string,
+): Promise<void> | undefined {
+  // A local file is opened at once, as for RETR.
+  return whenReady(ctx.files().write(path, mode), (upload) =>
+    startReceiving(ctx, path, upload, opening, done),
+  );
+}
+
+function startReceiving(
+  ctx: CommandContext,
+  path: string,
+  upload: Upload,
+  opening: string,
+  done?: string,
+): void {
   const ascii = ctx.state.type === 'A';
   ctx.startTransfer({
     opening,

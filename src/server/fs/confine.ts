@@ -1,4 +1,4 @@
-import { realpath, realpathNow } from './metadata.js';
+import { realpathNow } from './metadata.js';
 import path from 'node:path';
 import { FileNameNotAllowedError, FileUnavailableError } from '../../protocol/errors.js';
 import { errnoCode, toFtpError } from './errors.js';
@@ -91,10 +91,10 @@ export class RootJail {
   }
 
   /** Where a link leads if that is an existing place inside the root; undefined when dangling or outside. */
-  async linkTarget(linkPath: string): Promise<string | undefined> {
+  linkTarget(linkPath: string): string | undefined {
     let real: string;
     try {
-      real = await realpath(linkPath);
+      real = realpathNow(linkPath);
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;

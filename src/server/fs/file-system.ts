@@ -44,7 +44,8 @@ export interface FileSystem {
    * local disk); failures always come as a rejection.
    */
   read(path: string, offset: number): ReadSource | Promise<ReadSource>;
-  write(path: string, mode: WriteMode): Promise<Upload>;
+  /** The file opened for an upload; may answer at once, as read() does. */
+  write(path: string, mode: WriteMode): Upload | Promise<Upload>;
   mkdir(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;
   unlink(path: string): Promise<void>;

@@ -38,7 +38,7 @@ async function describe(jail: RootJail, dir: string, name: string): Promise<File
   try {
     const own = await lstat(full);
     if (!own.isSymbolicLink()) return toFileEntry(name, own);
-    const target = await jail.linkTarget(full);
+    const target = jail.linkTarget(full);
     if (target === undefined) return opaqueLinkEntry(name, own);
     try {
       return toFileEntry(name, await stat(target));

@@ -7,6 +7,8 @@ import {
   fstatSync,
   openSync,
   readSync,
+  statSync,
+  unlinkSync,
   type Stats,
 } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +19,18 @@ import { toFileEntry } from './entry.js';
 import { FileSink } from './file-sink.js';
 import { asFtp, errnoCode, toFtpError } from './errors.js';
 import type { FileSystem, ReadSource, Upload, WriteMode } from './file-system.js';
-import { chmod, lstat, mkdir, realpath, rename, rmdir, stat, unlink, utimes } from './metadata.js';
+import {
+  chmod,
+  lstat,
+  lstatIfExists,
+  mkdir,
+  realpath,
+  rename,
+  rmdir,
+  stat,
+  unlink,
+  utimes,
+} from './metadata.js';
 import { listDirectory } from './list.js';
 import { FileUpload } from './upload.js';
 
@@ -121,8 +134,9 @@ export class LocalFileSystem implements FileSystem {
     }
   }
 
-  write(ftpPath: string, mode: WriteMode): Promise<Upload> {
-    return asFtp(async () => {
+  write(ftpPath: string, mode: WriteMode): Upload | Promise<Upload> {
+    // As read(): every call here is synchronous, so the upload is ready at once.
+    try {
       switch (mode.kind) {
         case 'replace':
           return this.#writeReplace(ftpPath);
@@ -134,7 +148,9 @@ export class LocalFileSystem implements FileSystem {
         case 'new':
           return this.#writeNew(ftpPath);
       }
-    });
+    } catch (err) {
+      return Promise.reject(toFtpError(err));
+    }
   }
 
   mkdir(ftpPath: string): Promise<void> {
@@ -171,7 +187,7 @@ export class LocalFileSystem implements FileSystem {
       if (sourceStats.isDirectory() && isInside(source.full, target.full)) {
         throw new FileUnavailableError('Cannot move a directory into itself.');
       }
-      const targetStats = await lstatIfExists(target.full);
+      const targetStats = lstatIfExists(target.full);
       // Only files and links may be replaced; rename(2) would also let an empty directory be
       // replaced, which surprises FTP users. A case-only rename on a case-insensitive disk finds
       // the source itself here.
@@ -200,18 +216,18 @@ export class LocalFileSystem implements FileSystem {
   }
 
   /** Where an upload lands: the entry itself, or what a link inside the root leads to. */
-  async #uploadTarget(ftpPath: string): Promise<{ real: string; existing: Stats | undefined }> {
+  #uploadTarget(ftpPath: string): { real: string; existing: Stats | undefined } {
     const { full } = this.#jail.entry(ftpPath, 'create');
-    const own = await lstatIfExists(full);
+    const own = lstatIfExists(full);
     if (own === undefined) return { real: full, existing: undefined };
     if (!own.isSymbolicLink()) return { real: full, existing: own };
-    const target = await this.#jail.linkTarget(full);
+    const target = this.#jail.linkTarget(full);
     if (target === undefined) throw new FileUnavailableError('Permission denied.');
-    return { real: target, existing: await stat(target) };
+    return { real: target, existing: statSync(target) };
   }
 
-  async #writeReplace(ftpPath: string): Promise<Upload> {
-    const { real, existing } = await this.#uploadTarget(ftpPath);
+  #writeReplace(ftpPath: string): Upload {
+    const { real, existing } = this.#uploadTarget(ftpPath);
     if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
     if (existing === undefined) {
       // Nothing to protect: the file is written in place, as every FTP server does, and taken
@@ -227,7 +243,11 @@ export class LocalFileSystem implements FileSystem {
       if (existing !== undefined) fchmodSync(fd, existing.mode & 0o7777);
     } catch (err) {
       closeSync(fd);
-      await unlink(temp).catch(() => undefined);
+      try {
+        unlinkSync(temp);
+      } catch {
+        // Best effort: a leftover temporary name is hidden from listings.
+      }
       throw err;
     }
     return new FileUpload(this.#writeStream(fd), {
@@ -236,8 +256,8 @@ export class LocalFileSystem implements FileSystem {
     });
   }
 
-  async #writeInPlace(ftpPath: string, flags: number, start: number | undefined): Promise<Upload> {
-    const { real, existing } = await this.#uploadTarget(ftpPath);
+  #writeInPlace(ftpPath: string, flags: number, start: number | undefined): Upload {
+    const { real, existing } = this.#uploadTarget(ftpPath);
     if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
     const { fd } = openRegularFile(real, flags | NOFOLLOW | NONBLOCK);
     return new FileUpload(this.#writeStream(fd, start));
@@ -300,15 +320,6 @@ function readFully(fd: number, length: number, position: number): Buffer {
     filled += n;
   }
   return filled === length ? buffer : buffer.subarray(0, filled);
-}
-
-async function lstatIfExists(full: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(full);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 function sameFile(a: Stats, b: Stats): boolean {

@@ -13,6 +13,9 @@ import type { Stats } from 'node:fs';
 /** For the few callers that answer at once when they can (a small download). */
 export const realpathNow = (path: string): string => fs.realpathSync.native(path);
 export const realpath = (path: string): Promise<string> => settle(() => realpathNow(path));
+/** lstat, or undefined for a missing entry: no error (and its stack trace) built for a new name. */
+export const lstatIfExists = (path: string): Stats | undefined =>
+  fs.lstatSync(path, { throwIfNoEntry: false });
 export const stat = (path: string): Promise<Stats> => settle(() => fs.statSync(path));
 export const lstat = (path: string): Promise<Stats> => settle(() => fs.lstatSync(path));
 export const rename = (from: string, to: string): Promise<void> => settle(() => fs.renameSync(from, to));

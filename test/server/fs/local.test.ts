@@ -20,7 +20,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FtpError } from '../../../src/protocol/errors.js';
-import type { ReadSource, WriteMode } from '../../../src/server/fs/file-system.js';
+import type { ReadSource, Upload, WriteMode } from '../../../src/server/fs/file-system.js';
 import { LocalFileSystem } from '../../../src/server/fs/local.js';
 
 describe('server/fs/local LocalFileSystem', () => {
@@ -242,6 +242,20 @@ describe('server/fs/local LocalFileSystem', () => {
   });
 
   describe('write', () => {
+    it('opens an upload at once, for a new name and over an existing file, and rejects a missing parent', async () => {
+      await writeFile(inRoot('old.txt'), 'old');
+      for (const target of ['/fresh.txt', '/old.txt']) {
+        const opened = fs.write(target, { kind: 'replace' });
+        expect(opened, target).not.to.be.instanceOf(Promise);
+        const up = opened as Upload;
+        up.stream.end('now');
+        await up.commit();
+      }
+      expect(await readFile(inRoot('fresh.txt'), 'utf8')).to.equal('now');
+      expect(await readFile(inRoot('old.txt'), 'utf8')).to.equal('now');
+      await rejection(fs.write('/missing/file.txt', { kind: 'replace' }), 550);
+    });
+
     it('replace creates a new file and replaces an existing one keeping its mode', async () => {
       await upload('/new.txt', { kind: 'replace' }, 'first');
       expect(await readFile(inRoot('new.txt'), 'utf8')).to.equal('first');
