@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { DataConnectionError } from '../../../src/protocol/errors.js';
 import { Reply } from '../../../src/protocol/reply-codes.js';
-import { ephemeralRange, listenOnFreePort, validatePortRange } from '../../../src/server/data/port-pool.js';
+import {
+  ephemeralRange,
+  listenOnFreePort,
+  randomOddPort,
+  validatePortRange,
+} from '../../../src/server/data/port-pool.js';
 import { closeServer, findFreeRange, listen, portOf } from './net-helpers.js';
 
 describe('server/data/port-pool', () => {
@@ -38,6 +43,27 @@ describe('server/data/port-pool', () => {
       ports.push(await listenOnFreePort(fresh(), { host: '127.0.0.1', backlog: 4 }));
     for (const port of ports) expect(port).to.be.within(range.min, range.max);
     expect(new Set(ports).size).to.equal(8);
+    // Odd, as the kernel's own picks for port 0: clients' outgoing connections take even ones.
+    for (const port of ports) expect(port % 2).to.equal(1);
+  });
+
+  it('picks odd ports within any range, and the one port of a range that has no odd one', () => {
+    for (const range of [
+      { min: 1000, max: 1001 },
+      { min: 1001, max: 1001 },
+      { min: 1001, max: 1009 },
+      { min: 32768, max: 60999 },
+    ]) {
+      for (let i = 0; i < 50; i++) {
+        const port = randomOddPort(range);
+        expect(port % 2, `${port} from ${range.min}-${range.max}`).to.equal(1);
+        expect(port).to.be.within(range.min, range.max);
+      }
+    }
+    expect(randomOddPort({ min: 1000, max: 1000 })).to.equal(1000);
+    const seen = new Set<number>();
+    for (let i = 0; i < 200; i++) seen.add(randomOddPort({ min: 1000, max: 1007 }));
+    expect([...seen].sort()).to.deep.equal([1001, 1003, 1005, 1007]);
   });
 
   it('stays inside the range and gives each listener a different port', async () => {
