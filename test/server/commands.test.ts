@@ -341,7 +341,7 @@ describe('server commands', function () {
     await anon.close();
   });
 
-  it('opens the next passive listener when a passive transfer ends, and closes it on PORT, REIN and QUIT', async function () {
+  it('opens the next passive listener once the command after a passive transfer is answered, and closes it on PORT, REIN and QUIT', async function () {
     const listeners = (): number =>
       process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
     const base = listeners();
@@ -349,6 +349,9 @@ describe('server commands', function () {
     const gone = (): Promise<void> => waitFor(() => listeners() === base, 5000, 'no listener ahead');
     await writeFile(join(server.root, 'n.txt'), 'next');
     expect((await download('n.txt')).toString()).to.equal('next');
+    // Not while the client may still be about to send its next command: after that one's reply.
+    await gone();
+    expect((await control.command('TYPE I')).code).to.equal(200);
     await ready();
     const active = await activeListener(server.host);
     expect(
@@ -359,6 +362,7 @@ describe('server commands', function () {
 
     // The PASV takes the listener opened ahead (no second one meanwhile); the next opens after.
     expect((await download('n.txt')).toString()).to.equal('next');
+    expect((await control.command('NOOP')).code).to.equal(200);
     await ready();
     const pasv = await control.command('PASV');
     expect(pasv.code).to.equal(227);
@@ -368,6 +372,7 @@ describe('server commands', function () {
 
     await control.login(USER, PASSWORD);
     expect((await download('n.txt')).toString()).to.equal('next');
+    expect((await control.command('TYPE I')).code).to.equal(200);
     await ready();
     await control.close();
     await gone();
