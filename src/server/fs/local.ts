@@ -7,8 +7,6 @@ import {
   fstatSync,
   openSync,
   readSync,
-  statSync,
-  unlinkSync,
   type Stats,
 } from 'node:fs';
 import path from 'node:path';
@@ -28,7 +26,9 @@ import {
   rename,
   rmdir,
   stat,
+  statNow,
   unlink,
+  unlinkNow,
   utimes,
 } from './metadata.js';
 import { listDirectory } from './list.js';
@@ -223,7 +223,7 @@ export class LocalFileSystem implements FileSystem {
     if (!own.isSymbolicLink()) return { real: full, existing: own };
     const target = this.#jail.linkTarget(full);
     if (target === undefined) throw new FileUnavailableError('Permission denied.');
-    return { real: target, existing: statSync(target) };
+    return { real: target, existing: statNow(target) };
   }
 
   #writeReplace(ftpPath: string): Upload {
@@ -244,7 +244,7 @@ export class LocalFileSystem implements FileSystem {
     } catch (err) {
       closeSync(fd);
       try {
-        unlinkSync(temp);
+        unlinkNow(temp);
       } catch {
         // Best effort: a leftover temporary name is hidden from listings.
       }

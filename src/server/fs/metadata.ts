@@ -10,16 +10,21 @@ import type { Stats } from 'node:fs';
  * for long. The functions keep promise signatures so callers read the same either way.
  */
 
-/** For the few callers that answer at once when they can (a small download). */
+/* For the callers that answer at once when they can (opening a file to download or upload). */
 export const realpathNow = (path: string): string => fs.realpathSync.native(path);
-export const realpath = (path: string): Promise<string> => settle(() => realpathNow(path));
+export const statNow = (path: string): Stats => fs.statSync(path);
 /** lstat, or undefined for a missing entry: no error (and its stack trace) built for a new name. */
 export const lstatIfExists = (path: string): Stats | undefined =>
   fs.lstatSync(path, { throwIfNoEntry: false });
-export const stat = (path: string): Promise<Stats> => settle(() => fs.statSync(path));
+export const unlinkNow = (path: string): void => {
+  fs.unlinkSync(path);
+};
+
+export const realpath = (path: string): Promise<string> => settle(() => realpathNow(path));
+export const stat = (path: string): Promise<Stats> => settle(() => statNow(path));
 export const lstat = (path: string): Promise<Stats> => settle(() => fs.lstatSync(path));
 export const rename = (from: string, to: string): Promise<void> => settle(() => fs.renameSync(from, to));
-export const unlink = (path: string): Promise<void> => settle(() => fs.unlinkSync(path));
+export const unlink = (path: string): Promise<void> => settle(() => unlinkNow(path));
 export const mkdir = (path: string): Promise<void> =>
   settle(() => {
     fs.mkdirSync(path);
