@@ -29,6 +29,18 @@ function signalSource(controller = new AbortController()): {
   };
 }
 
+/** A Writable that keeps what it is given. */
+function collector(): { target: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const target = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  return { target, text: () => Buffer.concat(chunks).toString() };
+}
+
 describe('server/transfer/streams', () => {
   let server: Server;
   const sockets: Socket[] = [];
@@ -83,16 +95,10 @@ describe('server/transfer/streams', () => {
 
   it('receives into the target, CRLF to LF in ASCII mode, and an abort rejects and destroys it', async () => {
     const [ours, client] = await pair();
-    const chunks: Buffer[] = [];
-    const target = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        chunks.push(chunk);
-        callback();
-      },
-    });
+    const { target, text } = collector();
     client.end('one\r\ntwo\r\n');
     await receiveFromSocket(ours, target, true, signalSource().signal);
-    expect(Buffer.concat(chunks).toString()).to.equal('one\ntwo\n');
+    expect(text()).to.equal('one\ntwo\n');
 
     const [ours2, client2] = await pair();
     const controller = new AbortController();
@@ -107,16 +113,10 @@ describe('server/transfer/streams', () => {
   it('receives a binary upload byte for byte without asking for a signal', async () => {
     const [ours, client] = await pair();
     const source = signalSource();
-    const chunks: Buffer[] = [];
-    const target = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        chunks.push(chunk);
-        callback();
-      },
-    });
+    const { target, text } = collector();
     client.end('one\r\ntwo\r\n');
     await receiveFromSocket(ours, target, false, source.signal);
-    expect(Buffer.concat(chunks).toString()).to.equal('one\r\ntwo\r\n');
+    expect(text()).to.equal('one\r\ntwo\r\n');
     expect(source.calls()).to.equal(0);
   });
 
