@@ -16,8 +16,8 @@ import type {
   TransferJob,
 } from './commands/context.js';
 import type { DataChannel } from './data/channel.js';
-import { createPassiveChannel, type PassiveChannel } from './data/passive.js';
-import { PassivePrefetch } from './data/passive-prefetch.js';
+import { createPassiveChannel, isPassiveChannel, type PassiveChannel } from './data/passive.js';
+import { PassiveReuse } from './data/passive-reuse.js';
 import type { FileSystem } from './fs/file-system.js';
 
 /** Lines waiting while a command runs; past this the socket is paused so a flood stays bounded. */
@@ -67,9 +67,7 @@ export class Session implements CommandContext {
   private closed = false;
   private dataChannel: DataChannel | undefined;
   /** Made on the first PASV/EPSV: most sessions never need one. */
-  private prefetch: PassivePrefetch | undefined;
-  /** A passive transfer has ended: the next reply written opens the next listener (see finish()). */
-  private listenAfterReply = false;
+  private passiveReuse: PassiveReuse | undefined;
   private running: ActiveTransfer | undefined;
   private logger: Logger | undefined;
   private readonly onClose: (session: Session) => void;
@@ -128,10 +126,6 @@ export class Session implements CommandContext {
     if (this.closed || this.socket.destroyed) return;
     if (this.parentLog.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'reply');
     this.socket.write(wire);
-    if (this.listenAfterReply) {
-      this.listenAfterReply = false;
-      this.prepareNextPassive();
-    }
   }
 
   resolve(arg: string): string {
@@ -146,24 +140,25 @@ export class Session implements CommandContext {
   setDataChannel(channel: DataChannel | undefined): void {
     this.dataChannel?.close();
     this.dataChannel = channel;
-    if (channel?.mode === 'active') this.prefetch?.clear();
+    if (channel?.mode === 'active') this.passiveReuse?.clear();
   }
 
   openPassive(): PassiveChannel | Promise<PassiveChannel> {
-    this.prefetch ??= new PassivePrefetch((ahead) => {
+    this.passiveReuse ??= new PassiveReuse(() => {
       const { pasvRange, dataTimeoutMs } = this.services.options;
       return createPassiveChannel({
         bindAddress: this.localAddress,
         ...(pasvRange ? { portRange: pasvRange } : {}),
         allowedPeer: this.peerAddress,
         timeoutMs: dataTimeoutMs,
-        ahead,
+        // Not with a port range: idle sessions would hold ports that others may need.
+        reusable: pasvRange === undefined,
         onRefused: (remote) => {
           this.log.warn({ remote }, 'passive data connection from a foreign address refused');
         },
       });
     });
-    return this.prefetch.take();
+    return this.passiveReuse.take();
   }
 
   hasDataChannel(): boolean {
@@ -201,7 +196,7 @@ export class Session implements CommandContext {
 
   reinitialize(): void {
     this.setDataChannel(undefined);
-    this.prefetch?.clear();
+    this.passiveReuse?.clear();
     this.state = freshState();
   }
 
@@ -269,12 +264,18 @@ export class Session implements CommandContext {
   private begin(transfer: ActiveTransfer, socket: Socket): Promise<void> | undefined {
     const { job } = transfer;
     transfer.socket = socket;
+    const upload = job.commit !== undefined;
+    // An upload's 150 goes out first: the client starts sending while the receiving end is set up,
+    // and its first bytes wait in the socket meanwhile.
+    if (upload) this.reply(Reply.FileStatusOk, job.opening);
     const running = job.run(socket, () => abortController(transfer).signal);
-    if (running === undefined && job.commit === undefined) {
-      this.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
-      return undefined;
+    if (!upload) {
+      if (running === undefined) {
+        this.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
+        return undefined;
+      }
+      this.reply(Reply.FileStatusOk, job.opening);
     }
-    this.reply(Reply.FileStatusOk, job.opening);
     socket.setTimeout(this.services.options.dataTimeoutMs, () => {
       socket.destroy(new TransferAbortedError('Data connection timed out; transfer aborted.'));
     });
@@ -308,16 +309,11 @@ export class Session implements CommandContext {
   /** Releases the connection and logs the transfer; after a passive one, readies the next PASV. */
   private finish(transfer: ActiveTransfer, channel: DataChannel, ok: boolean): void {
     const { job } = transfer;
-    channel.close();
+    // A client moving many files sends PASV again a command or two later (ftplib: TYPE, PASV):
+    // the listener of a transfer that went well stays for it (see PassiveReuse).
+    const kept = ok && isPassiveChannel(channel) && this.keepPassive(channel);
+    if (!kept) channel.close();
     transfer.socket?.destroy();
-    // A client moving many files sends PASV again a command or two later (ftplib: TYPE, PASV).
-    // Its listener opens right after the reply to the next command, while the client reads that
-    // reply. Right here, it would hold up that command: after an upload the client sends it as
-    // soon as the 226 arrives (2,000 uploads with ftplib: ~40 us per file more). Not with a port
-    // range: idle sessions would hold ports that others may need.
-    if (ok && channel.mode === 'passive' && this.services.options.pasvRange === undefined) {
-      this.listenAfterReply = true;
-    }
     // As for debug lines in send(): no record built per transfer when nobody keeps it.
     if (!this.parentLog.isLevelEnabled('info')) return;
     this.log.info(
@@ -406,10 +402,10 @@ export class Session implements CommandContext {
     await this.drain();
   }
 
-  private prepareNextPassive(): void {
-    // Not for a session that has just logged out, ended, or turned to active mode.
-    if (this.closed || !this.state.account || this.dataChannel?.mode === 'active') return;
-    this.prefetch?.prepare();
+  private keepPassive(channel: PassiveChannel): boolean {
+    // Not for a session that has ended or turned to active mode meanwhile.
+    if (this.closed || this.dataChannel?.mode === 'active') return false;
+    return this.passiveReuse?.keep(channel) ?? false;
   }
 
   /** Reading was paused while too many lines or replies were pending; the queue is empty now. */
@@ -507,7 +503,7 @@ export class Session implements CommandContext {
     clearTimeout(this.idleTimer);
     this.queue.length = 0;
     this.setDataChannel(undefined);
-    this.prefetch?.clear();
+    this.passiveReuse?.clear();
     if (this.running) stop(this.running);
     this.onClose(this);
   }

@@ -341,18 +341,31 @@ describe('server commands', function () {
     await anon.close();
   });
 
-  it('opens the next passive listener once the command after a passive transfer is answered, and closes it on PORT, REIN and QUIT', async function () {
+  it('keeps the listener of a passive transfer for the next PASV, and closes it on PORT, REIN and QUIT', async function () {
     const listeners = (): number =>
       process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
     const base = listeners();
-    const ready = (): Promise<void> => waitFor(() => listeners() === base + 1, 5000, 'a listener ahead');
-    const gone = (): Promise<void> => waitFor(() => listeners() === base, 5000, 'no listener ahead');
+    const gone = (): Promise<void> => waitFor(() => listeners() === base, 5000, 'no listener kept');
     await writeFile(join(server.root, 'n.txt'), 'next');
-    expect((await download('n.txt')).toString()).to.equal('next');
-    // Not while the client may still be about to send its next command: after that one's reply.
-    await gone();
-    expect((await control.command('TYPE I')).code).to.equal(200);
-    await ready();
+    const pasvPort = async (): Promise<number> => {
+      const reply = await control.command('PASV');
+      expect(reply.code).to.equal(227);
+      return parsePasvReply(reply.text).port;
+    };
+    const fetchOn = async (port: number): Promise<string> => {
+      const socket = createConnection({ host: server.host, port });
+      expect((await control.command('RETR n.txt')).code).to.equal(150);
+      const text = (await collect(socket)).toString();
+      expect((await control.read()).code).to.equal(226);
+      return text;
+    };
+    const port = await pasvPort();
+    expect(await fetchOn(port)).to.equal('next');
+    expect(listeners()).to.equal(base + 1);
+    expect(await pasvPort()).to.equal(port);
+    expect(await fetchOn(port)).to.equal('next');
+
+    // Turning to active mode gives the port back.
     const active = await activeListener(server.host);
     expect(
       (await control.command(`PORT ${encodeHostPort({ host: server.host, port: active.port })}`)).code,
@@ -360,20 +373,18 @@ describe('server commands', function () {
     active.close();
     await gone();
 
-    // The PASV takes the listener opened ahead (no second one meanwhile); the next opens after.
-    expect((await download('n.txt')).toString()).to.equal('next');
-    expect((await control.command('NOOP')).code).to.equal(200);
-    await ready();
-    const pasv = await control.command('PASV');
-    expect(pasv.code).to.equal(227);
-    expect(listeners()).to.equal(base + 1);
+    // A failed transfer keeps nothing: the next PASV gets a listener of its own.
+    const failed = await pasvPort();
+    const socket = createConnection({ host: server.host, port: failed }).on('error', () => undefined);
+    expect((await control.command('RETR missing.txt')).code).to.equal(550);
+    socket.destroy();
+    expect(await fetchOn(await pasvPort())).to.equal('next');
     expect((await control.command('REIN')).code).to.equal(220);
     await gone();
 
     await control.login(USER, PASSWORD);
-    expect((await download('n.txt')).toString()).to.equal('next');
-    expect((await control.command('TYPE I')).code).to.equal(200);
-    await ready();
+    expect(await fetchOn(await pasvPort())).to.equal('next');
+    expect(listeners()).to.equal(base + 1);
     await control.close();
     await gone();
   });

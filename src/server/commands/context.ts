@@ -77,7 +77,7 @@ export interface CommandContext {
   resolve(arg: string): string;
   /** The logged-in user's file system. */
   files(): FileSystem;
-  /** A listener for PASV/EPSV: the one opened ahead, at once when it is ready, else a new one. */
+  /** A listener for PASV/EPSV: the one kept from the last passive transfer, at once, else a new one. */
   openPassive(): PassiveChannel | Promise<PassiveChannel>;
   /** Replaces (and closes) any pending data channel. */
   setDataChannel(channel: DataChannel | undefined): void;

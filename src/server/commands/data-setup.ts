@@ -42,8 +42,8 @@ function setActive(ctx: CommandContext, host: string, port: number): void {
 }
 
 /**
- * Takes a passive listener and answers with its port. The listener opened ahead is usually ready,
- * and then the reply goes out in this same turn; otherwise a promise of it.
+ * Takes a passive listener and answers with its port. After a passive transfer the session has its
+ * listener still, and then the reply goes out in this same turn; otherwise a promise of it.
  */
 function openPassive(
   ctx: CommandContext,

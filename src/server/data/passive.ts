@@ -13,11 +13,18 @@ export interface PassiveChannel extends DataChannel {
   /** The port to announce in the 227/229 reply. */
   readonly port: number;
   /**
-   * Marks the port as announced: connections are refused until then (nobody was told the port),
-   * and the wait for the client starts afresh. False when the listener has failed or timed out
-   * meanwhile; the caller then opens another.
+   * Marks a recycled listener's port as announced again: connections are refused until then, and
+   * the wait for the client starts afresh. False when the listener has failed or timed out
+   * meanwhile; the caller then opens another. A new listener is announced from the start.
    */
   claim(): boolean;
+  /**
+   * After a transfer that took this channel's connection: listens on for the session's next
+   * PASV/EPSV, refusing connections until claim() and closing after the timeout if none comes.
+   * False, with the listener closed, when it cannot serve again (not reusable, failed, never
+   * handed out its connection).
+   */
+  recycle(): boolean;
 }
 
 export interface PassiveChannelOptions {
@@ -29,8 +36,12 @@ export interface PassiveChannelOptions {
   timeoutMs: number;
   /** Told about every refused connection, so the session can log a hijack attempt. */
   onRefused?: (remoteAddress: string) => void;
-  /** Opened ahead of its PASV/EPSV: connections are refused until claim(). */
-  ahead?: boolean;
+  /**
+   * Keeps listening once the connection is handed out, so that recycle() can offer the same port
+   * to the next PASV/EPSV (other connections are refused meanwhile). Otherwise the port is freed
+   * as soon as the connection is accepted.
+   */
+  reusable?: boolean;
 }
 
 /**
@@ -45,6 +56,11 @@ export async function createPassiveChannel(options: PassiveChannelOptions): Prom
     backlog: listenBacklog,
   });
   return new PassiveListener(server, port, options);
+}
+
+/** True for a channel made here (PASV/EPSV), which can be recycled for the next one. */
+export function isPassiveChannel(channel: DataChannel): channel is PassiveChannel {
+  return channel instanceof PassiveListener;
 }
 
 type Pending = { resolve: (socket: Socket) => void; reject: (error: Error) => void };
@@ -68,13 +84,13 @@ class PassiveListener implements PassiveChannel {
   #timer: NodeJS.Timeout | undefined;
   #pending: Pending | undefined;
   #opened = false;
-  #claimed: boolean;
+  /** Announced to the client: false between a recycle() and the next claim(). */
+  #claimed = true;
 
   constructor(server: Server, port: number, options: PassiveChannelOptions) {
     this.#server = server;
     this.port = port;
     this.#options = options;
-    this.#claimed = options.ahead !== true;
     server.on('connection', this.#onConnection);
     server.on('error', this.#onServerError);
     // An abandoned PASV (client never connects, no transfer command) must not hold the port.
@@ -111,6 +127,18 @@ class PassiveListener implements PassiveChannel {
     });
   }
 
+  recycle(): boolean {
+    if (this.#options.reusable !== true || this.#state.kind !== 'handedOut' || !this.#server.listening) {
+      this.close();
+      return false;
+    }
+    this.#state = { kind: 'listening' };
+    this.#claimed = false;
+    this.#opened = false;
+    this.#restartTimer();
+    return true;
+  }
+
   close(): void {
     // The usual case, after every transfer: the socket is the caller's and nothing waits, so there
     // is no one to tell and no error (with its stack trace) to build.
@@ -145,15 +173,15 @@ class PassiveListener implements PassiveChannel {
       return;
     }
     if (this.#state.kind !== 'listening' || !this.#claimed) {
-      // A second connection from the peer (the listener is closing already): only one is served.
-      // Before the port was announced, nobody can mean to use it.
+      // One connection per announcement: a second one (the listener is closing already, or kept
+      // for the next PASV) is not served. Before the port was announced, nobody can mean to use it.
       socket.on('error', ignore);
       socket.destroy();
       return;
     }
     // Without a 'data' listener the socket buffers what the client sends (and then applies TCP
     // backpressure), so an early upload loses nothing before open() hands the socket out.
-    this.#server.close();
+    if (this.#options.reusable !== true) this.#server.close();
     const pending = this.#pending;
     if (pending !== undefined) {
       this.#state = { kind: 'handedOut' };

@@ -215,9 +215,8 @@ export class LocalFileSystem implements FileSystem {
     });
   }
 
-  /** Where an upload lands: the entry itself, or what a link inside the root leads to. */
-  #uploadTarget(ftpPath: string): { real: string; existing: Stats | undefined } {
-    const { full } = this.#jail.entry(ftpPath, 'create');
+  /** Where an upload to `full` (see RootJail.entry) lands: the entry itself, or what a link inside the root leads to. */
+  #uploadTarget(full: string): { real: string; existing: Stats | undefined } {
     const own = lstatIfExists(full);
     if (own === undefined) return { real: full, existing: undefined };
     if (!own.isSymbolicLink()) return { real: full, existing: own };
@@ -227,15 +226,17 @@ export class LocalFileSystem implements FileSystem {
   }
 
   #writeReplace(ftpPath: string): Upload {
-    const { real, existing } = this.#uploadTarget(ftpPath);
+    const { full } = this.#jail.entry(ftpPath, 'create');
+    // Most uploads make a new file, so that is tried first: one system call, and no link can be
+    // followed (O_EXCL). Nothing to protect then: the file is written in place, as every FTP
+    // server does, and taken away again if the upload fails. That spares a rename, which costs as
+    // much as writing a small file.
+    const created = createExclusive(full);
+    if (created !== undefined)
+      return new FileUpload(this.#writeStream(created), { discard: () => unlink(full) });
+    // The name is taken: the upload replaces it only once complete, through a temporary file.
+    const { real, existing } = this.#uploadTarget(full);
     if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
-    if (existing === undefined) {
-      // Nothing to protect: the file is written in place, as every FTP server does, and taken
-      // away again if the upload fails. That spares a rename, which costs as much as writing a
-      // small file. Should the name appear meanwhile, the upload replaces it the careful way.
-      const fd = createExclusive(real);
-      if (fd !== undefined) return new FileUpload(this.#writeStream(fd), { discard: () => unlink(real) });
-    }
     const temp = path.join(path.dirname(real), UPLOAD_TEMP_PREFIX + randomBytes(12).toString('hex'));
     const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
     try {
@@ -257,7 +258,7 @@ export class LocalFileSystem implements FileSystem {
   }
 
   #writeInPlace(ftpPath: string, flags: number, start: number | undefined): Upload {
-    const { real, existing } = this.#uploadTarget(ftpPath);
+    const { real, existing } = this.#uploadTarget(this.#jail.entry(ftpPath, 'create').full);
     if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
     const { fd } = openRegularFile(real, flags | NOFOLLOW | NONBLOCK);
     return new FileUpload(this.#writeStream(fd, start));

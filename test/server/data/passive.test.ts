@@ -144,22 +144,43 @@ describe('server/data/passive', () => {
     }
   });
 
-  it('opened ahead of its PASV, refuses connections until claimed, then serves the peer', async () => {
-    const channel = await passive({ ahead: true });
-    // Nobody was told this port yet: whoever connects is dropped, and the listener stays.
+  it('recycled after a transfer, refuses connections until claimed, then serves the peer again', async () => {
+    const channel = await passive({ reusable: true });
+    const first = await connected(channel);
+    // The port stays while the first transfer runs, but serves nobody else.
+    expect(await canBind('127.0.0.1', channel.port)).to.equal(false);
+    await closed(track(await connectTo('127.0.0.1', channel.port)));
+    first.client.end('first');
+    expect(await readAll(first.server)).to.equal('first');
+    expect(channel.recycle()).to.equal(true);
+    // Not announced again yet: whoever connects is dropped, and the listener stays.
     await closed(track(await connectTo('127.0.0.1', channel.port)));
     expect(await canBind('127.0.0.1', channel.port)).to.equal(false);
     expect(channel.claim()).to.equal(true);
-    const { client, server } = await connected(channel);
-    client.end('after the announcement');
-    expect(await readAll(server)).to.equal('after the announcement');
+    const second = await connected(channel);
+    second.client.end('second');
+    expect(await readAll(second.server)).to.equal('second');
   });
 
-  it('claim() restarts the wait, and says false once an unclaimed listener has timed out', async () => {
+  it('recycle() closes a listener that is not reusable or never handed out its connection', async () => {
+    const plain = await passive();
+    await connected(plain);
+    expect(plain.recycle()).to.equal(false);
+    const unused = await passive({ reusable: true });
+    expect(unused.recycle()).to.equal(false);
+    expect(await canBind('127.0.0.1', unused.port)).to.equal(true);
+    await rejection(unused.open());
+  });
+
+  it('claim() restarts the wait, and says false once a recycled listener has timed out', async () => {
+    const kept = await passive({ reusable: true, timeoutMs: 1000 });
+    const dropped = await passive({ reusable: true, timeoutMs: 1000 });
+    await connected(kept);
+    await connected(dropped);
     mock.timers.enable({ apis: ['setTimeout'] });
     try {
-      const kept = await passive({ ahead: true, timeoutMs: 1000 });
-      const dropped = await passive({ ahead: true, timeoutMs: 1000 });
+      expect(kept.recycle()).to.equal(true);
+      expect(dropped.recycle()).to.equal(true);
       mock.timers.tick(900);
       expect(kept.claim()).to.equal(true);
       mock.timers.tick(900);
