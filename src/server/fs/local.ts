@@ -231,9 +231,8 @@ export class LocalFileSystem implements FileSystem {
     // followed (O_EXCL). Nothing to protect then: the file is written in place, as every FTP
     // server does, and taken away again if the upload fails. That spares a rename, which costs as
     // much as writing a small file.
-    const created = createExclusive(full);
-    if (created !== undefined)
-      return new FileUpload(this.#writeStream(created), { discard: () => unlink(full) });
+    const created = this.#uploadNew(full);
+    if (created !== undefined) return created;
     // The name is taken: the upload replaces it only once complete, through a temporary file.
     const { real, existing } = this.#uploadTarget(full);
     if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
@@ -270,13 +269,17 @@ export class LocalFileSystem implements FileSystem {
   }
 
   #writeNew(ftpPath: string): Upload {
-    const { full } = this.#jail.entry(ftpPath, 'create');
+    const upload = this.#uploadNew(this.#jail.entry(ftpPath, 'create').full);
+    if (upload === undefined) throw new FileNameNotAllowedError('File exists.');
+    return upload;
+  }
+
+  /** An upload into a new file at `full`, or undefined when the name is taken. */
+  #uploadNew(full: string): Upload | undefined {
     const fd = createExclusive(full);
-    if (fd === undefined) throw new FileNameNotAllowedError('File exists.');
+    if (fd === undefined) return undefined;
     // The file did not exist before, so an aborted upload can take it away again.
-    return new FileUpload(this.#writeStream(fd), {
-      discard: () => unlink(full),
-    });
+    return new FileUpload(this.#writeStream(fd), { discard: () => unlink(full) });
   }
 }
 

@@ -39,6 +39,13 @@ describe('server/data/passive-reuse', () => {
     expect(await readAll(server)).to.equal(text);
   }
 
+  /** A PASV's listener, after its transfer has run. */
+  async function afterTransfer(ports: PassiveReuse, text?: string): Promise<PassiveChannel> {
+    const channel = await ports.take();
+    await serves(channel, text);
+    return channel;
+  }
+
   it('opens a listener when none was kept', async () => {
     const channel = await reuse().take();
     expect(channels).to.have.length(1);
@@ -47,8 +54,7 @@ describe('server/data/passive-reuse', () => {
 
   it('hands the kept listener to the next PASV at once, on the same port', async () => {
     const ports = reuse();
-    const first = await ports.take();
-    await serves(first, 'one');
+    const first = await afterTransfer(ports, 'one');
     expect(ports.keep(first)).to.equal(true);
     const second = ports.take();
     expect(second).to.equal(first);
@@ -58,8 +64,7 @@ describe('server/data/passive-reuse', () => {
 
   it('refuses connections while the kept listener waits for its next PASV', async () => {
     const ports = reuse();
-    const channel = await ports.take();
-    await serves(channel);
+    const channel = await afterTransfer(ports);
     ports.keep(channel);
     await closed(await connectTo('127.0.0.1', channel.port));
     // The stray connection was not queued for the next transfer: that one gets its own.
@@ -69,8 +74,7 @@ describe('server/data/passive-reuse', () => {
 
   it('opens a new listener when the kept one has failed meanwhile', async () => {
     const ports = reuse();
-    const first = await ports.take();
-    await serves(first);
+    const first = await afterTransfer(ports);
     ports.keep(first);
     // Broken the way a timeout would.
     first.close();
@@ -82,8 +86,7 @@ describe('server/data/passive-reuse', () => {
 
   it('keeps nothing when the listener cannot be reused, and closes it', async () => {
     const ports = reuse({ reusable: false });
-    const channel = await ports.take();
-    await serves(channel);
+    const channel = await afterTransfer(ports);
     expect(ports.keep(channel)).to.equal(false);
     expect(await canBind('127.0.0.1', channel.port)).to.equal(true);
     await ports.take();
@@ -92,8 +95,7 @@ describe('server/data/passive-reuse', () => {
 
   it('clear() closes the kept listener', async () => {
     const ports = reuse();
-    const channel = await ports.take();
-    await serves(channel);
+    const channel = await afterTransfer(ports);
     ports.keep(channel);
     ports.clear();
     expect(await canBind('127.0.0.1', channel.port)).to.equal(true);
