@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, link, mkdir, mkdtemp, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -38,6 +38,28 @@ export async function writeRandomFile(path: string, size: number): Promise<void>
     await handle.datasync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Writes `size` bytes of zeros to a scratch file in `dir` and deletes it, so that the next upload
+ * of that size lands in memory the kernel has just freed. On a VM whose balloon driver hands free
+ * memory back to the host (free page reporting, as on these VMs), the first touch of a page the
+ * host took back costs a fault on the host's side: a gibibyte written into memory that has been
+ * free for a few seconds goes at ~0.5 GB/s, right after a gibibyte was freed at ~5 GB/s (`dd`).
+ * Without this, a large upload measures how long the machine had been idle before it.
+ */
+export async function warmPageCache(dir: string, size: number): Promise<void> {
+  const path = join(dir, 'page-cache-warm-up.tmp');
+  const zeros = Buffer.alloc(CHUNK);
+  const handle = await open(path, 'w');
+  try {
+    for (let left = size; left > 0; left -= CHUNK) {
+      await handle.write(zeros, 0, Math.min(left, CHUNK));
+    }
+  } finally {
+    await handle.close();
+    await rm(path, { force: true });
   }
 }
 

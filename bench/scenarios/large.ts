@@ -1,12 +1,12 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { findCommand } from '../../test/helpers/peers.js';
 import { run } from '../../test/helpers/process.js';
 import { formatBytes, type BenchOptions } from '../options.js';
 import { metric, type Metric } from '../report.js';
 import { CREDENTIALS } from '../servers.js';
 import { median } from '../stats.js';
-import { BIG_FILE, sameContent, UPLOAD_DIR } from '../workspace.js';
+import { BIG_FILE, sameContent, UPLOAD_DIR, warmPageCache } from '../workspace.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 
 interface Mode {
@@ -55,6 +55,8 @@ async function curlOnce(
       ? ['--upload-file', source, `${base}${target}`]
       : ['--output', '/dev/null', `${base}${BIG_FILE}`]),
   ];
+  // Outside the server's root (the workspace holds every root), just before curl starts.
+  if (mode.upload) await warmPageCache(dirname(context.root), options.size);
   const result = await run(curl, args, { timeoutMs: transferTimeoutMs(options.size) });
   if (result.code !== 0) {
     throw new Error(
