@@ -1,5 +1,5 @@
-import { realpathNow } from './metadata.js';
 import path from 'node:path';
+import { lstatNow, realpathNow } from './metadata.js';
 import { FileNameNotAllowedError, FileUnavailableError } from '../../protocol/errors.js';
 import { errnoCode, toFtpError } from './errors.js';
 
@@ -56,6 +56,7 @@ export class RootJail {
   /** Absolute real directory that is "/". */
   readonly root: string;
 
+  /** `root` must be real (no links on the way to it): LocalFileSystem.create() realpaths it. */
   constructor(root: string) {
     if (!path.isAbsolute(root)) throw new TypeError('The file system root must be an absolute path.');
     this.root = path.resolve(root);
@@ -66,7 +67,7 @@ export class RootJail {
    * synchronously (see metadata.ts) and fails with an FtpError.
    */
   real(ftpPath: string): string {
-    return this.#realInside(path.join(this.root, ...ftpSegments(ftpPath)));
+    return this.#resolve(ftpSegments(ftpPath));
   }
 
   /**
@@ -86,7 +87,7 @@ export class RootJail {
     }
     const name = segments.pop();
     if (name === undefined) throw new FileUnavailableError('Not allowed on the root directory.');
-    const parent = this.#realInside(path.join(this.root, ...segments));
+    const parent = this.#resolve(segments);
     return { parent, name, full: path.join(parent, name) };
   }
 
@@ -101,6 +102,28 @@ export class RootJail {
       throw err;
     }
     return isInside(this.root, real) ? real : undefined;
+  }
+
+  /**
+   * Real path of root + segments. The root is real already, so only the names below it are looked
+   * at, one lstat each, where realpath would read every directory from "/" down again (the root
+   * alone is 3-6 of them, on every command that names a path). A link anywhere below the root hands
+   * the rest to realpath, which follows it, and the answer is checked against the root.
+   */
+  #resolve(segments: readonly string[]): string {
+    let real = this.root;
+    for (let i = 0; i < segments.length; i++) {
+      const next = path.join(real, segments[i] ?? '');
+      let isLink: boolean;
+      try {
+        isLink = lstatNow(next).isSymbolicLink();
+      } catch (err) {
+        throw toFtpError(err);
+      }
+      if (isLink) return this.#realInside(path.join(next, ...segments.slice(i + 1)));
+      real = next;
+    }
+    return real;
   }
 
   #realInside(lexical: string): string {

@@ -13,6 +13,7 @@ import type { Stats } from 'node:fs';
 /* For the callers that answer at once when they can (opening a file to download or upload). */
 export const realpathNow = (path: string): string => fs.realpathSync.native(path);
 export const statNow = (path: string): Stats => fs.statSync(path);
+export const lstatNow = (path: string): Stats => fs.lstatSync(path);
 /** lstat, or undefined for a missing entry: no error (and its stack trace) built for a new name. */
 export const lstatIfExists = (path: string): Stats | undefined =>
   fs.lstatSync(path, { throwIfNoEntry: false });
