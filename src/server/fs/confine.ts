@@ -45,8 +45,9 @@ export interface EntryLocation {
 }
 
 /**
- * Maps FTP paths to real paths under one root directory. Every answer is a realpath checked against
- * the root, so a symlink (or a chain of them) cannot lead outside.
+ * Maps FTP paths to real paths under one root directory. Every answer is a real path: each name
+ * below the root is looked at, and where one is a link, where it leads is checked against the
+ * root, so a symlink (or a chain of them) cannot lead outside.
  *
  * Limitation: the check and the later system call are two steps. Someone with a shell on the host
  * could swap a checked directory for a link in between; FTP users cannot create links, and final
