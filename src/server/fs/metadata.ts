@@ -23,7 +23,7 @@ export const unlinkNow = (path: string): void => {
 
 export const realpath = (path: string): Promise<string> => settle(() => realpathNow(path));
 export const stat = (path: string): Promise<Stats> => settle(() => statNow(path));
-export const lstat = (path: string): Promise<Stats> => settle(() => fs.lstatSync(path));
+export const lstat = (path: string): Promise<Stats> => settle(() => lstatNow(path));
 export const rename = (from: string, to: string): Promise<void> => settle(() => fs.renameSync(from, to));
 export const unlink = (path: string): Promise<void> => settle(() => unlinkNow(path));
 export const mkdir = (path: string): Promise<void> =>

@@ -1,17 +1,19 @@
 import { expect } from 'chai';
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FtpError } from '../../../src/protocol/errors.js';
 import { RootJail } from '../../../src/server/fs/confine.js';
+import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 describe('server/fs/confine RootJail', () => {
+  let dir: TempDir;
   let base: string;
   let root: string;
   let jail: RootJail;
 
   beforeEach(async () => {
-    base = await realpath(await mkdtemp(path.join(os.tmpdir(), 'ftpkit-jail-')));
+    dir = await makeTempDir('jail');
+    base = await realpath(dir.path);
     root = path.join(base, 'root');
     await mkdir(path.join(root, 'a', 'b'), { recursive: true });
     await mkdir(path.join(base, 'outside'));
@@ -25,7 +27,7 @@ describe('server/fs/confine RootJail', () => {
   });
 
   afterEach(async () => {
-    await rm(base, { recursive: true, force: true });
+    await dir.remove();
   });
 
   function replyCodeOf(call: () => unknown): number | undefined {
