@@ -62,7 +62,15 @@ export class LocalProcessingError extends FtpError {
   }
 }
 
-/** 552: storage exhausted (ENOSPC, quota). */
+/** 452: the file system is full (ENOSPC); the client may try again later. */
+export class InsufficientStorageError extends FtpError {
+  constructor(message = 'Insufficient storage space in system.', options?: ErrorOptions) {
+    super(Reply.InsufficientStorage, message, options);
+    this.name = 'InsufficientStorageError';
+  }
+}
+
+/** 552: the user's allocation is used up (quota) or the file grew past what the system allows. */
 export class StorageExceededError extends FtpError {
   constructor(
     message = 'Requested file action aborted: exceeded storage allocation.',

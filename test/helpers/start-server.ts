@@ -5,6 +5,7 @@ import type { Account, Authenticator } from '../../src/server/auth/account.js';
 import { AnonymousAuthenticator } from '../../src/server/auth/anonymous.js';
 import { chainAuthenticators } from '../../src/server/auth/chain.js';
 import { createLogger, type Logger } from '../../src/server/logger.js';
+import type { FileSystem } from '../../src/server/fs/file-system.js';
 import { defaultOptions, type ServerOptions } from '../../src/server/options.js';
 import { FtpServer } from '../../src/server/server.js';
 
@@ -42,6 +43,8 @@ export interface StartOptions {
   root?: string;
   /** Log here instead of to stderr at FTPKIT_TEST_LOG's level (silent by default). */
   logger?: Logger;
+  /** Storage for each login instead of the local folder at the account's home. */
+  createFileSystem?: (account: Account) => Promise<FileSystem>;
 }
 
 export async function startServer(start: StartOptions = {}): Promise<TestServer> {
@@ -65,6 +68,7 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     authenticator: chainAuthenticators(authenticators),
     logger: start.logger ?? createLogger(options.logLevel, process.stderr),
     anonymousEnabled: start.anonymous !== undefined,
+    ...(start.createFileSystem && { createFileSystem: start.createFileSystem }),
   });
   const removeRoot = async (): Promise<void> => {
     if (ownRoot) await rm(root, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+import { constants, openSync } from 'node:fs';
 import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RawControl, collect } from '../helpers/raw-control.js';
@@ -8,6 +9,10 @@ import { waitFor } from '../helpers/wait.js';
 import { startServer, type TestServer, USER, PASSWORD, READER } from '../helpers/start-server.js';
 import { encodeHostPort, parsePasvReply } from '../../src/protocol/address/port.js';
 import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
+import { FileSink } from '../../src/server/fs/file-sink.js';
+import type { FileSystem } from '../../src/server/fs/file-system.js';
+import { LocalFileSystem } from '../../src/server/fs/local.js';
+import { FileUpload } from '../../src/server/fs/upload.js';
 
 /** Listens like an active-mode client: resolves with the one connection the server makes. */
 async function activeListener(
@@ -392,6 +397,55 @@ describe('server commands', function () {
   it('REIN logs out', async function () {
     expect((await control.command('REIN')).code).to.equal(220);
     expect((await control.command('PWD')).code).to.equal(530);
+  });
+});
+
+describe('a disk that fills up during an upload', function () {
+  let server: TestServer;
+  let control: RawControl;
+
+  /** The local folder, except that /full.bin is written to /dev/full, where every write fails with ENOSPC. */
+  async function fullDisk(home: string): Promise<FileSystem> {
+    const local = await LocalFileSystem.create(home);
+    const write: FileSystem['write'] = (path, mode) =>
+      path === '/full.bin'
+        ? new FileUpload(new FileSink(openSync('/dev/full', constants.O_WRONLY)))
+        : local.write(path, mode);
+    return new Proxy(local, {
+      get(target, key) {
+        if (key === 'write') return write;
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  beforeEach(async function () {
+    server = await startServer({ createFileSystem: (account) => fullDisk(account.home) });
+    control = await RawControl.connect(server.host, server.port);
+    await control.login(USER, PASSWORD);
+    await control.command('TYPE I');
+  });
+
+  afterEach(async function () {
+    await control.close();
+    await server.close();
+  });
+
+  it('answers 452 (not a lost connection) and keeps serving', async function () {
+    const full = await control.passive(server.host);
+    expect((await control.command('STOR full.bin')).code).to.equal(150);
+    full.socket.end(Buffer.alloc(64 * 1024, 1));
+    const reply = await control.read();
+    expect(reply.code).to.equal(452);
+    expect(reply.text).to.match(/storage/i);
+
+    expect((await control.command('NOOP')).code).to.equal(200);
+    const fine = await control.passive(server.host);
+    expect((await control.command('STOR fine.bin')).code).to.equal(150);
+    fine.socket.end('fine');
+    expect((await control.read()).code).to.equal(226);
+    expect(await readFile(join(server.root, 'fine.bin'), 'utf8')).to.equal('fine');
   });
 });
 

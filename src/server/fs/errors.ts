@@ -2,6 +2,7 @@ import {
   FileNameNotAllowedError,
   FileUnavailableError,
   FtpError,
+  InsufficientStorageError,
   LocalProcessingError,
   StorageExceededError,
 } from '../../protocol/errors.js';
@@ -43,7 +44,9 @@ export function toFtpError(err: unknown): FtpError {
     case 'ERR_INVALID_ARG_TYPE':
       return new FileNameNotAllowedError('File name not allowed.', options);
     case 'ENOSPC':
+      return new InsufficientStorageError(undefined, options);
     case 'EDQUOT':
+    case 'EFBIG':
       return new StorageExceededError(undefined, options);
     case undefined:
     default:

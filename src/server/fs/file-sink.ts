@@ -1,11 +1,13 @@
 import { close, closeSync, fsync, writev, writevSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { LocalProcessingError } from '../../protocol/errors.js';
+import { toFtpError } from './errors.js';
 
 /** Bytes of an upload written synchronously before the rest goes through the thread pool. */
 export const SYNC_WRITE_BYTES = 256 * 1024;
 
 /** A write that takes nothing would otherwise be retried forever. */
-const NO_PROGRESS = 'The file took no bytes.';
+const noProgress = (): LocalProcessingError => new LocalProcessingError('The file took no bytes.');
 
 export interface FileSinkOptions {
   /** Byte offset of the first write; undefined writes at the descriptor's position (O_APPEND). */
@@ -16,7 +18,9 @@ export interface FileSinkOptions {
 }
 
 /**
- * An upload into an open file descriptor, which it owns and closes. The first SYNC_WRITE_BYTES
+ * An upload into an open file descriptor, which it owns and closes. It fails with the FtpError
+ * that says what went wrong with the file (452 for a full disk), so the session can tell the
+ * client that rather than blame the connection. The first SYNC_WRITE_BYTES
  * are written synchronously, and a file that small is closed synchronously too: it lands in the
  * same turn of the event loop as its last byte, where each hop through libuv's thread pool (a
  * write, then the close) costs about a hundred microseconds here, more than the file itself.
@@ -63,7 +67,7 @@ export class FileSink extends Writable {
       return;
     }
     fsync(this.#fd, (err) => {
-      callback(err);
+      callback(err && toFtpError(err));
     });
   }
 
@@ -72,14 +76,14 @@ export class FileSink extends Writable {
       try {
         closeSync(this.#fd);
       } catch (err) {
-        callback(error ?? (err as Error));
+        callback(error ?? toFtpError(err));
         return;
       }
       callback(error);
       return;
     }
     close(this.#fd, (err) => {
-      callback(error ?? err);
+      callback(error ?? (err && toFtpError(err)));
     });
   }
 
@@ -92,11 +96,11 @@ export class FileSink extends Writable {
       let rest = buffers;
       while (rest.length > 0) {
         const written = writevSync(this.#fd, rest, this.#at());
-        if (written === 0) throw new Error(NO_PROGRESS);
+        if (written === 0) throw noProgress();
         rest = this.#advance(rest, written);
       }
     } catch (err) {
-      callback(err as Error);
+      callback(toFtpError(err));
       return;
     }
     callback();
@@ -105,7 +109,7 @@ export class FileSink extends Writable {
   #writeAsync(buffers: Buffer[], callback: (error?: Error | null) => void): void {
     writev(this.#fd, buffers, this.#position, (err, n) => {
       if (err !== null || n === 0) {
-        callback(err ?? new Error(NO_PROGRESS));
+        callback(err === null ? noProgress() : toFtpError(err));
         return;
       }
       const rest = this.#advance(buffers, n);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import {
   FileNameNotAllowedError,
   FileUnavailableError,
+  InsufficientStorageError,
   LocalProcessingError,
   StorageExceededError,
 } from '../../../src/protocol/errors.js';
@@ -35,9 +36,11 @@ describe('server/fs/errors toFtpError', () => {
     });
   }
 
-  it('maps ENOSPC and EDQUOT to StorageExceededError', () => {
-    expect(toFtpError(systemError('ENOSPC'))).to.be.instanceOf(StorageExceededError);
+  it('maps a full disk (ENOSPC) to 452, a used-up quota or size limit (EDQUOT, EFBIG) to 552', () => {
+    expect(toFtpError(systemError('ENOSPC'))).to.be.instanceOf(InsufficientStorageError);
+    expect(toFtpError(systemError('ENOSPC')).replyCode).to.equal(452);
     expect(toFtpError(systemError('EDQUOT'))).to.be.instanceOf(StorageExceededError);
+    expect(toFtpError(systemError('EFBIG')).replyCode).to.equal(552);
   });
 
   it('maps anything else to LocalProcessingError with the original as cause and no path', () => {

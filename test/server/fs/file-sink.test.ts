@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { constants, fstatSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
+import { InsufficientStorageError, LocalProcessingError } from '../../../src/protocol/errors.js';
 import { FileSink, SYNC_WRITE_BYTES } from '../../../src/server/fs/file-sink.js';
 
 /** True while `fd` is an open descriptor of this process. */
@@ -69,7 +71,7 @@ describe('server/fs/file-sink', () => {
     expect(await readFile(file('log.txt'), 'utf8')).to.equal('one,two');
   });
 
-  it('fails with the write error and still closes the descriptor', async () => {
+  it('fails with the write error as an FtpError and still closes the descriptor', async () => {
     // Read-only: every write fails with EBADF.
     const fd = openFor('ro.txt', constants.O_RDONLY | constants.O_CREAT);
     const sink = new FileSink(fd);
@@ -79,11 +81,28 @@ describe('server/fs/file-sink', () => {
     } catch (err) {
       error = err;
     }
-    expect((error as NodeJS.ErrnoException).code).to.equal('EBADF');
+    expect(error).to.be.instanceOf(LocalProcessingError);
+    expect(((error as Error).cause as NodeJS.ErrnoException).code).to.equal('EBADF');
     await new Promise<void>((resolve) => {
       if (sink.closed) resolve();
       else sink.once('close', resolve);
     });
+    expect(isOpen(fd)).to.equal(false);
+  });
+
+  it('says the disk is full (452) when the file system is out of space', async () => {
+    // Every write to /dev/full fails with ENOSPC.
+    const fd = openSync('/dev/full', constants.O_WRONLY);
+    const sink = new FileSink(fd);
+    let error: unknown;
+    try {
+      await pipeline(Readable.from([Buffer.alloc(4096)]), sink);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(InsufficientStorageError);
+    expect((error as InsufficientStorageError).replyCode).to.equal(452);
+    if (!sink.closed) await once(sink, 'close');
     expect(isOpen(fd)).to.equal(false);
   });
 
