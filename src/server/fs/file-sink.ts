@@ -19,14 +19,15 @@ export interface FileSinkOptions {
 
 /**
  * An upload into an open file descriptor, which it owns and closes. It fails with the FtpError
- * that says what went wrong with the file (452 for a full disk), so the session can tell the
- * client that rather than blame the connection. The first SYNC_WRITE_BYTES
- * are written synchronously, and a file that small is closed synchronously too: it lands in the
- * same turn of the event loop as its last byte, where each hop through libuv's thread pool (a
- * write, then the close) costs about a hundred microseconds here, more than the file itself.
- * Past that the writes go through the thread pool, so a big upload to a slow disk never holds up
- * the other sessions for long; the chunks that arrive while one write is in flight go out
- * together in the next writev, as fs.WriteStream does.
+ * that says what went wrong with the file (452 for a full disk), so the session tells the client
+ * that rather than blame the connection.
+ *
+ * The first SYNC_WRITE_BYTES are written synchronously, and a file that small is closed
+ * synchronously too: it lands in the same turn of the event loop as its last byte, where each hop
+ * through libuv's thread pool (a write, then the close) costs about a hundred microseconds here,
+ * more than the file itself. Past that the writes go through the thread pool, so a big upload to
+ * a slow disk never holds up the other sessions for long; the chunks that arrive while one write
+ * is in flight go out together in the next writev, as fs.WriteStream does.
  */
 export class FileSink extends Writable {
   readonly #fd: number;
