@@ -24,7 +24,7 @@ ftpkitd/peer.
 
 Options:
   --size N[K|M|G]       bytes per large-file transfer (binary units)       [1G]
-  --runs N              repetitions of each large transfer (median shown)  [3]
+  --runs N              repetitions of each large transfer (median shown)  [5]
   --rounds N            fresh-server rounds of the small files (median)    [5]
   --only LIST           scenarios, comma-separated: ${SCENARIO_IDS.join(',')}
   --servers LIST        servers, comma-separated: ${SERVER_NAMES.join(',')}
@@ -81,7 +81,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
   }
   const { values } = parsed;
   if (values.help === true) return undefined;
-  const runs = count('--runs', values.runs, 3);
+  const runs = count('--runs', values.runs, 5);
   const rounds = count('--rounds', values.rounds, 5);
   return {
     size: values.size === undefined ? 1024 ** 3 : parseSize(values.size),
