@@ -215,7 +215,10 @@ export class LocalFileSystem implements FileSystem {
     });
   }
 
-  /** Where an upload to `full` (see RootJail.entry) lands: the entry itself, or what a link inside the root leads to. */
+  /**
+   * Where an upload to `full` (see RootJail.entry) lands: the entry itself, or what a link inside
+   * the root leads to.
+   */
   #uploadTarget(full: string): { real: string; existing: Stats | undefined } {
     const own = lstatIfExists(full);
     if (own === undefined) return { real: full, existing: undefined };
