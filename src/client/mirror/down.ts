@@ -16,11 +16,11 @@ import {
   prepareLocalFile,
   UnsafeLocalPathError,
 } from './local-path.js';
+import { closeStream } from '../file-pipeline.js';
 import type { Job } from './pool.js';
 import { isLater, listedTime, preciseTime, type RemoteTime } from './times.js';
 import {
   byName,
-  closeStream,
   failSubtree,
   joinRelative,
   remotePath,

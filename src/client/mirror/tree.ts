@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import type { MirrorFileEvent } from '../mirror.js';
 import type { PathFilter } from '../patterns.js';
 import type { Job } from './pool.js';
@@ -49,16 +48,4 @@ export function byName<T extends { name: string }>(a: T, b: T): number {
 export function failSubtree(ctx: ScanContext, rel: string, jobs: readonly Job[], error: Error): void {
   if (jobs.length === 0) ctx.report({ path: rel, action: 'failed', bytes: 0, error });
   for (const job of jobs) ctx.report({ path: job.path, action: 'failed', bytes: 0, error });
-}
-
-/**
- * Waits until a file stream has closed its file, closing it first when the transfer never took it
- * (a refused command) or left it open (a failure half-way).
- */
-export async function closeStream(stream: Readable | Writable): Promise<void> {
-  if (stream.closed) return;
-  await new Promise<void>((resolve) => {
-    stream.once('close', resolve);
-    if (!stream.destroyed) stream.destroy();
-  });
 }

@@ -11,11 +11,11 @@ import {
   pathInside,
   UnsafeLocalPathError,
 } from './local-path.js';
+import { closeStream } from '../file-pipeline.js';
 import type { Job } from './pool.js';
 import { isLater, preciseTime } from './times.js';
 import {
   byName,
-  closeStream,
   failSubtree,
   joinRelative,
   remotePath,
