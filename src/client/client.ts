@@ -7,11 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import {
   createAsciiDecoder,
   createAsciiEncoder,
+  isFailure,
   parseFeatures,
   parseListing,
   parseQuotedPath,
   parseTimeVal,
   ProtocolViolationError,
+  Reply,
   type FileEntry,
   type FtpReply,
 } from '../protocol/index.js';
@@ -21,7 +23,8 @@ import type { PendingData } from './data/channel.js';
 import { FileReceiver } from './data/file-receiver.js';
 import { pipelineIntoFile, type Stage } from './file-pipeline.js';
 import { openPassive } from './data/passive.js';
-import { ClientTimeoutError, ConnectionClosedError, FtpReplyError } from './errors.js';
+import { ConnectionClosedError, FtpReplyError } from './errors.js';
+import { runTransfer, type TransferVerb } from './transfer.js';
 import { collectListing } from './listing-sink.js';
 import type {
   ClientOptions,
@@ -41,9 +44,6 @@ const DEFAULTS = {
   maxListingBytes: 64 * 1024 * 1024,
 } as const;
 
-/** How long an aborted upload waits for the server's answer before it closes the data connection. */
-const ABORT_GRACE_MS = 1000;
-
 /** Bigger reads than fs's 64 KiB default: fewer trips through the stream machinery per GiB. */
 const FILE_READ_CHUNK = 512 * 1024;
 
@@ -53,8 +53,6 @@ const FILE_READ_CHUNK = 512 * 1024;
  * (writev). Measured from ftpkitd, 512 MiB: 1.1 instead of 1.8 CPU-s/GiB.
  */
 const FILE_WRITE_BUFFER = 4 * 1024 * 1024;
-
-type TransferVerb = 'RETR' | 'STOR' | 'APPE' | 'LIST' | 'MLSD';
 
 interface TransferSpec {
   verb: TransferVerb;
@@ -162,18 +160,21 @@ export class FtpClient {
     this.#loggedIn = false;
     let command = `USER ${user}`;
     let reply = await this.#send('USER', user);
-    if (reply.code === 331) {
+    if (reply.code === Reply.NeedPassword) {
       command = 'PASS ****';
       reply = await this.#send('PASS', pass);
     }
-    if (reply.code !== 230 && reply.code !== 202) {
-      throw new FtpReplyError(reply.code === 332 ? 'ACCT (accounts are not supported)' : command, reply);
+    if (reply.code !== Reply.LoggedIn && reply.code !== Reply.CommandSuperfluous) {
+      throw new FtpReplyError(
+        reply.code === Reply.NeedAccount ? 'ACCT (accounts are not supported)' : command,
+        reply,
+      );
     }
     this.#loggedIn = true;
     this.#user = user;
     this.#password = pass;
     const feat = await this.#send('FEAT');
-    this.#features = feat.code === 211 ? parseFeatures(feat.lines) : new Map<string, string>();
+    this.#features = feat.code === Reply.SystemStatus ? parseFeatures(feat.lines) : new Map<string, string>();
     if (this.#features.has('UTF8')) await this.#send('OPTS', 'UTF8 ON');
     this.#serverType = undefined;
   }
@@ -246,7 +247,7 @@ export class FtpClient {
       prefix = prefix === '' ? part : posix.join(prefix, part);
       last = await this.#send('MKD', prefix);
     }
-    if (last === undefined || last.code < 400) return;
+    if (last === undefined || !isFailure(last.code)) return;
     // The last MKD failed: fine if the directory was already there, an error otherwise.
     if (!(await this.#isDirectory(prefix))) throw new FtpReplyError(`MKD ${prefix}`, last);
   }
@@ -270,7 +271,7 @@ export class FtpClient {
 
   async rename(from: string, to: string): Promise<void> {
     const reply = await this.#send('RNFR', from);
-    if (reply.code !== 350) throw new FtpReplyError(`RNFR ${from}`, reply);
+    if (reply.code !== Reply.PendingFurtherInfo) throw new FtpReplyError(`RNFR ${from}`, reply);
     await this.#expect('RNTO', to);
   }
 
@@ -284,7 +285,12 @@ export class FtpClient {
       return await this.#listWith(useMlsd ? 'MLSD' : 'LIST', path, options.signal);
     } catch (error) {
       // A server may advertise MLST yet not implement MLSD.
-      if (!useMlsd || !(error instanceof FtpReplyError) || ![500, 502].includes(error.replyCode)) throw error;
+      if (
+        !useMlsd ||
+        !(error instanceof FtpReplyError) ||
+        (error.replyCode !== Reply.SyntaxError && error.replyCode !== Reply.NotImplemented)
+      )
+        throw error;
       return this.#listWith('LIST', path, options.signal);
     }
   }
@@ -445,7 +451,7 @@ export class FtpClient {
   async #isDirectory(path: string): Promise<boolean> {
     const here = await this.pwd();
     const reply = await this.#send('CWD', path);
-    if (reply.code >= 400) return false;
+    if (isFailure(reply.code)) return false;
     await this.#expect('CWD', here);
     return true;
   }
@@ -454,7 +460,7 @@ export class FtpClient {
     try {
       return await this.size(path);
     } catch (error) {
-      if (error instanceof FtpReplyError && error.replyCode === 550) return 0;
+      if (error instanceof FtpReplyError && error.replyCode === Reply.FileUnavailable) return 0;
       throw error;
     }
   }
@@ -466,128 +472,26 @@ export class FtpClient {
   }
 
   /**
-   * One data transfer, start to end: type, data connection, REST, the command, the data, the
-   * final reply. It resolves only when both the data and the final reply are complete, so a
-   * caller never sees success for a file the server has not confirmed.
+   * One data transfer, start to end: type, data connection, then the exchange itself (transfer.ts),
+   * which resolves only when both the data and the final reply are complete.
    */
   async #transfer(spec: TransferSpec): Promise<TransferResult> {
     const control = this.#requireControl();
-    const signal = spec.signal;
-    signal?.throwIfAborted();
+    spec.signal?.throwIfAborted();
     if (spec.verb === 'RETR' || spec.verb === 'STOR' || spec.verb === 'APPE') await this.#setType(spec.type);
     const receiving = spec.onread !== undefined && this.mode === 'passive';
     const data = await this.#openData(control, receiving ? spec.onread : undefined);
-    let command = spec.path === undefined ? spec.verb : `${spec.verb} ${spec.path}`;
-    let final: Promise<FtpReply> | undefined;
-    let abort: Promise<unknown> | undefined;
-    let socket: Socket | undefined;
-    // When an aborted upload's data connection may be closed: see onAbort.
-    let released: Promise<void> | undefined;
-    const onAbort = (): void => {
-      if (final === undefined) {
-        data.close();
-        return;
-      }
-      abort = control.sendNow('ABOR').catch(() => undefined);
-      if (spec.verb !== 'STOR' && spec.verb !== 'APPE') {
-        data.close();
-        return;
-      }
-      // An upload's data connection stays open, sending nothing more, until the server has
-      // answered: ended or reset at once, it can reach the server before the ABOR (the two travel
-      // on different sockets; libuv reads a reset right after data as a clean end) and the server
-      // keeps what it got as the whole file. A server that reads ABOR only once the data ends
-      // gets the connection closed after a grace.
-      socket?.cork();
-      released = settledOrAfter(final, ABORT_GRACE_MS).then(() => data.close());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      signal?.throwIfAborted();
-      if (spec.offset > 0) {
-        const rest = await this.#send('REST', String(spec.offset));
-        if (rest.code !== 350) throw new FtpReplyError(`REST ${spec.offset}`, rest);
-      }
-      signal?.throwIfAborted();
-      let markStarted: (reply: FtpReply) => void = () => undefined;
-      const started = new Promise<FtpReply>((resolve) => (markStarted = resolve));
-      final = control.send(spec.verb, spec.path, {
-        untimedAfterPreliminary: true,
-        onPreliminary: markStarted,
-      });
-      final.catch(() => undefined);
-      command = maskCommand(command);
-      socket = await this.#dataOrRefusal(data, final, command);
-      // Nothing is read or written before the server's 1xx: a local file must not be truncated,
-      // or data sent, for a command the server is about to refuse.
-      const go = await Promise.race([started, final]);
-      if (go.code >= 400) throw new FtpReplyError(command, go);
-      signal?.throwIfAborted();
-      const preliminary = go.code < 200 ? go : undefined;
-      // In passive mode the connection is up before the command is sent, so a refusal can come
-      // while we already wait for data that will never flow.
-      const open = socket;
-      final.then(
-        (reply) => reply.code >= 400 && open.destroy(),
-        () => open.destroy(),
-      );
-      const timeoutMs = this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs;
-      const silence = socket;
-      silence.setTimeout(timeoutMs, () => {
-        silence.destroy(new ClientTimeoutError(`No data for ${timeoutMs} ms.`));
-      });
-      let dataError: Error | undefined;
-      try {
-        await spec.run(socket, preliminary, receiving);
-      } catch (error) {
-        dataError = error instanceof Error ? error : new Error(String(error));
-        socket.destroy();
-      }
-      control.restartReplyTimer();
-      const reply = await final;
-      if (abort !== undefined) {
-        await abort;
-        throw abortReason(signal);
-      }
-      // A local failure (disk full, no permission) explains the server's 426 better than the 426.
-      if (dataError !== undefined && !isNetworkError(dataError)) throw dataError;
-      if (reply.code >= 400) throw new FtpReplyError(command, reply);
-      if (dataError !== undefined) throw dataError;
-      const bytes =
-        spec.verb === 'RETR' || spec.verb === 'LIST' || spec.verb === 'MLSD'
-          ? socket.bytesRead
-          : socket.bytesWritten;
-      return { bytes, message: reply.text };
-    } catch (error) {
-      await released;
-      data.close();
-      // The 1xx paused the reply timer; whatever failed, the final reply is due now.
-      control.restartReplyTimer();
-      if (abort !== undefined) {
-        await abort;
-        if (final !== undefined) await final.catch(() => undefined);
-        throw abortReason(signal);
-      }
-      throw error;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      socket?.destroy();
-    }
-  }
-
-  /**
-   * Waits for the data connection, unless the server refuses the command first. A success reply
-   * may also beat the connection (the two travel on different sockets), so only a refusal stops
-   * the wait.
-   */
-  async #dataOrRefusal(data: PendingData, final: Promise<FtpReply>, command: string): Promise<Socket> {
-    const refusal = final.then(
-      (reply) => (reply.code >= 400 ? reply : new Promise<never>(() => undefined)),
-      (error: unknown) => Promise.reject(error as Error),
-    );
-    const first = await Promise.race([data.socket, refusal]);
-    if ('code' in first) throw new FtpReplyError(command, first);
-    return first;
+    const { bytes, reply } = await runTransfer({
+      control,
+      verb: spec.verb,
+      path: spec.path,
+      offset: spec.offset,
+      signal: spec.signal,
+      data,
+      dataTimeoutMs: this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs,
+      run: (socket, preliminary) => spec.run(socket, preliminary, receiving),
+    });
+    return { bytes, message: reply.text };
   }
 
   async #openData(control: ControlConnection, onread: OnReadOpts | undefined): Promise<PendingData> {
@@ -631,7 +535,7 @@ export class FtpClient {
 
   async #expect(verb: string, arg?: string): Promise<FtpReply> {
     const reply = await this.#send(verb, arg);
-    if (reply.code >= 400)
+    if (isFailure(reply.code))
       throw new FtpReplyError(maskCommand(arg === undefined ? verb : `${verb} ${arg}`), reply);
     return reply;
   }
@@ -640,36 +544,6 @@ export class FtpClient {
 /** A listing name that is one path component, so joining it to a directory stays inside it. */
 export function isPlainName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
-}
-
-/** What a cancelled call rejects with: the signal's reason, as AbortSignal users expect. */
-function abortReason(signal: AbortSignal | undefined): Error {
-  const reason: unknown = signal?.reason;
-  return reason instanceof Error ? reason : new DOMException('The operation was aborted.', 'AbortError');
-}
-
-/** Resolves once `promise` settles, or after `ms`, whichever comes first; never rejects. */
-function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const done = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    promise.then(done, done);
-  });
-}
-
-/** Errors of the data socket itself, which the server's reply explains better. */
-function isNetworkError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return (
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'ECONNABORTED' ||
-    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
-    code === 'ERR_STREAM_DESTROYED'
-  );
 }
 
 async function readRange(file: FileHandle, position: number, length: number): Promise<Buffer> {

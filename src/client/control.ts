@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { formatCommand, ReplyDecoder, type FtpReply } from '../protocol/index.js';
+import { formatCommand, isPreliminary, Reply, ReplyDecoder, type FtpReply } from '../protocol/index.js';
 import { ClientTimeoutError, ConnectionClosedError } from './errors.js';
 import type { ProtocolLine } from './options.js';
 
@@ -85,7 +85,7 @@ export class ControlConnection {
     control.#arm(options.connectTimeoutMs, `No greeting from ${host} port ${port}`);
     try {
       const reply = await greeting;
-      if (reply.code !== 220)
+      if (reply.code !== Reply.ServiceReady)
         throw new ConnectionClosedError(`Server refused the session: ${reply.code} ${reply.text}`);
       return { control, greeting: reply };
     } catch (error) {
@@ -191,7 +191,7 @@ export class ControlConnection {
     for (const line of reply.lines) this.#show('received', `${reply.code} ${line}`);
     const greeting = this.#greeting;
     if (greeting !== undefined) {
-      if (reply.code < 200) return;
+      if (isPreliminary(reply.code)) return;
       this.#greeting = undefined;
       this.#disarm();
       greeting.resolve(reply);
@@ -203,14 +203,14 @@ export class ControlConnection {
       // sides are out of step, and every later reply would be matched to the wrong command.
       this.#fail(
         new ConnectionClosedError(
-          reply.code === 421
+          reply.code === Reply.ServiceNotAvailable
             ? `Server closed the session: ${reply.text}`
             : `Unexpected reply ${reply.code} ${reply.text}`,
         ),
       );
       return;
     }
-    if (reply.code < 200) {
+    if (isPreliminary(reply.code)) {
       // Not when ABOR already went out behind it: then the final reply is due now.
       if (head.options.untimedAfterPreliminary === true && this.#queue[1]?.written !== true) this.#disarm();
       head.options.onPreliminary?.(reply);
@@ -221,7 +221,7 @@ export class ControlConnection {
     head.resolve(reply);
     const next = this.#queue[0];
     if (
-      reply.code === 225 &&
+      reply.code === Reply.DataOpenNoTransfer &&
       next?.written === true &&
       /^ABOR\b/i.test(next.wire) &&
       !/^ABOR\b/i.test(head.wire)
@@ -231,7 +231,7 @@ export class ControlConnection {
       this.#queue.shift();
       next.resolve(reply);
     }
-    if (reply.code === 421) {
+    if (reply.code === Reply.ServiceNotAvailable) {
       this.#fail(new ConnectionClosedError(`Server closed the session: ${reply.text}`));
       return;
     }

@@ -51,3 +51,13 @@ export const isIntermediate = (code: ReplyCode): boolean => code >= 300 && code 
 export const isTransientFailure = (code: ReplyCode): boolean => code >= 400 && code < 500;
 export const isPermanentFailure = (code: ReplyCode): boolean => code >= 500 && code < 600;
 export const isFailure = (code: ReplyCode): boolean => code >= 400 && code < 600;
+
+/**
+ * The server does not know the command, or that form of it (500, 501, 502, 504), as opposed to a
+ * failure of a command it knows: the sign to fall back to an older one (EPSV to PASV, MLSD to LIST).
+ */
+export const isUnknownCommand = (code: ReplyCode): boolean =>
+  code === Reply.SyntaxError ||
+  code === Reply.SyntaxErrorInArgs ||
+  code === Reply.NotImplemented ||
+  code === Reply.NotImplementedForParam;

@@ -3,12 +3,14 @@ import {
   addressFamily,
   encodeEprt,
   encodeHostPort,
+  isUnknownCommand,
   normalizeAddress,
+  Reply,
   sameHost,
   type FtpReply,
 } from '../../protocol/index.js';
 import { ClientTimeoutError, FtpReplyError } from '../errors.js';
-import { abandon, type PendingData } from './channel.js';
+import { abandon, keepErrorsHeard, type PendingData } from './channel.js';
 
 export interface ActiveRequest {
   send(verb: string, arg: string): Promise<FtpReply>;
@@ -27,8 +29,6 @@ export interface ActiveOutcome {
   data: PendingData;
   eprtRefused: boolean;
 }
-
-const UNKNOWN_COMMAND = new Set([500, 501, 502, 504]);
 
 /**
  * Listens on a fresh port of the control connection's local address and tells the server where
@@ -54,16 +54,16 @@ export async function openActive(request: ActiveRequest): Promise<ActiveOutcome>
     if (!eprtRefused) {
       const arg = encodeEprt({ host: advertise, port });
       const reply = await request.send('EPRT', arg);
-      if (reply.code === 200) return { data, eprtRefused };
+      if (reply.code === Reply.CommandOk) return { data, eprtRefused };
       // PORT can only say IPv4: over IPv6 a refused EPRT is final.
-      if (!UNKNOWN_COMMAND.has(reply.code) || addressFamily(advertise) === 6) {
+      if (!isUnknownCommand(reply.code) || addressFamily(advertise) === 6) {
         throw new FtpReplyError(`EPRT ${arg}`, reply);
       }
       eprtRefused = true;
     }
     const arg = encodeHostPort({ host: advertise, port });
     const reply = await request.send('PORT', arg);
-    if (reply.code !== 200) throw new FtpReplyError(`PORT ${arg}`, reply);
+    if (reply.code !== Reply.CommandOk) throw new FtpReplyError(`PORT ${arg}`, reply);
     return { data, eprtRefused };
   } catch (error) {
     data.close();
@@ -88,6 +88,7 @@ function acceptOne(listener: Server, serverAddress: string, timeoutMs: number): 
     settle?.(new ClientTimeoutError(`The server did not connect back within ${timeoutMs} ms.`));
   }, timeoutMs);
   listener.on('connection', (incoming: Socket) => {
+    keepErrorsHeard(incoming);
     if (settle === undefined || !sameHost(incoming.remoteAddress ?? '', serverAddress)) {
       incoming.destroy();
       return;

@@ -15,6 +15,21 @@ export interface PendingData {
 }
 
 /**
+ * Keeps an error listener on a data socket for the rest of its life. A data socket can fail at any
+ * moment (a reset before the 150, after the data has ended, while nobody reads it), and an error
+ * no one listens for would crash the process. Whoever moves the data still learns of the failure
+ * through its own stream events; this listener only makes sure no error goes unheard.
+ */
+export function keepErrorsHeard(socket: Socket): Socket {
+  socket.on('error', ignoreError);
+  return socket;
+}
+
+function ignoreError(): void {
+  // See keepErrorsHeard.
+}
+
+/**
  * Gives up on a data connection with a reset, which tells the server this was no clean end of
  * file (some servers answer an aborted RETR only after one). A socket already shutting down its
  * sending side (it ended, or the server closed first) cannot be reset, and is closed instead.

@@ -1,15 +1,17 @@
 import { connect, type OnReadOpts, type Socket } from 'node:net';
 import {
   addressFamily,
+  isUnknownCommand,
   normalizeAddress,
   parseEpsvReply,
   parsePasvReply,
   ProtocolViolationError,
+  Reply,
   sameHost,
   type FtpReply,
 } from '../../protocol/index.js';
 import { ClientTimeoutError, FtpReplyError } from '../errors.js';
-import { abandon, type PendingData } from './channel.js';
+import { abandon, keepErrorsHeard, type PendingData } from './channel.js';
 
 export interface PassiveRequest {
   /** Sends a command, resolving with its final reply (any code). */
@@ -33,9 +35,6 @@ export interface PassiveOutcome {
   epsvRefused: boolean;
 }
 
-/** Codes that say "this server does not know the command", as opposed to a failure of it. */
-const UNKNOWN_COMMAND = new Set([500, 501, 502, 504]);
-
 /**
  * EPSV (RFC 2428) first, PASV as the fallback on IPv4, then connects. The data connection always
  * goes to the control connection's peer, unless a PASV reply names another host and that is
@@ -48,14 +47,14 @@ export async function openPassive(request: PassiveRequest): Promise<PassiveOutco
   let port: number | undefined;
   if (!epsvRefused) {
     const reply = await request.send('EPSV');
-    if (reply.code === 229) port = parseEpsvReply(reply.text);
-    else if (UNKNOWN_COMMAND.has(reply.code) && addressFamily(server) === 4) epsvRefused = true;
+    if (reply.code === Reply.EnteringExtendedPassive) port = parseEpsvReply(reply.text);
+    else if (isUnknownCommand(reply.code) && addressFamily(server) === 4) epsvRefused = true;
     else throw new FtpReplyError('EPSV', reply);
   }
   if (port === undefined) {
     if (addressFamily(server) === 6) throw new ProtocolViolationError('PASV cannot be used over IPv6.');
     const reply = await request.send('PASV');
-    if (reply.code !== 227) throw new FtpReplyError('PASV', reply);
+    if (reply.code !== Reply.EnteringPassive) throw new FtpReplyError('PASV', reply);
     const target = parsePasvReply(reply.text);
     if (!sameHost(target.host, server) && !request.allowForeignPasvHost) {
       throw new ProtocolViolationError(
@@ -88,7 +87,7 @@ function connectData(
   onread: OnReadOpts | undefined,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(onread === undefined ? { host, port } : { host, port, onread });
+    const socket = keepErrorsHeard(connect(onread === undefined ? { host, port } : { host, port, onread }));
     if (onread !== undefined) socket.pause();
     const timer = setTimeout(() => {
       socket.destroy();
