@@ -17,6 +17,7 @@ import {
   type FileEntry,
   type FtpReply,
 } from '../protocol/index.js';
+import { abortReason } from './abort.js';
 import { ControlConnection, maskCommand } from './control.js';
 import { openActive } from './data/active.js';
 import type { PendingData } from './data/channel.js';
@@ -92,19 +93,14 @@ export class FtpClient {
     this.mode = options.mode ?? 'passive';
   }
 
-  /** Connects, reads the greeting and logs in (anonymous unless a user is given). */
+  /**
+   * Connects, reads the greeting and logs in (anonymous unless a user is given). The signal
+   * cancels both: the promise rejects with its reason and nothing is left open.
+   */
   static async connect(options: ConnectOptions): Promise<FtpClient> {
-    const client = new FtpClient(options);
-    await client.connect({
-      host: options.host,
-      ...(options.port === undefined ? {} : { port: options.port }),
-    });
-    try {
-      await client.login(options.user, options.password);
-    } catch (error) {
-      client.#control?.destroy();
-      throw error;
-    }
+    const { host, port, user, password, signal, ...clientOptions } = options;
+    const client = new FtpClient(clientOptions);
+    await client.#openSession({ host, port, user, password, signal });
     return client;
   }
 
@@ -133,8 +129,14 @@ export class FtpClient {
     return this.#features;
   }
 
-  /** Opens the control connection and reads the greeting; `login()` comes next. */
-  async connect(target: { host: string; port?: number }): Promise<FtpReply> {
+  /**
+   * Opens the control connection and reads the greeting; `login()` comes next. The signal cancels
+   * the attempt (the promise rejects with its reason).
+   */
+  async connect(
+    target: { host: string; port?: number },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<FtpReply> {
     if (this.isOpen) throw new Error('Already connected; close() first.');
     const port = target.port ?? 21;
     const { control, greeting } = await ControlConnection.open(target.host, port, {
@@ -142,6 +144,7 @@ export class FtpClient {
       replyTimeoutMs: this.#options.replyTimeoutMs ?? DEFAULTS.replyTimeoutMs,
       onProtocol: this.#options.onProtocol,
       logger: this.#options.logger?.child({ ftpServer: `${target.host}:${port}` }),
+      signal: options.signal,
     });
     this.#control = control;
     this.#host = target.host;
@@ -402,21 +405,50 @@ export class FtpClient {
     }
   }
 
-  /** A second logged-in connection to the same server, with the same options, in the same directory. */
-  async fork(): Promise<FtpClient> {
-    if (this.#host === undefined || !this.#loggedIn) throw new Error('Not logged in.');
+  /**
+   * A second logged-in connection to the same server, with the same options, in the same
+   * directory: the way to run operations side by side. The signal cancels opening it.
+   */
+  async fork(options: { signal?: AbortSignal } = {}): Promise<FtpClient> {
+    const host = this.#host;
+    if (host === undefined || !this.#loggedIn) throw new Error('Not logged in.');
     const cwd = await this.pwd();
     const other = new FtpClient({ ...this.#options, mode: this.mode });
     other.type = this.type;
-    await other.connect({ host: this.#host, ...(this.#port === undefined ? {} : { port: this.#port }) });
+    await other.#openSession({
+      host,
+      port: this.#port,
+      user: this.#user,
+      password: this.#password,
+      ...options,
+    });
     try {
-      await other.login(this.#user, this.#password);
       await other.cd(cwd);
     } catch (error) {
       other.#control?.destroy();
       throw error;
     }
     return other;
+  }
+
+  /**
+   * Connects again to the same server and logs in again as the same user, after the connection
+   * broke (or was closed). The directory is the login directory again; cd() back where needed.
+   * The signal cancels it.
+   * @throws Error when the client never logged in; what connect() and login() throw.
+   */
+  async reconnect(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const host = this.#host;
+    if (host === undefined || this.#user === undefined)
+      throw new Error('Not logged in before; nothing to reconnect.');
+    this.#control?.destroy();
+    await this.#openSession({
+      host,
+      port: this.#port,
+      user: this.#user,
+      password: this.#password,
+      ...options,
+    });
   }
 
   /** QUIT, then closes the connection; safe to call twice, and on a broken connection. */
@@ -431,6 +463,33 @@ export class FtpClient {
     }
     control.destroy();
     await control.closed;
+  }
+
+  /** Connects and logs in; on a failure or an abort, nothing is left open. */
+  async #openSession(target: {
+    host: string;
+    port: number | undefined;
+    user: string | undefined;
+    password: string | undefined;
+    signal?: AbortSignal | undefined;
+  }): Promise<void> {
+    const { signal } = target;
+    const onAbort = (): void => {
+      this.#control?.destroy(abortReason(signal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.connect(
+        { host: target.host, ...(target.port === undefined ? {} : { port: target.port }) },
+        signal === undefined ? {} : { signal },
+      );
+      await this.login(target.user, target.password);
+    } catch (error) {
+      this.#control?.destroy();
+      throw signal?.aborted === true ? abortReason(signal) : error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async #listWith(verb: 'MLSD' | 'LIST', path: string | undefined, signal: AbortSignal | undefined) {

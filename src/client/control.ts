@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { formatCommand, isPreliminary, Reply, ReplyDecoder, type FtpReply } from '../protocol/index.js';
+import { abortReason } from './abort.js';
 import { ClientTimeoutError, ConnectionClosedError } from './errors.js';
 import type { ProtocolLine } from './options.js';
 
@@ -9,6 +10,8 @@ export interface ControlOptions {
   replyTimeoutMs: number;
   onProtocol?: ((line: ProtocolLine) => void) | undefined;
   logger?: Logger | undefined;
+  /** Cancels the connection attempt, up to the greeting. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface SendOptions {
@@ -77,12 +80,18 @@ export class ControlConnection {
     port: number,
     options: ControlOptions,
   ): Promise<{ control: ControlConnection; greeting: FtpReply }> {
+    const { signal } = options;
+    signal?.throwIfAborted();
     const socket = netConnect({ host, port });
     const control = new ControlConnection(socket, options);
     const greeting = new Promise<FtpReply>((resolve, reject) => {
       control.#greeting = { wire: '', shown: 'greeting', written: true, options: {}, resolve, reject };
     });
     control.#arm(options.connectTimeoutMs, `No greeting from ${host} port ${port}`);
+    const onAbort = (): void => {
+      control.destroy(abortReason(signal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const reply = await greeting;
       if (reply.code !== Reply.ServiceReady)
@@ -90,7 +99,9 @@ export class ControlConnection {
       return { control, greeting: reply };
     } catch (error) {
       control.destroy(error instanceof Error ? error : new Error(String(error)));
-      throw error;
+      throw signal?.aborted === true ? abortReason(signal) : error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -47,6 +47,8 @@ export interface ConnectOptions extends ClientOptions {
   user?: string;
   /** Default 'anonymous@' for the anonymous user, '' otherwise. */
   password?: string;
+  /** Cancels connecting and logging in: FtpClient.connect() rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /** Passed to `onProgress` as a transfer moves; at most about ten times a second, plus once at the end. */

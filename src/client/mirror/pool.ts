@@ -19,14 +19,16 @@ export interface PoolOptions {
   report: (job: Job, outcome: JobOutcome) => void;
 }
 
-/** A job whose connection broke under it is given to another connection once, then reported failed. */
+/** A job whose connection broke under it is given another try once, then reported failed. */
 const MAX_ATTEMPTS = 2;
 
 /**
  * Runs the jobs on the client and up to parallel-1 forks, opened now (only as many as there are
  * jobs for) and closed before this resolves or rejects. A job's failure is reported and the others
- * go on. It rejects, after every connection has stopped, when the signal aborts (with its reason),
- * when the client's own connection breaks, or when `report` throws.
+ * go on. A job whose connection breaks or stalls under it goes back in the queue: a fork retires,
+ * the client connects again (in the same directory) and carries on. It rejects, after every
+ * connection has stopped, when the signal aborts (with its reason), when the client's connection
+ * broke and cannot be opened again (with the first failure), or when `report` throws.
  */
 export async function runJobs(options: PoolOptions): Promise<void> {
   const { client, signal } = options;
@@ -57,16 +59,20 @@ export async function runJobs(options: PoolOptions): Promise<void> {
         if (stopped()) return;
         const failure = error instanceof Error ? error : new Error(String(error));
         if (!worker.isOpen) {
-          if (own) {
-            stop.abort(failure);
-            return;
-          }
-          // A fork's connection broke: it retires, and its file goes back for another connection.
           const tries = (attempts.get(job) ?? 0) + 1;
           attempts.set(job, tries);
           if (tries < MAX_ATTEMPTS) queue.push(job);
           else deliver(job, { error: failure });
-          return;
+          // A fork retires; the client is everyone's last resort, so it connects again.
+          if (!own) return;
+          try {
+            await client.reconnect();
+            await client.cd(await home);
+          } catch {
+            stop.abort(failure);
+            return;
+          }
+          continue;
         }
         outcome = { error: failure };
       }
@@ -74,23 +80,35 @@ export async function runJobs(options: PoolOptions): Promise<void> {
     }
   };
 
+  // Where a reconnected client goes back to: asked now, before a transfer can lose the connection.
+  const home = client.pwd();
+  home.catch(() => undefined);
   // Forks are asked for first: fork() queues a PWD on the client, which must not wait behind the
   // client's own first transfer. A fork that cannot open (a server's per-user limit) just means
-  // fewer transfers at once.
+  // fewer transfers at once, and one still opening when the client has run out of work is not
+  // waited for: a server may never answer its login.
   const extra = Math.max(0, Math.min(options.parallel, queue.length) - 1);
-  const forks = Array.from({ length: extra }, () => client.fork().catch(() => undefined));
-  const workers = forks.map(async (opening) => {
-    const fork = await opening;
+  const opening = new AbortController();
+  const forks = Array.from({ length: extra }, () =>
+    client.fork({ signal: opening.signal }).catch(() => undefined),
+  );
+  const workers = forks.map(async (forking) => {
+    const fork = await forking;
     if (fork !== undefined) await work(fork, false);
   });
   try {
-    workers.push(work(client, true));
+    workers.push(
+      work(client, true).finally(() => {
+        opening.abort();
+      }),
+    );
     await Promise.all(workers);
     // Files handed back by forks that broke after the others had finished.
     while (queue.length > 0 && !stopped()) await work(client, true);
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await Promise.all(forks.map(async (opening) => (await opening)?.close()));
+    opening.abort();
+    await Promise.all(forks.map(async (forking) => (await forking)?.close()));
   }
   if (stopped()) throw stop.signal.reason;
 }
