@@ -6,10 +6,15 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   createAsciiDecoder,
+  baseName,
   createAsciiEncoder,
   isFailure,
+  isUnknownCommand,
   parseFeatures,
   parseListing,
+  parseMlstFeature,
+  READ_FACTS,
+  parseMlsxLine,
   parseQuotedPath,
   parseTimeVal,
   ProtocolViolationError,
@@ -179,7 +184,42 @@ export class FtpClient {
     const feat = await this.#send('FEAT');
     this.#features = feat.code === Reply.SystemStatus ? parseFeatures(feat.lines) : new Map<string, string>();
     if (this.#features.has('UTF8')) await this.#send('OPTS', 'UTF8 ON');
+    await this.#askForFacts();
     this.#serverType = undefined;
+  }
+
+  /**
+   * One path's entry: MLST's facts where the server offers them (a file, a directory or a link
+   * alike), else SIZE and MDTM, which describe a file only. The name is the path's last part.
+   * @throws FtpReplyError when the server refuses (550: no such file; or, without MLST, not a file).
+   */
+  async stat(path: string): Promise<FileEntry> {
+    const name = baseName(path);
+    if (this.#features.has('MLST')) {
+      const reply = await this.#send('MLST', path);
+      if (isFailure(reply.code) && !isUnknownCommand(reply.code))
+        throw new FtpReplyError(`MLST ${path}`, reply);
+      // The facts are the reply's middle line, which starts with a space (RFC 3659 7.2).
+      const facts = reply.lines.find((line, i) => i > 0 && line.startsWith(' '));
+      if (!isFailure(reply.code) && facts !== undefined) {
+        try {
+          return { ...parseMlsxLine(facts.slice(1)), name };
+        } catch {
+          // Unparsable facts: SIZE and MDTM below may still say enough.
+        }
+      }
+    }
+    const size = await this.size(path);
+    const entry: FileEntry = { name, type: 'file', size };
+    if (this.#features.has('MDTM')) {
+      try {
+        entry.modified = await this.modifiedTime(path);
+        entry.modifiedPrecision = 'second';
+      } catch (error) {
+        if (!(error instanceof FtpReplyError)) throw error;
+      }
+    }
+    return entry;
   }
 
   /**
@@ -252,7 +292,19 @@ export class FtpClient {
     }
     if (last === undefined || !isFailure(last.code)) return;
     // The last MKD failed: fine if the directory was already there, an error otherwise.
-    if (!(await this.#isDirectory(prefix))) throw new FtpReplyError(`MKD ${prefix}`, last);
+    if (!(await this.isDirectory(prefix))) throw new FtpReplyError(`MKD ${prefix}`, last);
+  }
+
+  /**
+   * Whether the path is a directory this session can enter (a link to one too): a CWD there and
+   * back, which every server understands.
+   */
+  async isDirectory(path: string): Promise<boolean> {
+    const here = await this.pwd();
+    const reply = await this.#send('CWD', path);
+    if (isFailure(reply.code)) return false;
+    await this.#expect('CWD', here);
+    return true;
   }
 
   async remove(path: string): Promise<void> {
@@ -309,41 +361,51 @@ export class FtpClient {
       offset = await localSize(destination);
     }
     const type = options.type ?? this.type;
+    // Not every server says the size in its 150 (pyftpdlib does not): ask first, so that a
+    // progress display has a total.
+    const total =
+      options.onProgress !== undefined && type === 'binary'
+        ? await this.#sizeIfOffered(remotePath)
+        : undefined;
     const meter =
-      options.onProgress === undefined ? undefined : new ProgressMeter(options.onProgress, offset);
+      options.onProgress === undefined ? undefined : new ProgressMeter(options.onProgress, offset, total);
     const receiver = typeof destination === 'string' && type === 'binary' ? new FileReceiver() : undefined;
-    const result = await this.#transfer({
-      verb: 'RETR',
-      path: remotePath,
-      type,
-      offset,
-      signal: options.signal,
-      ...(receiver === undefined ? {} : { onread: receiver.onread }),
-      run: async (socket, preliminary, receiving) => {
-        if (meter !== undefined && preliminary !== undefined)
-          meter.total = sizeFromPreliminary(preliminary.text);
-        // A local file is opened only now that the server has agreed to send: a refused RETR
-        // must not truncate what is there.
-        if (receiving && receiver !== undefined && typeof destination === 'string') {
-          await receiver.receive(socket, destination, offset > 0, meter && ((bytes) => meter.add(bytes)));
-          return;
-        }
-        const stages: Stage[] = [socket];
-        if (type === 'ascii') stages.push(createAsciiDecoder());
-        if (meter !== undefined) stages.push(meter.counter());
-        if (typeof destination !== 'string') {
-          await pipeline([...stages, destination]);
-          return;
-        }
-        const file = createWriteStream(destination, {
-          flags: offset > 0 ? 'a' : 'w',
-          highWaterMark: FILE_WRITE_BUFFER,
-        });
-        await pipelineIntoFile(stages, file);
-      },
-    });
-    meter?.finish();
-    return result;
+    try {
+      const result = await this.#transfer({
+        verb: 'RETR',
+        path: remotePath,
+        type,
+        offset,
+        signal: options.signal,
+        ...(receiver === undefined ? {} : { onread: receiver.onread }),
+        run: async (socket, preliminary, receiving) => {
+          if (meter !== undefined && preliminary !== undefined)
+            meter.total = sizeFromPreliminary(preliminary.text) ?? meter.total;
+          // A local file is opened only now that the server has agreed to send: a refused RETR
+          // must not truncate what is there.
+          if (receiving && receiver !== undefined && typeof destination === 'string') {
+            await receiver.receive(socket, destination, offset > 0, meter && ((bytes) => meter.add(bytes)));
+            return;
+          }
+          const stages: Stage[] = [socket];
+          if (type === 'ascii') stages.push(createAsciiDecoder());
+          if (meter !== undefined) stages.push(meter.counter());
+          if (typeof destination !== 'string') {
+            await pipeline([...stages, destination]);
+            return;
+          }
+          const file = createWriteStream(destination, {
+            flags: offset > 0 ? 'a' : 'w',
+            highWaterMark: FILE_WRITE_BUFFER,
+          });
+          await pipelineIntoFile(stages, file);
+        },
+      });
+      meter?.finish();
+      return result;
+    } finally {
+      meter?.stop();
+    }
   }
 
   /** Uploads a local file (by path) or a stream to a remote path. */
@@ -375,31 +437,35 @@ export class FtpClient {
         file !== undefined && total !== undefined && type === 'binary' && total - offset <= FILE_READ_CHUNK
           ? await readRange(file, offset, total - offset)
           : undefined;
-      const result = await this.#transfer({
-        verb: append ? 'APPE' : 'STOR',
-        path: remotePath,
-        type,
-        offset: 0,
-        signal: options.signal,
-        run: async (socket) => {
-          if (body !== undefined) {
-            await endWith(socket, body);
-            meter?.add(body.length);
-            return;
-          }
-          const stages: Stage[] = [
-            file === undefined
-              ? (source as Readable)
-              : file.createReadStream({ start: offset, highWaterMark: FILE_READ_CHUNK, autoClose: false }),
-          ];
-          if (meter !== undefined) stages.push(meter.counter());
-          if (type === 'ascii') stages.push(createAsciiEncoder());
-          stages.push(socket);
-          await pipeline(stages);
-        },
-      });
-      meter?.finish();
-      return result;
+      try {
+        const result = await this.#transfer({
+          verb: append ? 'APPE' : 'STOR',
+          path: remotePath,
+          type,
+          offset: 0,
+          signal: options.signal,
+          run: async (socket) => {
+            if (body !== undefined) {
+              await endWith(socket, body);
+              meter?.add(body.length);
+              return;
+            }
+            const stages: Stage[] = [
+              file === undefined
+                ? (source as Readable)
+                : file.createReadStream({ start: offset, highWaterMark: FILE_READ_CHUNK, autoClose: false }),
+            ];
+            if (meter !== undefined) stages.push(meter.counter());
+            if (type === 'ascii') stages.push(createAsciiEncoder());
+            stages.push(socket);
+            await pipeline(stages);
+          },
+        });
+        meter?.finish();
+        return result;
+      } finally {
+        meter?.stop();
+      }
     } finally {
       await file?.close();
     }
@@ -507,12 +573,28 @@ export class FtpClient {
     return parseListing(text);
   }
 
-  async #isDirectory(path: string): Promise<boolean> {
-    const here = await this.pwd();
-    const reply = await this.#send('CWD', path);
-    if (isFailure(reply.code)) return false;
-    await this.#expect('CWD', here);
-    return true;
+  /**
+   * Turns on the MLSx facts the server offers but does not send by default (pyftpdlib's unix.mode),
+   * when the listing would use them; nothing is sent when they are all on already.
+   */
+  async #askForFacts(): Promise<void> {
+    const spec = this.#features.get('MLST');
+    if (spec === undefined) return;
+    const offered = parseMlstFeature(spec).filter(({ fact }) => READ_FACTS.includes(fact));
+    if (offered.every(({ enabled }) => enabled)) return;
+    // A refusal changes nothing: the listing makes do with the facts it gets.
+    await this.#send('OPTS', `MLST ${offered.map(({ fact }) => `${fact};`).join('')}`);
+  }
+
+  /** SIZE where the server offers it; undefined when it does not, or refuses for this path. */
+  async #sizeIfOffered(path: string): Promise<number | undefined> {
+    if (!this.#features.has('SIZE')) return undefined;
+    try {
+      return await this.size(path);
+    } catch (error) {
+      if (error instanceof FtpReplyError) return undefined;
+      throw error;
+    }
   }
 
   async #remoteSizeOrZero(path: string): Promise<number> {

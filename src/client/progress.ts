@@ -3,15 +3,21 @@ import type { TransferProgress } from './options.js';
 
 /** Often enough for a progress bar, rarely enough to cost nothing on a fast transfer. */
 const REPORT_INTERVAL_MS = 100;
+/**
+ * The longest a transfer goes without a report, data or not: a stalled or slow transfer still
+ * shows its real count and a falling rate.
+ */
+const HEARTBEAT_MS = 250;
 
 /**
  * Counts the bytes of one transfer and reports them to `onProgress`: at most every 100 ms while
- * it runs and once, with `done`, at the end.
+ * data comes, at least every 250 ms until `finish()` or `stop()`, and once, with `done`, at the end.
  */
 export class ProgressMeter {
   readonly #onProgress: (progress: TransferProgress) => void;
   readonly #offset: number;
   readonly #started = performance.now();
+  readonly #heartbeat: NodeJS.Timeout;
   #total: number | undefined;
   #bytes = 0;
   #lastReport = 0;
@@ -20,6 +26,19 @@ export class ProgressMeter {
     this.#onProgress = onProgress;
     this.#offset = offset;
     this.#total = total;
+    this.#heartbeat = setInterval(() => {
+      const now = performance.now();
+      if (now - this.#lastReport >= HEARTBEAT_MS) {
+        this.#lastReport = now;
+        this.#report(now, false);
+      }
+    }, HEARTBEAT_MS);
+    // A meter left running must not keep a process alive.
+    this.#heartbeat.unref();
+  }
+
+  get total(): number | undefined {
+    return this.#total;
   }
 
   set total(total: number | undefined) {
@@ -45,8 +64,15 @@ export class ProgressMeter {
     }
   }
 
+  /** The last report, with `done`; the meter stops. */
   finish(): void {
+    this.stop();
     this.#report(performance.now(), true);
+  }
+
+  /** No more reports (a failed transfer); safe to call twice. */
+  stop(): void {
+    clearInterval(this.#heartbeat);
   }
 
   #report(now: number, done: boolean): void {

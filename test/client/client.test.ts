@@ -224,6 +224,24 @@ describe('client/client', () => {
         expect((await client.modifiedTime('/sized.bin')).getTime()).to.equal(later.getTime());
       });
 
+      it('stat() describes a file, a directory and a link by MLST, and refuses a missing path', async () => {
+        const client = await connect();
+        await mkdir(join(server.root, 'sd'));
+        await writeFile(join(server.root, 'sd', 'f.txt'), 'hello');
+        const when = new Date(Date.UTC(2021, 4, 6, 7, 8, 9));
+        await utimes(join(server.root, 'sd', 'f.txt'), when, when);
+        expect(await client.stat('sd/f.txt')).to.include({
+          name: 'f.txt',
+          type: 'file',
+          size: 5,
+          modifiedPrecision: 'second',
+        });
+        expect((await client.stat('sd/f.txt')).modified?.getTime()).to.equal(when.getTime());
+        expect(await client.stat('/sd')).to.include({ name: 'sd', type: 'dir' });
+        expect(sent().filter((line) => line.startsWith('MLST'))).to.have.length(3);
+        expect(asReplyError(await rejectionOf(client.stat('sd/missing'))).replyCode).to.equal(550);
+      });
+
       it('lists with MLSD, odd names intact', async () => {
         const client = await connect();
         const names = [
@@ -625,6 +643,36 @@ describe('client/client', () => {
       await client.download('f', collectInto().stream, { onProgress: (p) => progress.push(p) });
       expect(progress.at(-1)).to.include({ done: true, bytes: 3 });
       expect(progress.every((p) => p.total === undefined)).to.equal(true);
+    });
+
+    it('asks with OPTS MLST for the listing facts the server offers but does not send by default', async () => {
+      const { server } = await setup({
+        features: ['MLST type*;size*;modify*;perm;unique*;unix.mode;unix.uid;'],
+      });
+      expect(server.lines.filter((line) => line.startsWith('OPTS MLST'))).to.deep.equal([
+        'OPTS MLST type;size;modify;perm;unix.mode;unix.uid;',
+      ]);
+    });
+
+    it('sends no OPTS MLST when the facts it reads are all on already', async () => {
+      const { server } = await setup({ features: ['MLST type*;size*;modify*;perm*;unique;media-type;'] });
+      expect(server.lines.filter((line) => line.startsWith('OPTS MLST'))).to.deep.equal([]);
+    });
+
+    it('stat() without MLST answers a file from SIZE and MDTM, and refuses a missing one', async () => {
+      const { server, client } = await setup({
+        features: ['SIZE', 'MDTM'],
+        handlers: { MDTM: (s) => s.reply('213 20240314092612') },
+      });
+      server.files.set('dir/f.bin', Buffer.alloc(7));
+      expect(await client.stat('dir/f.bin')).to.deep.equal({
+        name: 'f.bin',
+        type: 'file',
+        size: 7,
+        modified: new Date('2024-03-14T09:26:12Z'),
+        modifiedPrecision: 'second',
+      });
+      expect(asReplyError(await rejectionOf(client.stat('missing'))).replyCode).to.equal(550);
     });
 
     it('falls back to LIST when MLSD is advertised but not implemented', async () => {

@@ -41,6 +41,8 @@ export interface VerbCommand {
   output?: string;
   /** rm -r */
   recursive: boolean;
+  /** ls -F: a "/" after directories, "@" after links, "*" after executables */
+  classify: boolean;
   /** mirror --reverse */
   reverse: boolean;
   include: string[];
@@ -65,6 +67,7 @@ const OPTIONS = {
   include: { type: 'string', multiple: true },
   exclude: { type: 'string', multiple: true },
   parallel: { type: 'string' },
+  classify: { type: 'boolean', short: 'F' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -73,7 +76,7 @@ const COMMON: readonly OptionName[] = ['active', 'passive', 'quiet', 'verbose', 
 
 /** The flags each verb takes beyond the common ones. */
 const VERB_OPTIONS: Record<VerbName, readonly OptionName[]> = {
-  ls: [],
+  ls: ['classify'],
   get: ['output', 'resume'],
   put: ['resume'],
   rm: ['recursive'],
@@ -96,6 +99,10 @@ const ARITY: Record<VerbName, readonly [number, number]> = {
 };
 
 export const MAX_PARALLEL = 16;
+
+function isOptionName(name: string): name is OptionName {
+  return Object.hasOwn(OPTIONS, name);
+}
 
 function flagName(name: OptionName): string {
   const short = (OPTIONS[name] as { short?: string }).short;
@@ -121,20 +128,15 @@ function parseParallel(text: string | undefined): number | undefined {
  *   number of arguments.
  */
 export function parseCommandLine(argv: readonly string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-  } catch (err) {
-    // node's own texts ("Unknown option '--x'. To specify a positional argument...") are clear enough.
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals, tokens } = parsed;
+  // Not strict: node's own messages for an unknown flag are long and mismatch their quotes, so the
+  // flags are checked below, once the command (and so its usage line) is known.
+  const { values, positionals, tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
   const [first, ...rest] = positionals;
 
   if (first === 'help') {
@@ -149,21 +151,31 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const urlFirst = first !== undefined && /^ftp:\/\//i.test(first);
   const verb = first === undefined || urlFirst ? 'shell' : verbByName(first);
   if (verb === undefined) throw new UsageError(`unknown command ${JSON.stringify(first)}`);
+  const usage = first === undefined || urlFirst ? undefined : verb;
   if (urlFirst) rest.unshift(first);
-  if (values.help === true)
-    return first === undefined || urlFirst ? { kind: 'help' } : { kind: 'help', verb };
-  if (values.version === true) return { kind: 'version' };
-
   const allowed = new Set<OptionName>([...COMMON, ...VERB_OPTIONS[verb]]);
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
-    const name = token.name;
-    if (!allowed.has(name)) throw new UsageError(`${verb} does not take ${flagName(name)}`);
+    const { name, rawName } = token;
+    if (!isOptionName(name)) throw new UsageError(`unknown option ${rawName}`, usage);
+    if (OPTIONS[name].type === 'string' && token.value === undefined) {
+      throw new UsageError(`option ${rawName} needs a value`, usage);
+    }
+    if (OPTIONS[name].type === 'boolean' && token.value !== undefined) {
+      throw new UsageError(`option ${rawName} takes no value`, usage);
+    }
+    if (!allowed.has(name)) throw new UsageError(`${verb} does not take ${flagName(name)}`, usage);
   }
+  if (values.help === true) return usage === undefined ? { kind: 'help' } : { kind: 'help', verb };
+  if (values.version === true) return { kind: 'version' };
+
   const [min, max] = ARITY[verb];
   if (rest.length < min || rest.length > max) {
     const wanted = min === max ? `${min}` : min === 0 ? `at most ${max}` : `${min} to ${max}`;
-    throw new UsageError(`${verb} takes ${wanted} argument${max === 1 ? '' : 's'}, got ${rest.length}`);
+    throw new UsageError(
+      `${verb} takes ${wanted} argument${max === 1 ? '' : 's'}, got ${rest.length}`,
+      usage,
+    );
   }
 
   let mode: DataMode = 'passive';
@@ -182,12 +194,19 @@ export function parseCommandLine(argv: readonly string[]): Command {
     },
     resume: values.resume === true,
     recursive: values.recursive === true,
+    classify: values.classify === true,
     reverse: values.reverse === true,
-    include: values.include ?? [],
-    exclude: values.exclude ?? [],
+    include: strings(values.include),
+    exclude: strings(values.exclude),
   };
-  if (values.output !== undefined) command.output = values.output;
-  const parallel = parseParallel(values.parallel);
+  if (typeof values.output === 'string') command.output = values.output;
+  const parallel = parseParallel(typeof values.parallel === 'string' ? values.parallel : undefined);
   if (parallel !== undefined) command.parallel = parallel;
   return command;
+}
+
+/** A repeatable string flag's values (parseArgs types them loosely when not strict). */
+function strings(values: (string | boolean)[] | string | boolean | undefined): string[] {
+  if (values === undefined || typeof values === 'boolean') return [];
+  return (Array.isArray(values) ? values : [values]).filter((value) => typeof value === 'string');
 }

@@ -9,6 +9,8 @@ export interface ResolvedTarget {
   port: number;
   user: string;
   password: string;
+  /** A source named the user (URL, environment, .netrc); false: `user` fell back to anonymous. */
+  userGiven: boolean;
   /** The URL's path as it gave it, decoded; '' when none (see FtpUrl.path for the rule). */
   path: string;
 }
@@ -102,6 +104,7 @@ export async function resolveTarget(
     if (password === undefined && user !== undefined && envPasswordFits(user)) password = envPassword;
   }
 
+  const userGiven = user !== undefined;
   user ??= 'anonymous';
   if (password === undefined && ANONYMOUS_USERS.has(user.toLowerCase())) password = ANONYMOUS_PASSWORD;
   if (password === undefined) {
@@ -109,5 +112,5 @@ export async function resolveTarget(
       ? await options.promptPassword(`Password for ${user}@${formatHostPort(url.host, url.port)}: `)
       : '';
   }
-  return { host: url.host, port: url.port, user, password, path: url.path };
+  return { host: url.host, port: url.port, user, password, userGiven, path: url.path };
 }

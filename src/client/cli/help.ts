@@ -33,7 +33,7 @@ command line, 130 interrupted (Ctrl-C aborts a transfer with ABOR).`;
 export const GLOBAL_HELP = `ftpkit: an FTP client (active and passive mode, IPv6, resume).
 
 Usage:
-  ftpkit ls URL                         list a directory (ls -l style)
+  ftpkit ls [-F] URL                    list a directory (ls -l style)
   ftpkit get URL [-o LOCAL]             download a file (-o - writes to stdout)
   ftpkit put LOCAL URL                  upload a file (LOCAL - reads stdin)
                                         (get and put: --resume continues a partial file)
@@ -55,11 +55,14 @@ ${EXIT}
 `;
 
 const VERB_HELP: Record<VerbName, string> = {
-  ls: `Usage: ftpkit ls URL
+  ls: `Usage: ftpkit ls [-F] URL
 
-Lists the directory URL names, one entry per line: type and permissions ("?" where the
-server does not say), size in bytes, modification time (local), name. Directories end in
-"/", links show their target. ftp://host/ lists the login directory.`,
+Lists the directory URL names, one entry per line in name order: type and permissions ("?"
+where the server does not say), size in bytes, modification time, name; links show their
+target. A time from an MLSD listing is shown in local time; one from a LIST line as the
+server gave it (a date alone when it gave no time of day). A file URL shows that one file;
+ftp://host/ lists the login directory.
+  -F, --classify          mark directories with "/", links with "@", executables with "*"`,
 
   get: `Usage: ftpkit get URL [-o LOCAL] [--resume]
 
@@ -108,6 +111,13 @@ newer on the sending side; the others are skipped. Nothing is deleted on the rec
 
 Starts the interactive shell, connected to URL when one is given. Type "help" inside it.`,
 };
+
+/** The line shown under a usage error: the command's synopsis, or the general one. */
+export function usageLine(verb: VerbName | undefined): string {
+  if (verb === undefined) return 'Usage: ftpkit COMMAND [FLAGS] ARGS...  (ftpkit --help lists the commands)';
+  const synopsis = VERB_HELP[verb].split('\n')[0] ?? `Usage: ftpkit ${verb}`;
+  return `${synopsis}  (ftpkit help ${verb} for more)`;
+}
 
 export function verbHelp(verb: VerbName): string {
   return `${VERB_HELP[verb]}\n\n${COMMON_FLAGS}\n\n${URL_RULES}\n`;

@@ -1,16 +1,19 @@
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
 import { isatty } from 'node:tty';
-import { FtpClient } from '../client.js';
-import { FtpReplyError } from '../errors.js';
+import { untilAborted } from '../abort.js';
+import type { FtpClient } from '../client.js';
 import type { ClientOptions, ProtocolLine } from '../options.js';
 import { parseCommandLine, type Command, type VerbCommand } from './args.js';
+import { connectAndLogIn } from './connect.js';
 import { resolveTarget, type ResolvedTarget, type ResolveOptions } from './credentials.js';
-import { GLOBAL_HELP, verbHelp } from './help.js';
+import { GLOBAL_HELP, usageLine, verbHelp } from './help.js';
 import { ProgressReporter, progressStyle } from './progress.js';
 import { PromptInterruptedError, promptHidden, type PromptInput } from './prompt.js';
-import { formatHostPort, parseFtpUrl } from './url.js';
+import { errorLine, printable } from './terminal-text.js';
+import { parseFtpUrl } from './url.js';
 import { UsageError } from './usage-error.js';
 import { preflight, runVerb, urlArgument } from './verbs.js';
 
@@ -27,6 +30,12 @@ export interface CliIo {
   stdin: Readable & PromptInput & { isTTY?: boolean };
   stdout: OutputStream;
   stderr: OutputStream;
+  /**
+   * Where `get -o -` writes the file. The process's own is fd 1 written from the thread pool:
+   * process.stdout writes to a pipe synchronously, so a reader that stops reading would freeze
+   * the process, Ctrl-C included, while the download kept being read.
+   */
+  dataOutput: () => NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   homedir: string;
   /** Local relative paths are resolved against this. */
@@ -56,6 +65,11 @@ function fillIo(io: Partial<CliIo>): CliIo & { stdinIsTty: boolean } {
     stdinIsTty: io.stdin ? io.stdin.isTTY === true : isatty(0),
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
+    dataOutput:
+      io.dataOutput ??
+      (io.stdout === undefined
+        ? () => createWriteStream('', { fd: 1, autoClose: false })
+        : () => io.stdout as NodeJS.WritableStream),
     env: io.env ?? process.env,
     homedir: io.homedir ?? homedir(),
     cwd: io.cwd ?? process.cwd(),
@@ -77,26 +91,9 @@ async function version(): Promise<string> {
   return typeof parsed.version === 'string' ? parsed.version : 'unknown';
 }
 
-/** Rejects with the signal's reason as soon as it fires, even if `promise` cannot be cancelled. */
-async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted();
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => {
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
-/** The text after "ftpkit: ". An FtpReplyError's message already reads "RETR f: 550 No such file". */
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** A usage error's lines: the message, then the command's usage line. */
+function usageText(error: UsageError): string {
+  return `ftpkit: ${printable(error.message)}\n${usageLine(error.verb)}\n`;
 }
 
 function credentialsOptions(cli: CliIo & { stdinIsTty: boolean }): ResolveOptions {
@@ -111,40 +108,10 @@ function clientOptions(command: VerbCommand, cli: CliIo): ClientOptions {
   const options: ClientOptions = { mode: command.flags.mode };
   if (command.flags.verbose) {
     options.onProtocol = (line: ProtocolLine) => {
-      cli.stderr.write(`${line.direction === 'sent' ? '> ' : '< '}${line.text}\n`);
+      cli.stderr.write(`${line.direction === 'sent' ? '> ' : '< '}${printable(line.text)}\n`);
     };
   }
   return options;
-}
-
-async function connect(
-  target: ResolvedTarget,
-  options: ClientOptions,
-  signal: AbortSignal,
-): Promise<FtpClient> {
-  const pending = FtpClient.connect({
-    ...options,
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-  });
-  try {
-    return await untilAborted(pending, signal);
-  } catch (error) {
-    // Interrupted while connecting: the connection may still come up, and must then be closed.
-    void pending.then(
-      (client) => client.close(),
-      () => undefined,
-    );
-    const where = formatHostPort(target.host, target.port);
-    if (signal.aborted) throw error;
-    if (error instanceof FtpReplyError) {
-      const reply = `${error.reply.code} ${error.reply.text}`;
-      throw new Error(`cannot log in to ${where} as ${target.user}: ${reply}`, { cause: error });
-    }
-    throw new Error(`cannot connect to ${where}: ${describe(error)}`, { cause: error });
-  }
 }
 
 async function runOneShot(command: VerbCommand, cli: CliIo & { stdinIsTty: boolean }): Promise<number> {
@@ -160,7 +127,7 @@ async function runOneShot(command: VerbCommand, cli: CliIo & { stdinIsTty: boole
     const url = parseFtpUrl(urlArgument(command));
     await preflight(command, url, cli.cwd);
     const target = await resolveTarget(url, cli.env, cli.homedir, credentialsOptions(cli));
-    client = await connect(target, clientOptions(command, cli), controller.signal);
+    client = await connectAndLogIn(target, clientOptions(command, cli), controller.signal);
     if (command.flags.ascii) client.type = 'ascii';
     const quiet = command.flags.quiet;
     const running = runVerb({
@@ -169,10 +136,11 @@ async function runOneShot(command: VerbCommand, cli: CliIo & { stdinIsTty: boole
       command,
       stdin: cli.stdin,
       stdout: cli.stdout,
+      dataOutput: cli.dataOutput,
       info: (line) => {
         if (!quiet) cli.stderr.write(`${line}\n`);
       },
-      warn: (line) => cli.stderr.write(`ftpkit: ${line}\n`),
+      warn: (line) => cli.stderr.write(`ftpkit: ${printable(line)}\n`),
       progress: new ProgressReporter(cli.stderr, progressStyle(cli.stderr, quiet)),
       cwd: cli.cwd,
       signal: controller.signal,
@@ -189,8 +157,12 @@ async function runOneShot(command: VerbCommand, cli: CliIo & { stdinIsTty: boole
       cli.stderr.write('ftpkit: interrupted\n');
       return EXIT_INTERRUPTED;
     }
-    cli.stderr.write(`ftpkit: ${describe(error)}\n`);
-    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+    if (error instanceof UsageError) {
+      cli.stderr.write(usageText(error));
+      return EXIT_USAGE;
+    }
+    cli.stderr.write(`ftpkit: ${errorLine(error)}\n`);
+    return EXIT_FAILURE;
   } finally {
     stopListening();
     try {
@@ -210,8 +182,12 @@ async function runShellCommand(command: VerbCommand, cli: CliIo & { stdinIsTty: 
       target = await resolveTarget(parseFtpUrl(urlText), cli.env, cli.homedir, credentialsOptions(cli));
     } catch (error) {
       if (error instanceof PromptInterruptedError) return EXIT_INTERRUPTED;
-      cli.stderr.write(`ftpkit: ${describe(error)}\n`);
-      return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+      if (error instanceof UsageError) {
+        cli.stderr.write(usageText(error));
+        return EXIT_USAGE;
+      }
+      cli.stderr.write(`ftpkit: ${errorLine(error)}\n`);
+      return EXIT_FAILURE;
     }
   }
   let runShell: typeof import('./shell.js').runShell;
@@ -219,7 +195,7 @@ async function runShellCommand(command: VerbCommand, cli: CliIo & { stdinIsTty: 
     // Loaded on demand: one-shot commands need not pay for the shell's modules.
     ({ runShell } = await import('./shell.js'));
   } catch (error) {
-    cli.stderr.write(`ftpkit: the interactive shell cannot start: ${describe(error)}\n`);
+    cli.stderr.write(`ftpkit: the interactive shell cannot start: ${errorLine(error)}\n`);
     return EXIT_FAILURE;
   }
   return runShell({
@@ -246,7 +222,8 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   try {
     command = parseCommandLine(argv);
   } catch (error) {
-    cli.stderr.write(`ftpkit: ${describe(error)}\n(ftpkit --help shows the usage)\n`);
+    if (error instanceof UsageError) cli.stderr.write(usageText(error));
+    else cli.stderr.write(`ftpkit: ${errorLine(error)}\n`);
     return EXIT_USAGE;
   }
   switch (command.kind) {
@@ -259,4 +236,13 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
     case 'verb':
       return command.verb === 'shell' ? runShellCommand(command, cli) : runOneShot(command, cli);
   }
+}
+
+/**
+ * The last resort for the binary: an error nothing else caught still ends the process with one
+ * line, never a stack trace.
+ */
+export function reportCrash(error: unknown): never {
+  process.stderr.write(`ftpkit: internal error: ${errorLine(error)}\n`);
+  process.exit(EXIT_FAILURE);
 }

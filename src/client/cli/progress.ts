@@ -133,14 +133,17 @@ export class ProgressReporter {
     this.drawn = false;
   }
 
-  /** One transfer from start to finish (or failure); `run` gets `update` for its onProgress. */
+  /**
+   * One transfer from start to finish (or failure). `run` gets `update` for its onProgress when
+   * a bar is drawn, and nothing otherwise: progress costs a transfer something (a SIZE first).
+   */
   async track(
     name: string,
-    run: (onProgress: (progress: TransferProgress) => void) => Promise<TransferResult>,
+    run: (onProgress: ((progress: TransferProgress) => void) | undefined) => Promise<TransferResult>,
   ): Promise<TransferResult> {
     this.start(name);
     try {
-      const result = await run(this.update);
+      const result = await run(this.style === 'tty' ? this.update : undefined);
       this.finish(result.bytes);
       return result;
     } catch (error) {

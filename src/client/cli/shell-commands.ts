@@ -1,21 +1,26 @@
 import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join, posix, resolve } from 'node:path';
-import { FtpClient, isPlainName } from '../client.js';
-import { ConnectionClosedError } from '../errors.js';
+import { readdir } from 'node:fs/promises';
+import { basename, join, posix } from 'node:path';
+import { isPermanentFailure, type FileEntry } from '../../protocol/index.js';
+import { isPlainName, type FtpClient } from '../client.js';
+import { ConnectionClosedError, FtpReplyError } from '../errors.js';
 import type { DataMode, TransferOptions, TransferResult, TransferType } from '../options.js';
 import { filterNames, hasGlob, splitGlob } from '../patterns.js';
 import type { CompletionKind, NameEntry } from './completion.js';
-import { resolveTarget, type ResolvedTarget } from './credentials.js';
-import { formatListing } from './listing.js';
+import { resolveTarget } from './credentials.js';
+import { formatListing, shownName, sortEntries } from './listing.js';
+import { downloadTarget, isLocalDirectory, localMatches, localPath } from './local-files.js';
 import type { ProgressReporter } from './progress.js';
-import { formatHostPort, parseFtpUrl } from './url.js';
-import { UsageError } from './usage-error.js';
+import { removeFile } from './remote-files.js';
+import { ShellError } from './shell-error.js';
+import { openSession, type RemoteSession, type SessionIo } from './shell-session.js';
+import { printable } from './terminal-text.js';
+import { formatHostPort, parseFtpUrl, parsePort } from './url.js';
 
 /** What the shell remembers between commands. */
 export interface ShellState {
-  /** Set from a successful connect until `close` or a lost connection. */
-  client: FtpClient | undefined;
+  /** From `open` until `close` or a lost connection. */
+  session: RemoteSession | undefined;
   /** Used by the next transfer (the client is brought in line before every command). */
   mode: DataMode;
   type: TransferType;
@@ -25,24 +30,18 @@ export interface ShellState {
 }
 
 /** What a command handler gets: the state, the output, and a signal that Ctrl-C fires. */
-export interface ShellContext {
+export interface ShellContext extends SessionIo {
   readonly state: ShellState;
-  readonly signal: AbortSignal;
-  /** Input is a terminal: passwords can be asked for without echo. */
-  readonly interactive: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly homedir: string;
   readonly progress: ProgressReporter;
-  /** One line of normal output. */
-  print(line: string): void;
-  /** Prints an error and marks the command failed, and lets it go on (one file of an mget). */
-  report(error: unknown): void;
+  /**
+   * Prints an error and marks the command failed, and lets it go on (one file of an mget);
+   * `item` names what failed within the command.
+   */
+  report(error: unknown, item?: string): void;
   /** A problem that does not fail the command. */
   warn(line: string): void;
-  /** An FtpClient wired to the shell (mode, type, verbose output). */
-  newClient(): FtpClient;
-  /** A password: asked without echo on a terminal, else read as the next input line. */
-  askPassword(prompt: string): Promise<string>;
   /** Ends the shell after this command. */
   quit(): void;
 }
@@ -53,29 +52,33 @@ export interface ShellCommand {
   /** The arguments part of the usage line: `REMOTE [LOCAL]`. */
   usage: string;
   summary: string;
-  /** How many arguments it takes: [min, max]. */
+  /** How many arguments it takes, flags not counted: [min, max]. */
   args: readonly [number, number];
+  /** The one-letter flags it takes before its arguments (`ls -F`). */
+  flags?: string;
   /** What each argument completes to; the last kind repeats. None by default. */
   complete?: readonly CompletionKind[];
-  /** Refuse to run without a connection ("Not connected."). */
-  connected?: boolean;
+  /**
+   * What must be there first: a connection ("Not connected." otherwise), or a login too (the
+   * dispatcher logs in as the known user, or anonymously, when none was tried yet).
+   */
+  needs?: 'connection' | 'login';
   /** Changes the remote directory or tree: listings remembered for completion are dropped. */
   changesRemote?: boolean;
-  run(ctx: ShellContext, args: readonly string[]): Promise<void>;
+  run(ctx: ShellContext, args: readonly string[], flags: ReadonlySet<string>): Promise<void>;
 }
 
-/** A failure explained by its message alone: bad usage, nothing matched, not connected. */
-export class ShellError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ShellError';
-  }
+export { ShellError };
+
+function session(ctx: ShellContext): RemoteSession {
+  const current = ctx.state.session;
+  if (current === undefined) throw new ShellError('Not connected.');
+  return current;
 }
 
-function connected(ctx: ShellContext): FtpClient {
-  const client = ctx.state.client;
-  if (client === undefined) throw new ShellError('Not connected.');
-  return client;
+/** The client of a command that needs a login (the dispatcher saw to it). */
+function remote(ctx: ShellContext): FtpClient {
+  return session(ctx).client;
 }
 
 function arg(args: readonly string[], index: number): string {
@@ -87,30 +90,14 @@ function arg(args: readonly string[], index: number): string {
 
 /** A local path typed in the shell: `~` is the home directory, relative paths start at `lcd`. */
 export function resolveLocal(state: Pick<ShellState, 'localDir'>, homedir: string, path: string): string {
-  if (path === '~') return homedir;
-  if (path.startsWith('~/')) return join(homedir, path.slice(2));
-  return resolve(state.localDir, path);
-}
-
-async function isLocalDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
+  return localPath(state.localDir, homedir, path);
 }
 
 /** The last component of a remote path, which a download is named after. */
 function remoteName(path: string): string {
   const name = posix.basename(path);
-  if (!isPlainName(name)) throw new ShellError(`${path}: not a file name`);
+  if (!isPlainName(name)) throw new ShellError(`${printable(path)}: not a file name`);
   return name;
-}
-
-async function localTarget(ctx: ShellContext, given: string | undefined, name: string): Promise<string> {
-  if (given === undefined) return join(ctx.state.localDir, name);
-  const path = resolveLocal(ctx.state, ctx.homedir, given);
-  return (await isLocalDirectory(path)) ? join(path, name) : path;
 }
 
 /** One transfer with its progress bar (or summary line). */
@@ -119,16 +106,19 @@ async function transfer(
   name: string,
   run: (options: TransferOptions) => Promise<TransferResult>,
 ): Promise<void> {
-  await ctx.progress.track(name, (onProgress) => run({ signal: ctx.signal, onProgress }));
+  await ctx.progress.track(name, (onProgress) =>
+    run({ signal: ctx.signal, ...(onProgress && { onProgress }) }),
+  );
 }
 
 /**
- * Runs `each` for every item, reporting a failure and going on with the next, as mget and mput
- * do; a lost connection or Ctrl-C stops the lot.
+ * Runs `each` for every item, reporting a failure (named by `label`) and going on with the next,
+ * as mget and mput do; a lost connection or Ctrl-C stops the lot.
  */
 async function forEachReporting<T>(
   ctx: ShellContext,
   items: readonly T[],
+  label: (item: T) => string,
   each: (item: T) => Promise<void>,
 ): Promise<void> {
   for (const item of items) {
@@ -136,118 +126,66 @@ async function forEachReporting<T>(
       await each(item);
     } catch (error) {
       if (ctx.signal.aborted || error instanceof ConnectionClosedError) throw error;
-      ctx.report(error);
+      ctx.report(error, label(item));
     }
   }
 }
 
-function splitPattern(pattern: string): { dir: string; glob: string } {
+/** A remote file an mget pattern named: its path, and whether the listing showed it as a link. */
+interface RemoteMatch {
+  path: string;
+  link: boolean;
+}
+
+/**
+ * The remote files a pattern names (a wildcard in its last part only): the files and links of a
+ * listing of its directory, matched, in name order; a plain path is taken as it is.
+ */
+async function remoteMatches(ctx: ShellContext, pattern: string): Promise<RemoteMatch[]> {
+  if (!hasGlob(pattern)) return [{ path: pattern, link: false }];
   const { dir, glob } = splitGlob(pattern);
   if (glob.includes('/')) {
-    throw new ShellError(`${pattern}: wildcards are allowed in the last part of a path only`);
+    throw new ShellError(`${printable(pattern)}: wildcards are allowed in the last part of a path only`);
   }
-  return { dir, glob };
+  const entries = await remote(ctx).list(dir === '' ? undefined : dir, { signal: ctx.signal });
+  // Listing names are joined to the directory, never trusted as paths. Links are taken as ls,
+  // lftp and tnftp take them: one that leads to a directory is found out when fetched.
+  const byName = new Map<string, FileEntry>();
+  for (const entry of entries) {
+    if ((entry.type === 'file' || entry.type === 'link') && isPlainName(entry.name))
+      byName.set(entry.name, entry);
+  }
+  const names = filterNames(byName.keys(), glob, { dot: false }).sort();
+  if (names.length === 0) throw new ShellError(`${printable(pattern)}: no remote files match`);
+  return names.map((name) => ({
+    path: dir === '' ? name : posix.join(dir, name),
+    link: byName.get(name)?.type === 'link',
+  }));
 }
 
-/** The remote files a pattern names: a listing of its directory, matched; a plain path as it is. */
-async function remoteMatches(ctx: ShellContext, pattern: string): Promise<string[]> {
-  if (!hasGlob(pattern)) return [pattern];
-  const { dir, glob } = splitPattern(pattern);
-  const entries = await connected(ctx).list(dir === '' ? undefined : dir, { signal: ctx.signal });
-  // Listing names are joined to the directory, never trusted as paths.
-  const files = entries.filter((entry) => entry.type === 'file' && isPlainName(entry.name));
-  const names = filterNames(
-    files.map((entry) => entry.name),
-    glob,
-    { dot: false },
-  ).sort();
-  if (names.length === 0) throw new ShellError(`${pattern}: no remote files match`);
-  return names.map((name) => (dir === '' ? name : posix.join(dir, name)));
-}
-
-async function isLocalFile(entry: Dirent, dir: string): Promise<boolean> {
-  if (entry.isFile()) return true;
-  if (!entry.isSymbolicLink()) return false;
+/**
+ * Downloads one file an mget matched. A link that turns out to lead to a directory is reported
+ * as such and skipped, not taken for a failed download.
+ */
+async function getMatch(ctx: ShellContext, match: RemoteMatch): Promise<void> {
+  const name = remoteName(match.path);
+  const local = join(ctx.state.localDir, name);
   try {
-    return (await stat(join(dir, entry.name))).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The local files a pattern names, as absolute paths. */
-async function localMatches(ctx: ShellContext, pattern: string): Promise<string[]> {
-  if (!hasGlob(pattern)) return [resolveLocal(ctx.state, ctx.homedir, pattern)];
-  const { dir, glob } = splitPattern(pattern);
-  const base = resolveLocal(ctx.state, ctx.homedir, dir === '' ? '.' : dir);
-  const files: string[] = [];
-  for (const entry of await readdir(base, { withFileTypes: true })) {
-    if (await isLocalFile(entry, base)) files.push(entry.name);
-  }
-  const names = filterNames(files, glob, { dot: false }).sort();
-  if (names.length === 0) throw new ShellError(`${pattern}: no local files match`);
-  return names.map((name) => join(base, name));
-}
-
-/** Connects, logs in and enters the target's path; the client stays connected if login fails. */
-export async function openTarget(ctx: ShellContext, target: ResolvedTarget): Promise<void> {
-  const where = formatHostPort(target.host, target.port);
-  const client = ctx.newClient();
-  const connecting = client.connect({ host: target.host, port: target.port });
-  try {
-    await untilAborted(connecting, ctx.signal);
+    await transfer(ctx, name, (options) => remote(ctx).download(match.path, local, options));
   } catch (error) {
-    // Interrupted while connecting: the connection may still come up, and must then be closed.
-    void connecting.then(
-      () => client.close(),
-      () => undefined,
-    );
-    if (error instanceof ConnectionClosedError)
-      throw new ShellError(`cannot connect to ${where}: ${error.message}`);
+    if (
+      match.link &&
+      error instanceof FtpReplyError &&
+      isPermanentFailure(error.replyCode) &&
+      (await remote(ctx)
+        .isDirectory(match.path)
+        .catch(() => false))
+    ) {
+      ctx.warn(`${printable(match.path)}: a link to a directory; skipped`);
+      return;
+    }
     throw error;
   }
-  ctx.state.client = client;
-  ctx.print(`Connected to ${where}.`);
-  await client.login(target.user, target.password);
-  ctx.print(`Logged in as ${target.user}.`);
-  if (target.path !== '') await client.cd(target.path);
-}
-
-/** Rejects with the signal's reason as soon as it fires, even if `promise` cannot be cancelled. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolvePromise, reject) => {
-    const onAbort = (): void => {
-      reject(abortError(signal));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolvePromise(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException('The operation was aborted.', 'AbortError');
-}
-
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!/^\d{1,5}$/.test(text) || port < 1 || port > 65535) throw new ShellError(`bad port: ${text}`);
-  return port;
-}
-
-/** Control characters from the server (names, reply texts) must not drive the terminal. */
-export function printable(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?');
 }
 
 function onOff(value: boolean): string {
@@ -260,19 +198,26 @@ function describeMode(mode: DataMode): string {
     : 'active (the server connects back: EPRT, else PORT)';
 }
 
+/** Ends the session, if any; QUIT is polite, not required. */
+async function closeSession(ctx: ShellContext): Promise<void> {
+  const current = ctx.state.session;
+  ctx.state.session = undefined;
+  await current?.client.close().catch(() => undefined);
+}
+
 export const COMMANDS: readonly ShellCommand[] = [
   {
     name: 'open',
     aliases: ['connect'],
     usage: 'HOST [PORT] | URL',
-    summary: 'connect and log in (credentials from the URL, FTPKIT_USER/PASSWORD, ~/.netrc, else anonymous)',
+    summary:
+      'connect; log in as the user the URL, FTPKIT_USER/PASSWORD or ~/.netrc names (on a terminal with none, the name is asked for), else at the first command that needs it (anonymous)',
     args: [1, 2],
     changesRemote: true,
     async run(ctx, args) {
-      const current = ctx.state.client;
-      if (current?.isOpen === true) {
-        const where = formatHostPort(current.host ?? '?', current.port ?? 21);
-        throw new ShellError(`Already connected to ${where}; use close first.`);
+      const current = ctx.state.session;
+      if (current?.client.isOpen === true) {
+        throw new ShellError(`Already connected to ${current.where}; use close first.`);
       }
       const url = parseFtpUrl(arg(args, 0));
       const port = args[1];
@@ -281,33 +226,31 @@ export const COMMANDS: readonly ShellCommand[] = [
         warn: (message) => ctx.warn(message),
         ...(ctx.interactive ? { promptPassword: (prompt: string) => ctx.askPassword(prompt) } : {}),
       });
-      await openTarget(ctx, target);
+      await openSession(ctx, target, (opened) => {
+        ctx.state.session = opened;
+      });
     },
   },
   {
     name: 'user',
     aliases: ['login'],
     usage: 'NAME [PASSWORD]',
-    summary: 'log in again as NAME (the password is asked for when not given)',
+    summary: 'log in as NAME (the password is asked for when not given); after a login, on a new connection',
     args: [1, 2],
-    connected: true,
+    needs: 'connection',
     changesRemote: true,
     async run(ctx, args) {
-      let client = connected(ctx);
+      let current = session(ctx);
       const name = arg(args, 0);
       const password = args[1] ?? (await ctx.askPassword('Password: '));
-      if (client.isLoggedIn) {
-        // Most servers refuse USER once logged in and few offer REIN: a new session is the sure way.
-        const host = client.host ?? '';
-        const port = client.port ?? 21;
-        ctx.state.client = undefined;
-        await client.close();
-        client = ctx.newClient();
-        await client.connect({ host, port });
-        ctx.state.client = client;
+      if (current.loginTried) {
+        // Most servers refuse a second USER (ftp-srv: "530 Username already set") and few offer
+        // REIN: a new connection is the sure way.
+        ctx.state.session = undefined;
+        current = await current.reopen(ctx);
+        ctx.state.session = current;
       }
-      await client.login(name, password);
-      ctx.print(`Logged in as ${name}.`);
+      await current.logIn(name, password, (line) => ctx.print(line));
     },
   },
   {
@@ -316,41 +259,39 @@ export const COMMANDS: readonly ShellCommand[] = [
     usage: '',
     summary: 'log out and disconnect (the shell stays)',
     args: [0, 0],
-    connected: true,
+    needs: 'connection',
     changesRemote: true,
     async run(ctx) {
-      const client = connected(ctx);
-      ctx.state.client = undefined;
-      await client.close();
+      await closeSession(ctx);
       ctx.print('Disconnected.');
     },
   },
   {
     name: 'ls',
-    usage: '[PATH]',
-    summary: 'list names in a remote directory (directories end in /)',
+    usage: '[-F] [PATH]',
+    summary: 'list the names in a remote directory (-F: "/" after directories, "@" after links)',
     args: [0, 1],
+    flags: 'F',
     complete: ['remote'],
-    connected: true,
-    async run(ctx, args) {
-      const entries = await connected(ctx).list(args[0], { signal: ctx.signal });
-      const names = entries
-        .map((entry) => printable(entry.name) + (entry.type === 'dir' ? '/' : ''))
-        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      for (const name of names) ctx.print(name);
+    needs: 'login',
+    async run(ctx, args, flags) {
+      const entries = await remote(ctx).list(args[0], { signal: ctx.signal });
+      const classify = flags.has('F');
+      for (const entry of sortEntries(entries)) ctx.print(shownName(entry, { classify }));
     },
   },
   {
     name: 'dir',
     aliases: ['ll'],
-    usage: '[PATH]',
+    usage: '[-F] [PATH]',
     summary: 'long listing of a remote directory (type, permissions, size, time, name)',
     args: [0, 1],
+    flags: 'F',
     complete: ['remote'],
-    connected: true,
-    async run(ctx, args) {
-      const entries = await connected(ctx).list(args[0], { signal: ctx.signal });
-      for (const line of formatListing(entries)) ctx.print(line);
+    needs: 'login',
+    async run(ctx, args, flags) {
+      const entries = await remote(ctx).list(args[0], { signal: ctx.signal });
+      for (const line of formatListing(entries, { classify: flags.has('F') })) ctx.print(line);
     },
   },
   {
@@ -360,10 +301,10 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'change the remote directory',
     args: [1, 1],
     complete: ['remote-dir'],
-    connected: true,
+    needs: 'login',
     changesRemote: true,
     async run(ctx, args) {
-      await connected(ctx).cd(arg(args, 0));
+      await remote(ctx).cd(arg(args, 0));
     },
   },
   {
@@ -371,10 +312,10 @@ export const COMMANDS: readonly ShellCommand[] = [
     usage: '',
     summary: 'go to the parent remote directory',
     args: [0, 0],
-    connected: true,
+    needs: 'login',
     changesRemote: true,
     async run(ctx) {
-      await connected(ctx).cdup();
+      await remote(ctx).cdup();
     },
   },
   {
@@ -382,9 +323,9 @@ export const COMMANDS: readonly ShellCommand[] = [
     usage: '',
     summary: 'print the remote directory',
     args: [0, 0],
-    connected: true,
+    needs: 'login',
     async run(ctx) {
-      ctx.print(printable(await connected(ctx).pwd()));
+      ctx.print(printable(await remote(ctx).pwd()));
     },
   },
   {
@@ -417,12 +358,19 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'download a file (into the local directory, or as LOCAL)',
     args: [1, 2],
     complete: ['remote', 'local'],
-    connected: true,
+    needs: 'login',
     async run(ctx, args) {
-      const remote = arg(args, 0);
-      const name = remoteName(remote);
-      const local = await localTarget(ctx, args[1], name);
-      await transfer(ctx, name, (options) => connected(ctx).download(remote, local, options));
+      const path = arg(args, 0);
+      const name = remoteName(path);
+      const local = await downloadTarget(
+        args[1],
+        name,
+        (given) => resolveLocal(ctx.state, ctx.homedir, given),
+        {
+          make: true,
+        },
+      );
+      await transfer(ctx, name, (options) => remote(ctx).download(path, local, options));
     },
   },
   {
@@ -432,14 +380,14 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'upload a file (under its own name, or as REMOTE; REMOTE/ puts it in that directory)',
     args: [1, 2],
     complete: ['local', 'remote'],
-    connected: true,
+    needs: 'login',
     changesRemote: true,
     async run(ctx, args) {
       const local = resolveLocal(ctx.state, ctx.homedir, arg(args, 0));
       const name = basename(local);
       const given = args[1];
-      const remote = given === undefined ? name : given.endsWith('/') ? given + name : given;
-      await transfer(ctx, name, (options) => connected(ctx).upload(local, remote, options));
+      const path = given === undefined ? name : given.endsWith('/') ? given + name : given;
+      await transfer(ctx, name, (options) => remote(ctx).upload(local, path, options));
     },
   },
   {
@@ -448,15 +396,16 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'download every remote file matching each pattern (sub/*.txt) into the local directory',
     args: [1, Infinity],
     complete: ['remote'],
-    connected: true,
+    needs: 'login',
     async run(ctx, args) {
-      await forEachReporting(ctx, args, async (pattern) => {
-        const paths = await remoteMatches(ctx, pattern);
-        await forEachReporting(ctx, paths, async (remote) => {
-          const name = remoteName(remote);
-          const local = join(ctx.state.localDir, name);
-          await transfer(ctx, name, (options) => connected(ctx).download(remote, local, options));
-        });
+      await forEachReporting(ctx, args, printable, async (pattern) => {
+        const matches = await remoteMatches(ctx, pattern);
+        await forEachReporting(
+          ctx,
+          matches,
+          (match) => printable(match.path),
+          (match) => getMatch(ctx, match),
+        );
       });
     },
   },
@@ -466,14 +415,14 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'upload every local file matching each pattern (*.log) into the remote directory',
     args: [1, Infinity],
     complete: ['local'],
-    connected: true,
+    needs: 'login',
     changesRemote: true,
     async run(ctx, args) {
-      await forEachReporting(ctx, args, async (pattern) => {
-        const paths = await localMatches(ctx, pattern);
-        await forEachReporting(ctx, paths, async (local) => {
+      await forEachReporting(ctx, args, printable, async (pattern) => {
+        const paths = await localMatches(ctx.state.localDir, ctx.homedir, pattern);
+        await forEachReporting(ctx, paths, basename, async (local) => {
           const name = basename(local);
-          await transfer(ctx, name, (options) => connected(ctx).upload(local, name, options));
+          await transfer(ctx, name, (options) => remote(ctx).upload(local, name, options));
         });
       });
     },
@@ -484,10 +433,10 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'create a remote directory',
     args: [1, 1],
     complete: ['remote-dir'],
-    connected: true,
+    needs: 'login',
     changesRemote: true,
     async run(ctx, args) {
-      await connected(ctx).mkdir(arg(args, 0));
+      await remote(ctx).mkdir(arg(args, 0));
     },
   },
   {
@@ -496,10 +445,10 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'remove an empty remote directory',
     args: [1, 1],
     complete: ['remote-dir'],
-    connected: true,
+    needs: 'login',
     changesRemote: true,
     async run(ctx, args) {
-      await connected(ctx).removeDir(arg(args, 0));
+      await remote(ctx).removeDir(arg(args, 0));
     },
   },
   {
@@ -509,10 +458,10 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'delete a remote file',
     args: [1, 1],
     complete: ['remote'],
-    connected: true,
+    needs: 'login',
     changesRemote: true,
     async run(ctx, args) {
-      await connected(ctx).remove(arg(args, 0));
+      await removeFile(remote(ctx), arg(args, 0), 'rmdir removes an empty one');
     },
   },
   {
@@ -522,10 +471,10 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'rename or move a remote file or directory',
     args: [2, 2],
     complete: ['remote'],
-    connected: true,
+    needs: 'login',
     changesRemote: true,
     async run(ctx, args) {
-      await connected(ctx).rename(arg(args, 0), arg(args, 1));
+      await remote(ctx).rename(arg(args, 0), arg(args, 1));
     },
   },
   {
@@ -593,11 +542,11 @@ export const COMMANDS: readonly ShellCommand[] = [
     summary: 'show the connection, user, mode, type and directories',
     args: [0, 0],
     async run(ctx) {
-      const { client } = ctx.state;
+      const client = ctx.state.session?.client;
       if (client?.isOpen === true) {
         const where = formatHostPort(client.host ?? '?', client.port ?? 21);
         ctx.print(`Connected to ${where}.`);
-        ctx.print(client.isLoggedIn ? `Logged in as ${client.user ?? '?'}.` : 'Not logged in.');
+        ctx.print(client.isLoggedIn ? `Logged in as ${printable(client.user ?? '?')}.` : 'Not logged in.');
         if (client.isLoggedIn) {
           const cwd = await client.pwd().catch(() => '?');
           ctx.print(`Remote directory: ${printable(cwd)}`);
@@ -677,7 +626,11 @@ export function argumentKind(name: string, index: number): CompletionKind | unde
 
 /** The names in a local directory, for completion. */
 export async function listLocalNames(dir: string): Promise<NameEntry[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
+  return nameEntries(dir, await readdir(dir, { withFileTypes: true }));
+}
+
+/** The names in a local directory's entries that are directories, links to one included. */
+async function nameEntries(dir: string, entries: readonly Dirent[]): Promise<NameEntry[]> {
   return Promise.all(
     entries.map(async (entry) => {
       let isDir = entry.isDirectory();
@@ -685,9 +638,4 @@ export async function listLocalNames(dir: string): Promise<NameEntry[]> {
       return { name: entry.name, dir: isDir };
     }),
   );
-}
-
-/** A usage error from the URL parser reads as a shell error. */
-export function isUserError(error: unknown): error is ShellError | UsageError {
-  return error instanceof ShellError || error instanceof UsageError;
 }

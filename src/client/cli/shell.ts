@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { FtpClient, isPlainName } from '../client.js';
-import { ClientTimeoutError, ConnectionClosedError, FtpReplyError } from '../errors.js';
+import { ConnectionClosedError, FtpReplyError } from '../errors.js';
 import type { DataMode, ProtocolLine } from '../options.js';
 import {
   createCompleter,
@@ -10,6 +10,7 @@ import {
   splitWords,
   type CompletionSource,
   type NameEntry,
+  type Word,
 } from './completion.js';
 import type { ResolvedTarget } from './credentials.js';
 import { ProgressReporter, progressStyle, type ProgressOutput } from './progress.js';
@@ -18,16 +19,16 @@ import {
   argumentKind,
   commandNames,
   findCommand,
-  isUserError,
   listLocalNames,
-  openTarget,
-  printable,
   resolveLocal,
   ShellError,
   usageLine,
+  type ShellCommand,
   type ShellContext,
   type ShellState,
 } from './shell-commands.js';
+import { openSession } from './shell-session.js';
+import { errorLine, printable } from './terminal-text.js';
 
 /** How main.ts starts the shell. */
 export interface ShellLaunch {
@@ -113,7 +114,7 @@ class Shell {
     this.#interactive = interactive;
     this.#history = history;
     this.#state = {
-      client: undefined,
+      session: undefined,
       mode: launch.mode,
       type: 'binary',
       verbose: launch.verbose,
@@ -154,7 +155,13 @@ class Shell {
   async run(): Promise<number> {
     try {
       const { target } = this.#launch;
-      if (target !== undefined) await this.#execute((ctx) => openTarget(ctx, target), true);
+      if (target !== undefined) {
+        const open = (ctx: ShellContext): Promise<void> =>
+          openSession(ctx, target, (session) => {
+            this.#state.session = session;
+          });
+        await this.#execute(open, true, 'open');
+      }
       while (!this.#quit) {
         if (this.#interactive) this.#rl.prompt();
         const line = await this.#lines.next();
@@ -175,8 +182,10 @@ class Shell {
     const words = splitWords(line);
     const [first, ...rest] = words;
     if (first === undefined) return;
+    // Said with every failure when the input is a script: several may fail, and each must say which.
+    const shown = printable(historyLine(line).trim());
     if (words.some((word) => word.open)) {
-      this.#fail('?Unclosed quote');
+      this.#fail(`${shown}: ?Unclosed quote`);
       return;
     }
     const command = findCommand(first.text);
@@ -184,34 +193,47 @@ class Shell {
       this.#fail(`?Invalid command: ${printable(first.text)} (help lists the commands)`);
       return;
     }
-    const args = rest.map((word) => word.text);
-    const [min, max] = command.args;
-    if (args.length < min || args.length > max) {
-      this.#fail(`usage: ${usageLine(command)}`);
+    const parsed = parseArguments(command, rest);
+    if (typeof parsed === 'string') {
+      this.#fail(`${parsed}\nusage: ${usageLine(command)}`);
       return;
     }
-    const client = this.#state.client;
-    if (client !== undefined && !client.isOpen) {
+    const { args, flags } = parsed;
+    const current = this.#state.session;
+    if (current !== undefined && !current.client.isOpen) {
       // The server hung up while we sat at the prompt.
-      this.#dropClient();
+      this.#dropSession();
       this.#launch.errorOutput.write('Connection lost.\n');
     }
-    if (command.connected === true && this.#state.client === undefined) {
-      this.#fail('Not connected.');
+    const session = this.#state.session;
+    if (command.needs !== undefined && session === undefined) {
+      this.#fail(this.#interactive ? 'Not connected.' : `${shown}: Not connected.`);
       return;
     }
-    await this.#execute((ctx) => command.run(ctx, args), command.changesRemote === true);
+    await this.#execute(
+      async (ctx) => {
+        if (command.needs === 'login') await session?.ensureLoggedIn((text) => ctx.print(text));
+        await command.run(ctx, args, flags);
+      },
+      command.changesRemote === true,
+      shown,
+    );
   }
 
-  async #execute(run: (ctx: ShellContext) => Promise<void>, changesRemote: boolean): Promise<void> {
+  /** Runs one command; `shown` is how its failures name it when the input is a script. */
+  async #execute(
+    run: (ctx: ShellContext) => Promise<void>,
+    changesRemote: boolean,
+    shown: string,
+  ): Promise<void> {
     const controller = new AbortController();
     this.#running = controller;
-    const ctx = this.#context(controller.signal);
+    const ctx = this.#context(controller.signal, shown);
     this.#syncClient();
     try {
       await run(ctx);
     } catch (error) {
-      this.#report(error, controller.signal);
+      this.#report(error, controller.signal, shown);
     } finally {
       this.#running = undefined;
       this.#syncClient();
@@ -221,13 +243,13 @@ class Shell {
 
   /** The client follows the shell's mode and type, whichever command changed them. */
   #syncClient(): void {
-    const client = this.#state.client;
+    const client = this.#state.session?.client;
     if (client === undefined) return;
     client.mode = this.#state.mode;
     client.type = this.#state.type;
   }
 
-  #context(signal: AbortSignal): ShellContext {
+  #context(signal: AbortSignal, shown: string): ShellContext {
     const { output, errorOutput } = this.#launch;
     return {
       state: this.#state,
@@ -237,11 +259,12 @@ class Shell {
       homedir: this.#launch.homedir,
       progress: this.#progress,
       print: (line) => output.write(`${line}\n`),
-      report: (error) => {
-        this.#report(error, signal);
+      report: (error, item) => {
+        this.#report(error, signal, shown, item);
       },
-      warn: (line) => errorOutput.write(`warning: ${line}\n`),
+      warn: (line) => errorOutput.write(`warning: ${printable(line)}\n`),
       newClient: () => this.#newClient(),
+      ask: (prompt) => this.#ask(prompt),
       askPassword: (prompt) => this.#askPassword(prompt),
       quit: () => {
         this.#quit = true;
@@ -272,34 +295,30 @@ class Shell {
     this.#launch.errorOutput.write(`${message}\n`);
   }
 
-  #report(error: unknown, signal: AbortSignal): void {
+  /**
+   * Prints a failure: on a terminal as ftp(1) does (the user just typed the command); from a
+   * script with the command and the item it concerns, so that each of several failures says which.
+   */
+  #report(error: unknown, signal: AbortSignal, shown: string, item?: string): void {
     this.#failed = true;
+    const where = [this.#interactive ? undefined : shown, item].filter((part) => part !== undefined);
     const say = (message: string): void => {
-      this.#launch.errorOutput.write(`${message}\n`);
+      this.#launch.errorOutput.write(`${[...where, message].join(': ')}\n`);
     };
     if (signal.aborted || error instanceof PromptInterruptedError || isAbort(error)) {
       say('Interrupted.');
     } else if (error instanceof FtpReplyError) {
       say(printable(`${error.reply.code} ${error.reply.text}`));
-    } else if (error instanceof ConnectionClosedError) {
-      const client = this.#state.client;
-      if (client !== undefined && !client.isOpen) {
-        this.#dropClient();
-        say(`Connection lost: ${printable(error.message)} (open connects again)`);
-      } else {
-        say(printable(error.message));
-      }
-    } else if (isUserError(error) || error instanceof ClientTimeoutError) {
-      say(printable(error.message));
-    } else if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string') {
-      say(`local: ${error.message}`);
+    } else if (error instanceof ConnectionClosedError && this.#state.session?.client.isOpen !== true) {
+      this.#dropSession();
+      say(`Connection lost: ${printable(error.message)} (open connects again)`);
     } else {
-      say(error instanceof Error ? error.message : String(error));
+      say(errorLine(error));
     }
   }
 
-  #dropClient(): void {
-    this.#state.client = undefined;
+  #dropSession(): void {
+    this.#state.session = undefined;
     this.#listings.clear();
   }
 
@@ -316,6 +335,18 @@ class Shell {
     if (typeof rl.clearLine === 'function') rl.clearLine();
     else this.#launch.output.write('\n');
     this.#rl.prompt();
+  }
+
+  /** A line of input with its prompt (on a terminal; a script's next line is taken as it is). */
+  async #ask(prompt: string): Promise<string> {
+    if (!this.#interactive) return (await this.#lines.next()) ?? '';
+    this.#rl.setPrompt(prompt);
+    this.#rl.prompt();
+    try {
+      return (await this.#lines.next()) ?? '';
+    } finally {
+      this.#rl.setPrompt(PROMPT);
+    }
   }
 
   async #askPassword(prompt: string): Promise<string> {
@@ -345,7 +376,7 @@ class Shell {
   }
 
   #listRemote(dir: string): Promise<readonly NameEntry[]> {
-    const client = this.#state.client;
+    const client = this.#state.session?.client;
     // Nothing to list, or a command holds the connection: a listing would wait behind it.
     if (client?.isLoggedIn !== true || this.#running !== undefined) return Promise.resolve([]);
     return this.#listings.get(dir, async () => {
@@ -362,8 +393,8 @@ class Shell {
   }
 
   async #shutdown(): Promise<void> {
-    const client = this.#state.client;
-    this.#state.client = undefined;
+    const client = this.#state.session?.client;
+    this.#state.session = undefined;
     try {
       await client?.close();
     } catch {
@@ -372,6 +403,32 @@ class Shell {
     this.#rl.close();
     if (this.#interactive) await saveHistory(this.#launch.homedir, this.#history, this.#launch.errorOutput);
   }
+}
+
+/**
+ * Splits a command's words into its one-letter flags (unquoted, before its arguments, `--` ending
+ * them) and its arguments, checking both against the command; a string says what is wrong.
+ */
+function parseArguments(
+  command: ShellCommand,
+  words: readonly Word[],
+): { args: string[]; flags: Set<string> } | string {
+  const flags = new Set<string>();
+  let index = 0;
+  for (; index < words.length && command.flags !== undefined; index++) {
+    const word = words[index];
+    if (word === undefined || word.quote !== undefined || !/^-[A-Za-z]+$/.test(word.text)) break;
+    for (const letter of word.text.slice(1)) {
+      if (!command.flags.includes(letter)) return `${command.name}: unknown option -${letter}`;
+      flags.add(letter);
+    }
+  }
+  if (command.flags !== undefined && words[index]?.text === '--' && words[index]?.quote === undefined)
+    index++;
+  const args = words.slice(index).map((word) => word.text);
+  const [min, max] = command.args;
+  if (args.length < min || args.length > max) return `${command.name}: wrong number of arguments`;
+  return { args, flags };
 }
 
 function isAbort(error: unknown): boolean {

@@ -35,10 +35,15 @@ function decode(text: string, what: string): string {
   return decoded;
 }
 
-function parsePort(text: string, url: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`bad port ${JSON.stringify(text)} in ${url}`);
+/**
+ * A TCP port, 1 to 65535, as typed (`url` says where it came from, for the message).
+ * @throws UsageError for anything else.
+ */
+export function parsePort(text: string, url?: string): number {
+  const where = url === undefined ? '' : ` in ${url}`;
+  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`bad port ${JSON.stringify(text)}${where}`);
   const port = Number(text);
-  if (port < 1 || port > 65535) throw new UsageError(`port ${port} out of range (1-65535) in ${url}`);
+  if (port < 1 || port > 65535) throw new UsageError(`port ${port} out of range (1-65535)${where}`);
   return port;
 }
 

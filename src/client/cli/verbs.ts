@@ -1,15 +1,18 @@
 import { stat } from 'node:fs/promises';
-import { basename, join, posix, resolve } from 'node:path';
+import { basename, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
-import { baseName, parseMlsxLine, resolvePath, type FileEntry } from '../../protocol/index.js';
+import { baseName, resolvePath, type FileEntry } from '../../protocol/index.js';
 import type { FtpClient } from '../client.js';
 import { FtpReplyError } from '../errors.js';
 import type { MirrorFileEvent } from '../mirror.js';
 import type { VerbCommand } from './args.js';
 import type { ResolvedTarget } from './credentials.js';
-import { formatListing, printableName } from './listing.js';
+import { formatListing } from './listing.js';
+import { downloadTarget } from './local-files.js';
 import type { ProgressReporter } from './progress.js';
+import { removeFile } from './remote-files.js';
+import { errorLine, printable } from './terminal-text.js';
 import { parseFtpUrl, type FtpUrl } from './url.js';
 import { UsageError } from './usage-error.js';
 
@@ -20,6 +23,8 @@ export interface VerbContext {
   command: VerbCommand;
   stdin: Readable;
   stdout: NodeJS.WritableStream;
+  /** Where `get -o -` writes the file (see CliIo.dataOutput). */
+  dataOutput: () => NodeJS.WritableStream;
   /** Messages (not errors) for the user; silent with --quiet. */
   info: (line: string) => void;
   /** Problems that do not stop the command (a file a mirror could not copy); shown even with --quiet. */
@@ -63,35 +68,6 @@ function namesDirectory(path: string): boolean {
   return path === '' || path.endsWith('/');
 }
 
-async function isLocalDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** One file's entry: MLST facts when offered, else SIZE and MDTM; undefined when it is no file. */
-async function describeFile(client: FtpClient, path: string): Promise<FileEntry | undefined> {
-  const name = baseName(path);
-  if (client.features.has('MLST')) {
-    const reply = await client.raw(`MLST ${path}`).catch(() => undefined);
-    // The facts are the reply's middle line, which starts with a space (RFC 3659 7.2).
-    const facts = reply?.lines.find((line, i) => i > 0 && line.startsWith(' '));
-    if (facts !== undefined) {
-      try {
-        return { ...parseMlsxLine(facts.slice(1)), name };
-      } catch {
-        // Unparsable facts: SIZE and MDTM below may still say enough.
-      }
-    }
-  }
-  const size = await client.size(path).catch(() => undefined);
-  if (size === undefined) return undefined;
-  const modified = await client.modifiedTime(path).catch(() => undefined);
-  return { name, type: 'file', size, ...(modified === undefined ? {} : { modified }) };
-}
-
 async function ls(ctx: VerbContext): Promise<void> {
   const { client, target, signal } = ctx;
   const path = target.path === '' ? undefined : target.path;
@@ -101,28 +77,28 @@ async function ls(ctx: VerbContext): Promise<void> {
   } catch (err) {
     // A file URL: show that one file, as `ls -l FILE` does.
     if (!(err instanceof FtpReplyError) || path === undefined || namesDirectory(path)) throw err;
-    const entry = await describeFile(client, path);
+    const entry = await client.stat(path).catch(() => undefined);
     if (entry === undefined) throw err;
     entries = [entry];
   }
-  for (const line of formatListing(entries)) ctx.stdout.write(`${line}\n`);
+  for (const line of formatListing(entries, { classify: ctx.command.classify }))
+    ctx.stdout.write(`${line}\n`);
 }
 
 async function get(ctx: VerbContext): Promise<void> {
   const { client, command, progress, signal } = ctx;
   const remote = ctx.target.path;
   const name = baseName(remote);
-  let destination: string | Writable;
-  if (command.output === '-') {
-    destination = keepOpen(ctx.stdout, 'stdout');
-  } else {
-    const local = resolve(ctx.cwd, command.output ?? name);
-    if (!(await isLocalDirectory(local))) destination = local;
-    else if (command.output !== undefined) destination = join(local, name);
-    else throw new Error(`${local} is a directory; pick another name with -o`);
-  }
+  const destination =
+    command.output === '-'
+      ? keepOpen(ctx.dataOutput(), 'stdout')
+      : await downloadTarget(command.output, name, (path) => resolve(ctx.cwd, path), { make: true });
   await progress.track(name, (onProgress) =>
-    client.download(remote, destination, { signal, resume: command.resume, onProgress }),
+    client.download(remote, destination, {
+      signal,
+      resume: command.resume,
+      ...(onProgress && { onProgress }),
+    }),
   );
 }
 
@@ -141,7 +117,7 @@ async function put(ctx: VerbContext): Promise<void> {
     if (namesDirectory(remote)) remote += name;
   }
   await progress.track(name, (onProgress) =>
-    client.upload(source, remote, { signal, resume: command.resume, onProgress }),
+    client.upload(source, remote, { signal, resume: command.resume, ...(onProgress && { onProgress }) }),
   );
 }
 
@@ -149,7 +125,7 @@ async function rm(ctx: VerbContext): Promise<void> {
   const { client, command } = ctx;
   const path = ctx.target.path;
   if (!command.recursive) {
-    await client.remove(path);
+    await removeFile(client, path, 'rm -r removes a directory and everything in it');
     return;
   }
   try {
@@ -169,7 +145,11 @@ async function mkdir(ctx: VerbContext): Promise<void> {
  * Where `mv` sends `from`: NEWPATH relative to from's directory, absolute when it starts with
  * "/", into a directory when it ends with "/"; a URL to the same server gives its path.
  */
-export function renameTarget(from: string, newPath: string, target: ResolvedTarget): string {
+export function renameTarget(
+  from: string,
+  newPath: string,
+  target: Pick<ResolvedTarget, 'host' | 'port'>,
+): string {
   let to = newPath;
   if (/^ftp:\/\//i.test(newPath)) {
     const url = parseFtpUrl(newPath);
@@ -211,9 +191,9 @@ async function mirrorVerb(ctx: VerbContext): Promise<number> {
     signal,
     onFile: (event: MirrorFileEvent) => {
       if (event.action === 'failed') {
-        ctx.warn(`${printableName(event.path)}: failed: ${event.error?.message ?? 'unknown error'}`);
+        ctx.warn(`${printable(event.path)}: failed: ${errorLine(event.error ?? 'unknown error')}`);
       } else if (event.action === 'copied') {
-        ctx.info(`${printableName(event.path)}: ${event.bytes} bytes`);
+        ctx.info(`${printable(event.path)}: ${event.bytes} bytes`);
       }
     },
   });
@@ -247,8 +227,11 @@ export async function preflight(command: VerbCommand, url: FtpUrl, cwd: string):
       throw new UsageError('get downloads one file; the URL names a directory (for a tree: ftpkit mirror)');
     }
     if (output === '-' && resume) throw new UsageError('--resume needs a local file, not stdout');
+    // A missing local directory is found now, not after the login.
+    if (output !== '-')
+      await downloadTarget(output, baseName(path), (local) => resolve(cwd, local), { make: false });
   }
-  if (verb === 'mv') renameTarget(path, args[1] ?? '', { ...url, user: '', password: '' });
+  if (verb === 'mv') renameTarget(path, args[1] ?? '', url);
   if (verb === 'put') {
     const local = args[0] ?? '';
     if (local === '-') {

@@ -13,14 +13,14 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const DAY = 24 * 60 * MINUTE;
 
+const RESOLUTION_MS = { second: SECOND, minute: MINUTE, day: DAY } as const;
+
 /** The time a listing gives, if any. */
 export function listedTime(entry: FileEntry): RemoteTime | undefined {
   const time = entry.modified;
   if (time === undefined || Number.isNaN(time.getTime())) return undefined;
-  if (entry.facts?.modify !== undefined) return { time, resolutionMs: SECOND };
-  // A LIST line says "Mar  5 12:34" for recent files and "Mar  5  2020" for old ones.
-  const midnight = time.getUTCHours() === 0 && time.getUTCMinutes() === 0 && time.getUTCSeconds() === 0;
-  return { time, resolutionMs: midnight ? DAY : MINUTE };
+  // A listing that does not say is taken at a LIST line's usual minute.
+  return { time, resolutionMs: RESOLUTION_MS[entry.modifiedPrecision ?? 'minute'] };
 }
 
 /**

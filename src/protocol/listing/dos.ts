@@ -41,5 +41,6 @@ export function parseDosLine(line: string): FileEntry | undefined {
     type: dir === undefined ? 'file' : 'dir',
     size: sizeText === undefined ? 0 : Number(sizeText.replaceAll(',', '')),
     modified: new Date(Date.UTC(year, month - 1, day, hours, minutes)),
+    modifiedPrecision: 'minute',
   };
 }

@@ -17,6 +17,23 @@ export const SUPPORTED_FACTS: readonly string[] = [
   'unix.group',
 ];
 
+/**
+ * The facts a client of ours reads from a listing: those parseMlsxLine turns into the entry, and
+ * perm, which the client's listings show. A client asks for them with OPTS MLST where a server
+ * offers them without sending them.
+ */
+export const READ_FACTS: readonly string[] = [
+  'type',
+  'size',
+  'modify',
+  'perm',
+  'unix.mode',
+  'unix.owner',
+  'unix.group',
+  'unix.uid',
+  'unix.gid',
+];
+
 export interface MlsxFormatOptions {
   /** Enabled facts (lower-case), as set by OPTS MLST. */
   facts: ReadonlySet<string>;
@@ -75,6 +92,18 @@ export function formatMlsxLine(entry: FileEntry, options: MlsxFormatOptions): st
 /** The FEAT line: every supported fact, "*" after those enabled. */
 export function formatMlstFeature(enabled: ReadonlySet<string>): string {
   return `MLST ${SUPPORTED_FACTS.map((fact) => `${fact}${enabled.has(fact) ? '*' : ''};`).join('')}`;
+}
+
+/**
+ * The facts a FEAT line offers ("type*;size*;unix.mode;": lower-case names) and whether each is
+ * sent now (a "*" after it); RFC 3659 7.8.
+ */
+export function parseMlstFeature(spec: string): { fact: string; enabled: boolean }[] {
+  return spec
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && part !== '*')
+    .map((part) => ({ fact: part.replace(/\*$/, '').toLowerCase(), enabled: part.endsWith('*') }));
 }
 
 /** Facts asked for by "OPTS MLST a;b;": the supported ones, lower-case; unknown ones are ignored. */
@@ -138,9 +167,13 @@ export function parseMlsxLine(line: string): FileEntry {
   const entry: FileEntry = { name: text.slice(space + 1), type, size, facts };
   if (target !== undefined) entry.target = target;
   const modified = facts.modify === undefined ? undefined : parseTimeVal(facts.modify);
-  if (modified !== undefined) entry.modified = modified;
-  const modeText = facts['unix.mode'];
-  if (modeText !== undefined && /^[0-7]{1,7}$/.test(modeText)) entry.mode = parseInt(modeText, 8) & 0o7777;
+  if (modified !== undefined) {
+    entry.modified = modified;
+    entry.modifiedPrecision = 'second';
+  }
+  // Octal, and pyftpdlib writes it the Python way: "0o755".
+  const modeText = /^(?:0o)?([0-7]{1,7})$/i.exec(facts['unix.mode'] ?? '')?.[1];
+  if (modeText !== undefined) entry.mode = parseInt(modeText, 8) & 0o7777;
   const owner = facts['unix.owner'] ?? facts['unix.uid'];
   if (owner !== undefined) entry.owner = owner;
   const group = facts['unix.group'] ?? facts['unix.gid'];

@@ -179,6 +179,7 @@ export function parseUnixLine(line: string, now: Date = new Date()): FileEntry |
     type,
     size: sizeText === undefined ? 0 : Number(sizeText),
     modified,
+    modifiedPrecision: time === undefined ? 'day' : 'minute',
     mode: parsePermissions(permText),
     nlink: Number(nlinkText),
     owner,

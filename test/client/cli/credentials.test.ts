@@ -43,7 +43,14 @@ describe('cli/credentials: resolveTarget', function () {
       home.path,
       options(),
     );
-    expect(target).to.deep.equal({ host: 'h', port: 2121, user: 'u', password: 'p', path: 'a/b' });
+    expect(target).to.deep.equal({
+      host: 'h',
+      port: 2121,
+      user: 'u',
+      password: 'p',
+      userGiven: true,
+      path: 'a/b',
+    });
     expect(warnings).to.deep.equal([]);
   });
 
@@ -71,7 +78,14 @@ describe('cli/credentials: resolveTarget', function () {
   it('reads login and password for the host from ~/.netrc', async function () {
     await writeNetrc('machine other login o password op\nmachine h login nu password "n p"\n');
     const target = await resolveTarget(parseFtpUrl('ftp://h/x'), {}, home.path, options());
-    expect(target).to.deep.equal({ host: 'h', port: 21, user: 'nu', password: 'n p', path: 'x' });
+    expect(target).to.deep.equal({
+      host: 'h',
+      port: 21,
+      user: 'nu',
+      password: 'n p',
+      userGiven: true,
+      path: 'x',
+    });
     expect(warnings).to.deep.equal([]);
   });
 
@@ -130,6 +144,7 @@ describe('cli/credentials: resolveTarget', function () {
       port: 21,
       user: 'anonymous',
       password: 'anonymous@',
+      userGiven: false,
       path: 'pub/',
     });
     expect(prompts).to.deep.equal([]);

@@ -173,7 +173,7 @@ describe('ftpkit main() in-process', function () {
     [['get', `${nowhere}/dir/`], 2, /the URL names a directory/],
     [['get', `${nowhere}/f`, '-o', '-', '--resume'], 2, /--resume needs a local file/],
     [['put', '-', `${nowhere}/dir/`], 2, /needs a URL that names the file/],
-    [['put', 'no-such-local-file', `${nowhere}/x`], 1, /ENOENT.*no-such-local-file/],
+    [['put', 'no-such-local-file', `${nowhere}/x`], 1, /no-such-local-file: no such file or directory/],
     [['put', '.', `${nowhere}/x`], 1, /is a directory/],
     [['rm', '-r', `${nowhere}//`], 2, /refusing to rm "\/"/],
     [['rm', `${nowhere}/a/..`], 2, /refusing to rm/],

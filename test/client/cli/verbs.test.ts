@@ -16,7 +16,7 @@ const BIN = fileURLToPath(new URL('../../../../bin/ftpkit.js', import.meta.url))
 const PACKAGE = fileURLToPath(new URL('../../../../package.json', import.meta.url));
 
 describe('cli/verbs: renameTarget', function () {
-  const target: ResolvedTarget = { host: 'h', port: 21, user: 'u', password: 'p', path: '' };
+  const target: ResolvedTarget = { host: 'h', port: 21, user: 'u', password: 'p', userGiven: true, path: '' };
   const cases: [string, string, string][] = [
     ['docs/a.txt', 'b.txt', 'docs/b.txt'],
     ['docs/a.txt', '../a.txt', 'a.txt'],

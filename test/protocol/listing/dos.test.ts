@@ -10,12 +10,14 @@ describe('protocol/listing/dos', () => {
       type: 'dir',
       size: 0,
       modified: utc('2024-03-14T09:26:00'),
+      modifiedPrecision: 'minute',
     });
     expect(parseDosLine('03-14-24  09:26PM                 1234 file name.txt')).to.deep.equal({
       name: 'file name.txt',
       type: 'file',
       size: 1234,
       modified: utc('2024-03-14T21:26:00'),
+      modifiedPrecision: 'minute',
     });
   });
 

@@ -4,6 +4,7 @@ import type { FileEntry } from '../../../src/protocol/listing/entry.js';
 import {
   formatMlstFeature,
   formatMlsxLine,
+  parseMlstFeature,
   parseMlstOpts,
   parseMlsxLine,
   SUPPORTED_FACTS,
@@ -113,6 +114,24 @@ describe('protocol/listing/mlsx', () => {
       expect(parseMlstOpts('').size).to.equal(0);
       expect(parseMlstOpts('bogus;').size).to.equal(0);
     });
+
+    it('reads which facts a FEAT line offers and which are on', () => {
+      expect(parseMlstFeature('type*;perm*;size*;unique*;unix.mode;UNIX.uid;')).to.deep.equal([
+        { fact: 'type', enabled: true },
+        { fact: 'perm', enabled: true },
+        { fact: 'size', enabled: true },
+        { fact: 'unique', enabled: true },
+        { fact: 'unix.mode', enabled: false },
+        { fact: 'unix.uid', enabled: false },
+      ]);
+      // The last ";" is optional, and a line of its own formatting reads back.
+      expect(parseMlstFeature('Type*;Size').map(({ fact }) => fact)).to.deep.equal(['type', 'size']);
+      const line = formatMlstFeature(new Set(['type'])).slice('MLST '.length);
+      expect(parseMlstFeature(line).filter(({ enabled }) => enabled)).to.deep.equal([
+        { fact: 'type', enabled: true },
+      ]);
+      expect(parseMlstFeature('')).to.deep.equal([]);
+    });
   });
 
   describe('parseMlsxLine', () => {
@@ -125,6 +144,7 @@ describe('protocol/listing/mlsx', () => {
         type: 'dir',
         size: 0,
         modified: utc('2024-03-14T09:26:00'),
+        modifiedPrecision: 'second',
         mode: 0o755,
         owner: '1000',
         group: '1000',
@@ -152,6 +172,14 @@ describe('protocol/listing/mlsx', () => {
         owner: '1000',
         group: '100',
       });
+    });
+
+    it('reads unix.mode in octal, with or without the "0o" pyftpdlib puts before it', () => {
+      expect(parseMlsxLine('type=file;unix.mode=0o644; a').mode).to.equal(0o644);
+      expect(parseMlsxLine('type=dir;unix.mode=0O2775; b').mode).to.equal(0o2775);
+      expect(parseMlsxLine('type=file;unix.mode=755; c').mode).to.equal(0o755);
+      expect(parseMlsxLine('type=file;unix.mode=0o8; d')).not.to.have.property('mode');
+      expect(parseMlsxLine('type=file;unix.mode=rwx; e')).not.to.have.property('mode');
     });
 
     it('parses fractional seconds, sizd, cdir and pdir', () => {
@@ -247,7 +275,8 @@ describe('protocol/listing/mlsx', () => {
       for (const entry of entries) {
         const back = parseMlsxLine(formatMlsxLine(entry, { facts: all }));
         const { facts, ...rest } = back;
-        expect(rest, entry.name).to.deep.equal(entry);
+        const precision = entry.modified === undefined ? {} : { modifiedPrecision: 'second' };
+        expect(rest, entry.name).to.deep.equal({ ...entry, ...precision });
         expect(facts).to.have.property('type');
       }
     });

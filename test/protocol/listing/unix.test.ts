@@ -3,6 +3,7 @@ import type { FileEntry } from '../../../src/protocol/listing/entry.js';
 import {
   formatPermissions,
   formatUnixLine,
+  isRecent,
   parseUnixLine,
   SIX_MONTHS_MS,
 } from '../../../src/protocol/listing/unix.js';
@@ -24,6 +25,7 @@ describe('protocol/listing/unix', () => {
         type: 'dir',
         size: 4096,
         modified: utc('2024-03-14T09:26:00'),
+        modifiedPrecision: 'minute',
         mode: 0o755,
         nlink: 2,
       };
@@ -128,6 +130,7 @@ describe('protocol/listing/unix', () => {
         type: 'dir',
         size: 4096,
         modified: utc('2024-03-14T09:26:00'),
+        modifiedPrecision: 'minute',
         mode: 0o755,
         nlink: 2,
         owner: '0',
@@ -136,6 +139,8 @@ describe('protocol/listing/unix', () => {
       const big = parsed('-rw-r--r--    1 1000     1000      1048576 Jan 05  2023 big file.bin');
       expect(big).to.include({ name: 'big file.bin', type: 'file', size: 1048576, mode: 0o644 });
       expect(big.modified).to.deep.equal(utc('2023-01-05T00:00:00'));
+      // A year instead of a time of day: the day is all the line says.
+      expect(big.modifiedPrecision).to.equal('day');
       expect(parsed('lrwxrwxrwx    1 0        0               7 Feb 28 12:00 latest -> pub/v1.2')).to.include(
         {
           name: 'latest',
@@ -309,7 +314,14 @@ describe('protocol/listing/unix', () => {
       ];
       for (const entry of entries) {
         const back = parsed(formatUnixLine({ ...entry, nlink: 3, owner: 'o', group: 'g' }, now));
-        expect(back, entry.name).to.deep.equal({ ...entry, nlink: 3, owner: 'o', group: 'g' });
+        const modifiedPrecision = isRecent(entry.modified ?? new Date(0), now) ? 'minute' : 'day';
+        expect(back, entry.name).to.deep.equal({
+          ...entry,
+          nlink: 3,
+          owner: 'o',
+          group: 'g',
+          modifiedPrecision,
+        });
       }
     });
   });
