@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-import { main, reportCrash } from '../build/src/client/cli/main.js';
+import { EXIT_INTERRUPTED, main, reportCrash } from '../build/src/client/cli/main.js';
 
 process.on('uncaughtException', reportCrash);
 process.on('unhandledRejection', reportCrash);
-// Exit at once: after Ctrl-C a write to a pipe nobody reads may still wait in the thread pool.
-process.exit(await main(process.argv.slice(2)));
+const status = await main(process.argv.slice(2));
+// Interrupted, the process ends now: what it still had for a pipe nobody reads is dropped, as any
+// program's output is on Ctrl-C. Otherwise it ends once its output is written.
+if (status === EXIT_INTERRUPTED) process.exit(status);
+process.exitCode = status;

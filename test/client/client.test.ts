@@ -629,6 +629,49 @@ describe('client/client', () => {
       checkProgress(progress, 777);
     });
 
+    it('asks SIZE first for a progress total when the server offers it, as the 150 may not say', async () => {
+      const { server, client } = await setup({
+        features: ['SIZE'],
+        handlers: {
+          RETR: async (session) => {
+            session.reply('150 Opening data connection.');
+            await sendAndClose(await session.dataSocket(), 'abc');
+            session.reply('226 Done.');
+          },
+        },
+      });
+      server.files.set('f', Buffer.from('abc'));
+      const progress: TransferProgress[] = [];
+      await client.download('f', collectInto().stream, { onProgress: (p) => progress.push(p) });
+      checkProgress(progress, 3);
+      // Only for a progress display: a plain download sends no SIZE.
+      await client.download('f', collectInto().stream);
+      expect(server.lines.filter((line) => line.startsWith('SIZE'))).to.deep.equal(['SIZE f']);
+    });
+
+    it('reports progress at least every 250 ms while a transfer stalls, with the bytes so far', async () => {
+      let release: () => void = () => undefined;
+      const { client } = await setup({
+        handlers: {
+          RETR: async (session) => {
+            session.reply('150 Opening data connection.');
+            const socket = await session.dataSocket();
+            socket.write('part');
+            await new Promise<void>((resolve) => (release = resolve));
+            await sendAndClose(socket, '');
+            session.reply('226 Done.');
+          },
+        },
+      });
+      const progress: TransferProgress[] = [];
+      const done = client.download('f', collectInto().stream, { onProgress: (p) => progress.push(p) });
+      // Three reports of the four bytes while no data comes: the display stays live.
+      await waitFor(() => progress.filter((p) => p.bytes === 4 && !p.done).length >= 3, 5000, 'heartbeats');
+      release();
+      await done;
+      expect(progress.at(-1)).to.include({ done: true, bytes: 4 });
+    });
+
     it('leaves total unknown when the 150 reply does not say it', async () => {
       const { client } = await setup({
         handlers: {

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { Readable } from 'node:stream';
@@ -30,12 +29,6 @@ export interface CliIo {
   stdin: Readable & PromptInput & { isTTY?: boolean };
   stdout: OutputStream;
   stderr: OutputStream;
-  /**
-   * Where `get -o -` writes the file. The process's own is fd 1 written from the thread pool:
-   * process.stdout writes to a pipe synchronously, so a reader that stops reading would freeze
-   * the process, Ctrl-C included, while the download kept being read.
-   */
-  dataOutput: () => NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   homedir: string;
   /** Local relative paths are resolved against this. */
@@ -65,11 +58,6 @@ function fillIo(io: Partial<CliIo>): CliIo & { stdinIsTty: boolean } {
     stdinIsTty: io.stdin ? io.stdin.isTTY === true : isatty(0),
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
-    dataOutput:
-      io.dataOutput ??
-      (io.stdout === undefined
-        ? () => createWriteStream('', { fd: 1, autoClose: false })
-        : () => io.stdout as NodeJS.WritableStream),
     env: io.env ?? process.env,
     homedir: io.homedir ?? homedir(),
     cwd: io.cwd ?? process.cwd(),
@@ -119,9 +107,6 @@ async function runOneShot(command: VerbCommand, cli: CliIo & { stdinIsTty: boole
   const stopListening = cli.onInterrupt(() => {
     controller.abort(new InterruptedError());
   });
-  // A reader that goes away (`ftpkit ls URL | head`) must not crash the process with EPIPE.
-  const ignoreOutputError = (): void => undefined;
-  cli.stdout.on('error', ignoreOutputError);
   let client: FtpClient | undefined;
   try {
     const url = parseFtpUrl(urlArgument(command));
@@ -136,7 +121,6 @@ async function runOneShot(command: VerbCommand, cli: CliIo & { stdinIsTty: boole
       command,
       stdin: cli.stdin,
       stdout: cli.stdout,
-      dataOutput: cli.dataOutput,
       info: (line) => {
         if (!quiet) cli.stderr.write(`${line}\n`);
       },
@@ -170,7 +154,6 @@ async function runOneShot(command: VerbCommand, cli: CliIo & { stdinIsTty: boole
     } catch {
       // The command's outcome is what the user needs; a failed QUIT changes nothing.
     }
-    cli.stdout.removeListener('error', ignoreOutputError);
   }
 }
 
@@ -218,6 +201,18 @@ async function runShellCommand(command: VerbCommand, cli: CliIo & { stdinIsTty: 
  */
 export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
   const cli = fillIo(io);
+  // A reader that goes away (`ftpkit ls URL | head`) must not crash the process with EPIPE. The
+  // process's own stdout keeps the listener: its last write may fail after main() has returned.
+  const ignoreOutputError = (): void => undefined;
+  cli.stdout.on('error', ignoreOutputError);
+  try {
+    return await run(argv, cli);
+  } finally {
+    if (cli.stdout !== process.stdout) cli.stdout.removeListener('error', ignoreOutputError);
+  }
+}
+
+async function run(argv: string[], cli: CliIo & { stdinIsTty: boolean }): Promise<number> {
   let command: Command;
   try {
     command = parseCommandLine(argv);

@@ -1,4 +1,5 @@
 import type { TransferProgress, TransferResult } from '../options.js';
+import { printable } from './terminal-text.js';
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
@@ -113,7 +114,8 @@ export class ProgressReporter {
   ) {}
 
   start(name: string): void {
-    this.name = name;
+    // Names come from server listings too (mget): shown as text, never as terminal controls.
+    this.name = printable(name);
     this.startedAt = this.now();
     this.drawn = false;
   }

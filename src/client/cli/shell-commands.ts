@@ -210,8 +210,7 @@ export const COMMANDS: readonly ShellCommand[] = [
     name: 'open',
     aliases: ['connect'],
     usage: 'HOST [PORT] | URL',
-    summary:
-      'connect; log in as the user the URL, FTPKIT_USER/PASSWORD or ~/.netrc names (on a terminal with none, the name is asked for), else at the first command that needs it (anonymous)',
+    summary: 'connect, and log in as the user the URL, environment or ~/.netrc names (else: see user)',
     args: [1, 2],
     changesRemote: true,
     async run(ctx, args) {
@@ -235,7 +234,7 @@ export const COMMANDS: readonly ShellCommand[] = [
     name: 'user',
     aliases: ['login'],
     usage: 'NAME [PASSWORD]',
-    summary: 'log in as NAME (the password is asked for when not given); after a login, on a new connection',
+    summary: 'log in as NAME (without it: asked for on a terminal, anonymous at the first command)',
     args: [1, 2],
     needs: 'connection',
     changesRemote: true,

@@ -42,10 +42,3 @@ function systemErrorText(message: string, code: string): string {
   const match = new RegExp(`^${code}: ([^,]+)`).exec(message);
   return match?.[1] ?? code;
 }
-
-/** The same failure, its message followed by a hint on what to do instead: "… (hint)". */
-export function withHint(error: Error, hint: string): Error {
-  const hinted = new Error(`${errorLine(error)} (${hint})`, { cause: error });
-  hinted.name = error.name;
-  return hinted;
-}

@@ -23,8 +23,6 @@ export interface VerbContext {
   command: VerbCommand;
   stdin: Readable;
   stdout: NodeJS.WritableStream;
-  /** Where `get -o -` writes the file (see CliIo.dataOutput). */
-  dataOutput: () => NodeJS.WritableStream;
   /** Messages (not errors) for the user; silent with --quiet. */
   info: (line: string) => void;
   /** Problems that do not stop the command (a file a mirror could not copy); shown even with --quiet. */
@@ -91,7 +89,7 @@ async function get(ctx: VerbContext): Promise<void> {
   const name = baseName(remote);
   const destination =
     command.output === '-'
-      ? keepOpen(ctx.dataOutput(), 'stdout')
+      ? keepOpen(ctx.stdout, 'stdout')
       : await downloadTarget(command.output, name, (path) => resolve(ctx.cwd, path), { make: true });
   await progress.track(name, (onProgress) =>
     client.download(remote, destination, {

@@ -1,7 +1,9 @@
 // main() in-process, with its terminal faked: the progress bar, the password prompt and Ctrl-C,
 // which a test cannot reach through a spawned binary's pipes; and Ctrl-C through a real signal.
 import { expect } from 'chai';
-import { readdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +11,8 @@ import { main, type CliIo } from '../../../src/client/cli/main.js';
 import { startProcess } from '../../helpers/process.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait.js';
+import { FakeServer } from '../fake-server.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/ftpkit.js', import.meta.url));
 
@@ -161,6 +165,50 @@ describe('ftpkit main() in-process', function () {
     expect(await readdir(srv.root)).to.not.include('sigint.bin');
   });
 
+  it('Ctrl-C while stdout is a pipe nobody reads sends ABOR at once and exits 130', async function () {
+    // A pipe's process.stdout writes synchronously: once the pipe is full, a process writing there
+    // is frozen, Ctrl-C included, until the reader reads.
+    await writeFile(join(srv.root, 'unread.bin'), '');
+    await truncate(join(srv.root, 'unread.bin'), 64 * 1024 * 1024);
+    const child = spawn(process.execPath, [BIN, 'get', '-v', `${srv.url}unread.bin`, '-o', '-'], {
+      env: { ...process.env, HOME: home.path, NETRC: '', FTPKIT_USER: '', FTPKIT_PASSWORD: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    try {
+      await waitFor(() => /^< 150/m.test(stderr), 10_000, 'the 150');
+      // Long enough to fill the pipe (64 KiB), which nothing here reads.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.kill('SIGINT');
+      const [code] = await exited;
+      expect(code, stderr).to.equal(130);
+      expect(stderr).to.match(/^> ABOR$/m);
+    } finally {
+      child.kill('SIGKILL');
+      child.stdout.destroy();
+    }
+  });
+
+  it('never lets server text drive the terminal: escapes in replies are shown as "?"', async function () {
+    const hostile = '\x1b]0;pwned\x07\x1b[2J\x9b31m\u202eevil';
+    const fake = await FakeServer.start({
+      greeting: `220 hello ${hostile}\r\n`,
+      handlers: { RETR: (session) => session.reply(`550 gone ${hostile}`) },
+    });
+    try {
+      const stderr = new Capture();
+      const code = await main(['get', '-v', `ftp://u:p@${fake.host}:${fake.port}/f.txt`], io({ stderr }));
+      expect(code).to.equal(1);
+      expect(stderr.text).to.match(/^< 220 hello \?\]0;pwned\?\?\[2J\?31m\?evil$/m);
+      expect(stderr.text).to.match(/^ftpkit: RETR f\.txt: 550 gone \?\]0;pwned/m);
+      expect(stderr.text).not.to.match(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('reports usage errors with status 2 before touching the network', async function () {
     const stderr = new Capture();
     expect(await main(['mv', 'ftp://127.0.0.1:1/a'], io({ stderr }))).to.equal(2);
@@ -174,6 +222,7 @@ describe('ftpkit main() in-process', function () {
     [['get', `${nowhere}/f`, '-o', '-', '--resume'], 2, /--resume needs a local file/],
     [['put', '-', `${nowhere}/dir/`], 2, /needs a URL that names the file/],
     [['put', 'no-such-local-file', `${nowhere}/x`], 1, /no-such-local-file: no such file or directory/],
+    [['get', `${nowhere}/f`, '-o', 'no/such/dir/f'], 1, /cannot write no\/such\/dir\/f: no directory /],
     [['put', '.', `${nowhere}/x`], 1, /is a directory/],
     [['rm', '-r', `${nowhere}//`], 2, /refusing to rm "\/"/],
     [['rm', `${nowhere}/a/..`], 2, /refusing to rm/],

@@ -282,6 +282,27 @@ describe('cli/shell: on a terminal', function () {
       await server.close();
     });
 
+    it('open with no user known asks for the name and the password, as ftp(1) does', async function () {
+      const term = startTerminal(home.path);
+      await term.prompt();
+      term.type(`open ${server.host} ${server.port}\r`);
+      await waitFor(
+        () => term.out().includes(`Name (${server.host}:${server.port}): `),
+        5000,
+        'the name prompt',
+      );
+      term.type(`${server.user}\r`);
+      await waitFor(() => term.out().includes('Password: '), 5000, 'the password prompt');
+      term.type(`${server.password}\r`);
+      await waitFor(() => term.out().includes(`Logged in as ${server.user}.`), 5000, 'the login');
+      expect(term.out()).not.to.include(server.password);
+      term.type('pwd\r');
+      await waitFor(() => /\r?\n\/\r?\n/.test(term.out()), 5000, 'the remote directory');
+      term.type('quit\r');
+      expect(await term.done).to.equal(0);
+      expect(term.err()).to.equal('');
+    });
+
     it('Tab completes remote names (directories only for cd) and local ones', async function () {
       const remote = join(server.root, 'complete');
       await mkdir(join(remote, 'sub'), { recursive: true });

@@ -168,6 +168,55 @@ describe('cli/shell: runShell with piped input', function () {
     expect((await readdir(local.path)).sort()).to.deep.equal(['a.txt', 'b.txt', 'c.bin']);
   });
 
+  it('ls and dir list in one order, dir without marks; -F marks both', async function () {
+    for (const name of ['site-up', 'site', 'site-p']) await mkdir(join(remote, name));
+    await writeFile(join(remote, 'file'), 'x');
+
+    const result = await session(['ls', 'dir', 'ls -F', 'dir -F']);
+
+    expect(result.err).to.equal('');
+    const names = result.out
+      .trimEnd()
+      .split('\n')
+      .slice(-16)
+      .map((line) => line.split(' ').at(-1));
+    expect(names).to.deep.equal([
+      ...['file', 'site', 'site-p', 'site-up'],
+      ...['file', 'site', 'site-p', 'site-up'],
+      ...['file', 'site/', 'site-p/', 'site-up/'],
+      ...['file', 'site/', 'site-p/', 'site-up/'],
+    ]);
+  });
+
+  it('delete of a directory says it is one and how to remove it', async function () {
+    await mkdir(join(remote, 'adir'));
+    const result = await session(['delete adir']);
+    expect(result.err).to.match(/^delete adir: 550 .*\(adir is a directory: rmdir removes an empty one\)\n$/);
+  });
+
+  it('open without credentials only connects; the first command that needs a login tries anonymous once', async function () {
+    const result = await session([`open ${server.host} ${server.port}`, 'ls', 'pwd', 'lpwd'], {
+      verbose: true,
+    });
+
+    const errors = result.err.split('\n');
+    // ftpkitd has no anonymous login here: the refusal is said once, and pwd is not even sent.
+    expect(errors[0]).to.match(/^ls: cannot log in to 127\.0\.0\.1:\d+ as anonymous: 530 /);
+    expect(errors[1]).to.equal('pwd: Not logged in. (user NAME logs in)');
+    expect(errors).to.have.length(3);
+    expect(sentVerbs(result.out, ['USER', 'PWD', 'EPSV', 'MLSD'])).to.deep.equal(['USER']);
+    expect(result.out).to.include(`\n${local.path}\n`);
+  });
+
+  it('open of a URL with a user logs in at once and goes to its directory', async function () {
+    await writeFile(join(remote, 'there.txt'), 'x');
+    const url = `ftp://${server.user}:p4ss%20word@${server.host}:${server.port}/t${testNo}`;
+    const result = await session([`open ${url}`, 'ls'], {});
+    expect(result.err).to.equal('');
+    expect(result.out).to.include('Logged in as tester.');
+    expect(result.out).to.match(/^there\.txt$/m);
+  });
+
   it('mput sends the local files a wildcard matches, and no others', async function () {
     const x1 = await makeRandomFile(join(local.path, 'x1.dat'), 4000);
     const x2 = await makeRandomFile(join(local.path, 'x2.dat'), 0);

@@ -125,6 +125,25 @@ describe('ftpkit one-shot verbs (the binary)', function () {
     expect(await readFile(join(work.path, 'target-dir', 'into-dir.txt'), 'utf8')).to.equal('into a dir\n');
   });
 
+  it('get -o DIR/ makes the directory first, as mkdir -p would, and saves into it', async function () {
+    await writeFile(join(srv.root, 'into-new-dir.txt'), 'into a new dir\n');
+    ok(await ftpkit(['get', url('into-new-dir.txt'), '-o', 'made/here/']));
+    expect(await readFile(join(work.path, 'made', 'here', 'into-new-dir.txt'), 'utf8')).to.equal(
+      'into a new dir\n',
+    );
+    expect(await readdir(join(work.path, 'made'))).to.deep.equal(['here']);
+  });
+
+  it('get -o into a missing directory fails in one line that names it, and writes nothing', async function () {
+    await writeFile(join(srv.root, 'nowhere.txt'), 'x');
+    const result = await ftpkit(['get', url('nowhere.txt'), '-o', 'missing/dir/f.txt']);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.equal(
+      `ftpkit: cannot write missing/dir/f.txt: no directory ${join(work.path, 'missing', 'dir')} (a LOCAL ending in "/" is made)\n`,
+    );
+    expect(await readdir(work.path)).to.not.include('missing');
+  });
+
   it('get --resume fetches only the missing tail', async function () {
     const hash = await makeRandomFile(join(srv.root, 'resume.bin'), 200_000);
     const full = await readFile(join(srv.root, 'resume.bin'));
@@ -159,6 +178,9 @@ describe('ftpkit one-shot verbs (the binary)', function () {
     await writeFile(join(srv.root, 'a', 'b', 'c', 'deep.txt'), 'x');
     const refused = await ftpkit(['rm', url('a')]);
     expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(
+      /^ftpkit: DELE a: 550 .*\(a is a directory: rm -r removes a directory and everything in it\)\n$/,
+    );
     ok(await ftpkit(['rm', '-r', url('a')]));
     expect(await readdir(srv.root)).to.not.include('a');
   });
@@ -256,6 +278,37 @@ describe('ftpkit one-shot verbs (the binary)', function () {
       expect(result.code, args.join(' ')).to.equal(2);
       expect(result.stderr, args.join(' ')).to.match(/^ftpkit: /);
     }
+  });
+
+  it('names an unknown flag in one line, then the usage line', async function () {
+    const result = await ftpkit(['ls', '--bogus', url('')]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.equal(
+      'ftpkit: unknown option --bogus\nUsage: ftpkit ls [-F] URL  (ftpkit help ls for more)\n',
+    );
+    const general = await ftpkit(['--bogus']);
+    expect(general.stderr).to.equal(
+      'ftpkit: unknown option --bogus\nUsage: ftpkit COMMAND [FLAGS] ARGS...  (ftpkit --help lists the commands)\n',
+    );
+  });
+
+  it('ls shows no mark after a directory name unless -F', async function () {
+    await mkdir(join(srv.root, 'marks', 'sub'), { recursive: true });
+    await writeFile(join(srv.root, 'marks', 'file.txt'), 'x');
+    const plain = ok(await ftpkit(['ls', url('marks/')]));
+    expect(
+      plain.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split(' ').at(-1)),
+    ).to.deep.equal(['file.txt', 'sub']);
+    const marked = ok(await ftpkit(['ls', '-F', url('marks/')]));
+    expect(
+      marked.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split(' ').at(-1)),
+    ).to.deep.equal(['file.txt', 'sub/']);
   });
 
   it('prints help, per-verb help and the version', async function () {
