@@ -5,19 +5,19 @@ import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  createAsciiDecoder,
   baseName,
+  createAsciiDecoder,
   createAsciiEncoder,
   isFailure,
   isUnknownCommand,
   parseFeatures,
   parseListing,
   parseMlstFeature,
-  READ_FACTS,
   parseMlsxLine,
   parseQuotedPath,
   parseTimeVal,
   ProtocolViolationError,
+  READ_FACTS,
   Reply,
   type FileEntry,
   type FtpReply,
@@ -30,7 +30,6 @@ import { FileReceiver } from './data/file-receiver.js';
 import { pipelineIntoFile, type Stage } from './file-pipeline.js';
 import { openPassive } from './data/passive.js';
 import { ConnectionClosedError, FtpReplyError } from './errors.js';
-import { runTransfer, type TransferVerb } from './transfer.js';
 import { collectListing } from './listing-sink.js';
 import type {
   ClientOptions,
@@ -42,6 +41,7 @@ import type {
   UploadOptions,
 } from './options.js';
 import { ProgressMeter, sizeFromPreliminary } from './progress.js';
+import { runTransfer, type TransferVerb } from './transfer.js';
 
 const DEFAULTS = {
   connectTimeoutMs: 15_000,

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -88,5 +90,26 @@ describe('client/data/file-receiver', () => {
     const got = await readFile(path);
     expect(got.length).to.be.at.most(sent.length);
     expect(sent.subarray(0, got.length).equals(got)).to.equal(true);
+  });
+
+  it('writes into a pipe (a FIFO) through the thread pool, pausing the socket: every byte, in order', async () => {
+    const payload = randomBytes(3 * 1024 * 1024 + 5);
+    const fifo = join(dir.path, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const { server, socket, receiver } = await dataPair((s) => s.end(payload));
+    servers.push(server);
+    // A slow reader: the pipe is full most of the time.
+    const chunks: Buffer[] = [];
+    const reading = (async () => {
+      for await (const chunk of createReadStream(fifo, { highWaterMark: 16 * 1024 })) {
+        chunks.push(chunk as Buffer);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    let counted = 0;
+    await receiver.receive(socket, fifo, false, (bytes) => (counted += bytes));
+    await reading;
+    expect(Buffer.concat(chunks).equals(payload)).to.equal(true);
+    expect(counted).to.equal(payload.length);
   });
 });

@@ -37,12 +37,12 @@ export interface CliIo {
   onInterrupt: (handler: () => void) => () => void;
 }
 
-/** Ctrl-C: the first press aborts the transfer (ABOR), a second one exits at once. */
+/** Ctrl-C: the first press aborts the transfer (ABOR), a second one ends the process at once. */
 function processInterrupt(handler: () => void): () => void {
   let presses = 0;
   const listener = (): void => {
     presses++;
-    if (presses > 1) process.exit(EXIT_INTERRUPTED);
+    if (presses > 1) dieOfInterrupt();
     handler();
   };
   process.on('SIGINT', listener);
@@ -231,6 +231,19 @@ async function run(argv: string[], cli: CliIo & { stdinIsTty: boolean }): Promis
     case 'verb':
       return command.verb === 'shell' ? runShellCommand(command, cli) : runOneShot(command, cli);
   }
+}
+
+/**
+ * Ends the process as one interrupted by Ctrl-C: it dies of SIGINT, as a program that handles the
+ * signal should, so that a shell sees an interrupted command (status 130) and stops a loop that
+ * ran it. Dying, it also drops at once what it still had for a pipe or a FIFO nobody reads, where
+ * an exit would wait for a write stuck in the thread pool.
+ */
+export function dieOfInterrupt(): void {
+  process.removeAllListeners('SIGINT');
+  process.kill(process.pid, 'SIGINT');
+  // Only if SIGINT is ignored (a background job's parent may have set it so).
+  process.exit(EXIT_INTERRUPTED);
 }
 
 /**

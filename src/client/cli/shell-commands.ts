@@ -68,8 +68,6 @@ export interface ShellCommand {
   run(ctx: ShellContext, args: readonly string[], flags: ReadonlySet<string>): Promise<void>;
 }
 
-export { ShellError };
-
 function session(ctx: ShellContext): RemoteSession {
   const current = ctx.state.session;
   if (current === undefined) throw new ShellError('Not connected.');
@@ -148,8 +146,8 @@ async function remoteMatches(ctx: ShellContext, pattern: string): Promise<Remote
     throw new ShellError(`${printable(pattern)}: wildcards are allowed in the last part of a path only`);
   }
   const entries = await remote(ctx).list(dir === '' ? undefined : dir, { signal: ctx.signal });
-  // Listing names are joined to the directory, never trusted as paths. Links are taken as ls,
-  // lftp and tnftp take them: one that leads to a directory is found out when fetched.
+  // Listing names are joined to the directory, never trusted as paths. Links are taken, as lftp
+  // and tnftp take them: one that leads to a directory is found out when fetched.
   const byName = new Map<string, FileEntry>();
   for (const entry of entries) {
     if ((entry.type === 'file' || entry.type === 'link') && isPlainName(entry.name))

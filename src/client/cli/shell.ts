@@ -21,12 +21,12 @@ import {
   findCommand,
   listLocalNames,
   resolveLocal,
-  ShellError,
   usageLine,
   type ShellCommand,
   type ShellContext,
   type ShellState,
 } from './shell-commands.js';
+import { ShellError } from './shell-error.js';
 import { openSession } from './shell-session.js';
 import { errorLine, printable } from './terminal-text.js';
 
