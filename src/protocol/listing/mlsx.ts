@@ -18,21 +18,11 @@ export const SUPPORTED_FACTS: readonly string[] = [
 ];
 
 /**
- * The facts a client of ours reads from a listing: those parseMlsxLine turns into the entry, and
- * perm, which the client's listings show. A client asks for them with OPTS MLST where a server
- * offers them without sending them.
+ * The facts a client of ours reads from a listing: those we write (parseMlsxLine reads each of
+ * them, and the client shows perm), and the uid/gid some servers give instead of owner and group.
+ * A client asks with OPTS MLST for those a server offers but does not send.
  */
-export const READ_FACTS: readonly string[] = [
-  'type',
-  'size',
-  'modify',
-  'perm',
-  'unix.mode',
-  'unix.owner',
-  'unix.group',
-  'unix.uid',
-  'unix.gid',
-];
+export const READ_FACTS: readonly string[] = [...SUPPORTED_FACTS, 'unix.uid', 'unix.gid'];
 
 export interface MlsxFormatOptions {
   /** Enabled facts (lower-case), as set by OPTS MLST. */

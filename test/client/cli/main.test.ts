@@ -167,13 +167,17 @@ describe('ftpkit main() in-process', function () {
     expect(await readdir(srv.root)).to.not.include('sigint.bin');
   });
 
-  it('Ctrl-C while stdout is a pipe nobody reads sends ABOR at once and ends the process', async function () {
-    // A pipe's process.stdout writes synchronously: once the pipe is full, a process writing there
-    // is frozen, Ctrl-C included, until the reader reads.
-    await writeFile(join(srv.root, 'unread.bin'), '');
-    await truncate(join(srv.root, 'unread.bin'), 64 * 1024 * 1024);
-    const child = spawn(process.execPath, [BIN, 'get', '-v', `${srv.url}unread.bin`, '-o', '-'], {
+  /**
+   * Runs `ftpkit get -v` of a big file into `output` (stdout, or a path), which nothing reads,
+   * presses Ctrl-C once the data flows and the output is full, and says how the process ended.
+   */
+  async function interruptUnreadDownload(output: string): Promise<{ signal: string | null; stderr: string }> {
+    const name = `unread-${output === '-' ? 'stdout' : 'file'}.bin`;
+    await writeFile(join(srv.root, name), '');
+    await truncate(join(srv.root, name), 64 * 1024 * 1024);
+    const child = spawn(process.execPath, [BIN, 'get', '-v', `${srv.url}${name}`, '-o', output], {
       env: { ...process.env, HOME: home.path, NETRC: '', FTPKIT_USER: '', FTPKIT_PASSWORD: '' },
+      // A stdout pipe nobody reads.
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -181,43 +185,36 @@ describe('ftpkit main() in-process', function () {
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     try {
       await waitFor(() => /^< 150/m.test(stderr), 10_000, 'the 150');
-      // Long enough to fill the pipe (64 KiB), which nothing here reads.
+      // Long enough to fill a pipe (64 KiB).
       await new Promise((resolve) => setTimeout(resolve, 300));
       child.kill('SIGINT');
       const [, signal] = await exited;
-      expect(signal, stderr).to.equal('SIGINT');
-      expect(stderr).to.match(/^> ABOR$/m);
+      return { signal, stderr };
     } finally {
       child.kill('SIGKILL');
       child.stdout.destroy();
     }
+  }
+
+  it('Ctrl-C while stdout is a pipe nobody reads sends ABOR at once and ends the process', async function () {
+    // The output still waiting for the pipe must not hold the process's end.
+    const { signal, stderr } = await interruptUnreadDownload('-');
+    expect(signal, stderr).to.equal('SIGINT');
+    expect(stderr).to.match(/^> ABOR$/m);
   });
 
   it('Ctrl-C while writing into a pipe (-o FIFO) nobody reads stops at once: ABOR, and the process ends', async function () {
     // A download into a file is written synchronously: right for a disk's page cache, but a pipe
     // that is not read would hold the whole process, Ctrl-C included, while more data came in.
-    await writeFile(join(srv.root, 'into-fifo.bin'), '');
-    await truncate(join(srv.root, 'into-fifo.bin'), 64 * 1024 * 1024);
     const fifo = join(work.path, 'slow.fifo');
     execFileSync('mkfifo', [fifo]);
     // A reader that never reads: the writer's open succeeds, and its writes fill the pipe.
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const child = spawn(process.execPath, [BIN, 'get', '-v', `${srv.url}into-fifo.bin`, '-o', fifo], {
-      env: { ...process.env, HOME: home.path, NETRC: '', FTPKIT_USER: '', FTPKIT_PASSWORD: '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     try {
-      await waitFor(() => /^< 150/m.test(stderr), 10_000, 'the 150');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      child.kill('SIGINT');
-      const [, signal] = await exited;
+      const { signal, stderr } = await interruptUnreadDownload(fifo);
       expect(signal, stderr).to.equal('SIGINT');
       expect(stderr).to.match(/^> ABOR$/m);
     } finally {
-      child.kill('SIGKILL');
       closeSync(reader);
     }
   });
