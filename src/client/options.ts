@@ -51,7 +51,11 @@ export interface ConnectOptions extends ClientOptions {
   signal?: AbortSignal;
 }
 
-/** Passed to `onProgress` as a transfer moves; at most about ten times a second, plus once at the end. */
+/**
+ * Passed to `onProgress` as a transfer moves: at most about ten times a second while data comes,
+ * at least every 250 ms while the transfer runs (a stalled one shows its rate falling), and once
+ * at the end.
+ */
 export interface TransferProgress {
   /** Bytes moved in this transfer (not counting a resume offset). */
   bytes: number;
@@ -70,6 +74,10 @@ export interface TransferOptions {
   type?: TransferType;
   /** Cancels the transfer: the client sends ABOR, the promise rejects, the connection stays usable. */
   signal?: AbortSignal;
+  /**
+   * Progress reports. A binary download then asks SIZE first where the server offers it, so that
+   * `total` is known even when the 150 reply does not say it.
+   */
   onProgress?: (progress: TransferProgress) => void;
 }
 
