@@ -40,3 +40,11 @@ export function parentPath(path: string): string {
   const slash = resolved.lastIndexOf('/');
   return slash <= 0 ? '/' : resolved.slice(0, slash);
 }
+
+/**
+ * A name from a server listing that is one path component, so that joining it to a directory
+ * stays inside that directory: not empty, not "." or "..", no "/" and no NUL.
+ */
+export function isPlainName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
+}

@@ -6,6 +6,7 @@ import { Readable, Writable } from 'node:stream';
 import { FtpClient } from '../../src/client/client.js';
 import { ClientTimeoutError, ConnectionClosedError, FtpReplyError } from '../../src/client/errors.js';
 import type { ConnectOptions, DataMode, ProtocolLine, TransferProgress } from '../../src/client/options.js';
+import type { FileEntry } from '../../src/protocol/index.js';
 import { ProtocolViolationError } from '../../src/protocol/index.js';
 import { makeRandomFile, sha256Buffer, sha256File } from '../helpers/hash.js';
 import { startServer, type TestServer } from '../helpers/start-server.js';
@@ -69,6 +70,8 @@ describe('client/client', () => {
       }
 
       const sent = (): string[] => protocol.filter((l) => l.direction === 'sent').map((l) => l.text);
+      const transcript = (): string =>
+        protocol.map((l) => `${l.direction === 'sent' ? 'C>' : 'S<'} ${l.text}`).join('\n');
 
       beforeEach(async () => {
         protocol = [];
@@ -222,6 +225,77 @@ describe('client/client', () => {
         await client.setModifiedTime('/sized.bin', later);
         expect((await stat(path)).mtime.getTime()).to.equal(later.getTime());
         expect((await client.modifiedTime('/sized.bin')).getTime()).to.equal(later.getTime());
+      });
+
+      it('runs operations started together one after another, in call order, each whole', async () => {
+        const client = await connect();
+        const hashes = new Map<string, string>();
+        for (const name of ['a.bin', 'b.bin', 'c.bin']) {
+          hashes.set(name, await makeRandomFile(join(server.root, name), 300_000 + name.charCodeAt(0)));
+        }
+        const upHash = await makeRandomFile(join(local.path, 'up.bin'), 400_000);
+        const order: string[] = [];
+        const track = <T>(name: string, promise: Promise<T>): Promise<T> =>
+          promise.then((value) => {
+            order.push(name);
+            return value;
+          });
+        // Ten mixed operations at once, no await in between.
+        const results = await Promise.allSettled([
+          track('get a', client.download('a.bin', join(local.path, 'a.bin'))),
+          track('list', client.list()),
+          track('get b', client.download('b.bin', join(local.path, 'b.bin'))),
+          track('put', client.upload(join(local.path, 'up.bin'), 'up.bin')),
+          track('size', client.size('c.bin')),
+          track('mkdir', client.mkdir('made/deep', { parents: true })),
+          track('get c', client.download('c.bin', join(local.path, 'c.bin'))),
+          track('pwd', client.pwd()),
+          track('get up', client.download('up.bin', join(local.path, 'up-back.bin'))),
+          track('stat', client.stat('made/deep')),
+        ]);
+        const failures = results.filter((result) => result.status === 'rejected');
+        expect(failures, transcript()).to.deep.equal([]);
+        expect(order).to.deep.equal([
+          'get a',
+          'list',
+          'get b',
+          'put',
+          'size',
+          'mkdir',
+          'get c',
+          'pwd',
+          'get up',
+          'stat',
+        ]);
+        for (const name of ['a.bin', 'b.bin', 'c.bin']) {
+          expect(await sha256File(join(local.path, name)), name).to.equal(hashes.get(name));
+        }
+        expect(await sha256File(join(server.root, 'up.bin'))).to.equal(upHash);
+        expect(await sha256File(join(local.path, 'up-back.bin'))).to.equal(upHash);
+        const values = results.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
+        expect((values[1] as FileEntry[]).map((entry) => entry.name)).to.include.members([
+          'a.bin',
+          'b.bin',
+          'c.bin',
+        ]);
+        expect(values[4]).to.equal(300_000 + 'c'.charCodeAt(0));
+        expect(values[7]).to.equal('/');
+        expect(values[9]).to.include({ name: 'deep', type: 'dir' });
+      });
+
+      it('an operation waiting its turn is cancelled by its signal; the others run', async () => {
+        const client = await connect();
+        await makeRandomFile(join(server.root, 'slow.bin'), 2_000_000);
+        const controller = new AbortController();
+        const first = client.download('slow.bin', join(local.path, 'slow.bin'));
+        const waiting = client.list('/', { signal: controller.signal });
+        const after = client.pwd();
+        controller.abort(new Error('not needed any more'));
+        expect((await rejectionOf(waiting)).message).to.equal('not needed any more');
+        await first;
+        expect(await after).to.equal('/');
+        // The cancelled listing never went out.
+        expect(sent().filter((line) => /^(MLSD|LIST)/.test(line))).to.deep.equal([]);
       });
 
       it('stat() describes a file, a directory and a link by MLST, and refuses a missing path', async () => {

@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import { isPermanentFailure, type FileEntry } from '../../protocol/index.js';
-import { isPlainName, type FtpClient } from '../client.js';
+import { isPermanentFailure, isPlainName, type FileEntry } from '../../protocol/index.js';
+import type { FtpClient } from '../client.js';
 import { ConnectionClosedError, FtpReplyError } from '../errors.js';
 import type { DataMode, TransferOptions, TransferResult, TransferType } from '../options.js';
 import { filterNames, hasGlob, splitGlob } from '../patterns.js';

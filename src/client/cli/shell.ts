@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { FtpClient, isPlainName } from '../client.js';
+import { isPlainName } from '../../protocol/index.js';
+import { FtpClient } from '../client.js';
 import { ConnectionClosedError, FtpReplyError } from '../errors.js';
 import type { DataMode, ProtocolLine } from '../options.js';
 import {

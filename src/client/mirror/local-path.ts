@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, mkdir } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { isPlainName } from '../client.js';
+import { isPlainName } from '../../protocol/index.js';
 
 /** A local path a mirror refuses to write: it would leave the target tree or pass through a link. */
 export class UnsafeLocalPathError extends Error {
