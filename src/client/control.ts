@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { formatCommand, isPreliminary, Reply, ReplyDecoder, type FtpReply } from '../protocol/index.js';
 import { abortReason } from './abort.js';
-import { ClientTimeoutError, ConnectionClosedError } from './errors.js';
+import { ClientTimeoutError, ConnectionClosedError, type TimeoutPhase } from './errors.js';
 import type { ProtocolLine } from './options.js';
 
 export interface ControlOptions {
@@ -87,7 +87,7 @@ export class ControlConnection {
     const greeting = new Promise<FtpReply>((resolve, reject) => {
       control.#greeting = { wire: '', shown: 'greeting', written: true, options: {}, resolve, reject };
     });
-    control.#arm(options.connectTimeoutMs, `No greeting from ${host} port ${port}`);
+    control.#arm(options.connectTimeoutMs, `No greeting from ${host} port ${port}`, 'connect');
     const onAbort = (): void => {
       control.destroy(abortReason(signal));
     };
@@ -257,12 +257,13 @@ export class ControlConnection {
     this.#options.logger?.debug({ direction, text }, 'ftp control');
   }
 
-  #arm(ms: number, what: string): void {
+  #arm(ms: number, what: string, phase: TimeoutPhase = 'reply'): void {
     this.#disarm();
     this.#timer = setTimeout(() => {
-      this.#fail(
-        new ConnectionClosedError(`${what} within ${ms} ms.`, { cause: new ClientTimeoutError(what) }),
-      );
+      const message = `${what} within ${ms} ms.`;
+      const timeout = new ClientTimeoutError(message, phase);
+      // The commands whose reply did not come hear of the timeout; the rest that the connection closed.
+      this.#fail(new ConnectionClosedError(message, { cause: timeout }), timeout);
     }, ms);
   }
 
@@ -271,13 +272,17 @@ export class ControlConnection {
     this.#timer = undefined;
   }
 
-  #fail(reason: ConnectionClosedError): void {
+  /**
+   * Closes for good: `reason` is what every call gets, but those already sent (and the greeting),
+   * which get `sent` (default: the same).
+   */
+  #fail(reason: ConnectionClosedError, sent: Error = reason): void {
     if (this.#closed) return;
     this.#closed = reason;
     this.#disarm();
     this.socket.destroy();
-    this.#greeting?.reject(reason);
+    this.#greeting?.reject(sent);
     this.#greeting = undefined;
-    for (const waiter of this.#queue.splice(0)) waiter.reject(reason);
+    for (const waiter of this.#queue.splice(0)) waiter.reject(waiter.written ? sent : reason);
   }
 }

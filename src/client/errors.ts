@@ -5,6 +5,7 @@ import { FtpError, type FtpReply } from '../protocol/index.js';
  * error says what the server refused, not that the session broke.
  */
 export class FtpReplyError extends FtpError {
+  override readonly code: string = 'ERR_FTP_REPLY';
   readonly reply: FtpReply;
   /** The command as sent, with a PASS argument masked. */
   readonly command: string;
@@ -17,18 +18,35 @@ export class FtpReplyError extends FtpError {
   }
 }
 
-/** The control connection is gone; `message` says why (the first cause, recorded once). */
+/**
+ * The control connection is gone; `message` says why (the first cause, recorded once), and every
+ * later call on the client rejects with this same error.
+ */
 export class ConnectionClosedError extends Error {
+  readonly code: string = 'ERR_FTP_CONNECTION_CLOSED';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ConnectionClosedError';
   }
 }
 
-/** Something the client waited for (a connection, a reply, data) did not come in time. */
+/** What the client was waiting for when it gave up. */
+export type TimeoutPhase = 'connect' | 'reply' | 'data';
+
+/**
+ * Something the client waited for did not come in time: the greeting (`connect`), a reply
+ * (`reply`), or a data connection or its data (`data`). Every timeout is one of these. After a
+ * `connect` or `reply` timeout the connection is closed (the calls after it reject with a
+ * ConnectionClosedError whose `cause` is this error); after a `data` timeout it stays usable.
+ */
 export class ClientTimeoutError extends Error {
-  constructor(message: string) {
+  readonly code: string = 'ERR_FTP_TIMEOUT';
+  readonly phase: TimeoutPhase;
+
+  constructor(message: string, phase: TimeoutPhase) {
     super(message);
     this.name = 'ClientTimeoutError';
+    this.phase = phase;
   }
 }

@@ -1,6 +1,23 @@
-// The client's public surface: what `import { FtpClient } from 'ftpkit/client'` offers.
+// The client's public surface: what `import { FtpClient } from 'ftpkit'` (or 'ftpkit/client') offers.
 export { FtpClient, isPlainName } from './client.js';
-export { mirror, type MirrorOptions, type MirrorFileEvent, type MirrorSummary } from './mirror.js';
-export { FtpReplyError, ConnectionClosedError, ClientTimeoutError } from './errors.js';
+export {
+  mirror,
+  LocalConflictError,
+  RemoteConflictError,
+  UnsafeLocalPathError,
+  type MirrorOptions,
+  type MirrorFileEvent,
+  type MirrorSummary,
+} from './mirror.js';
+export { FtpReplyError, ConnectionClosedError, ClientTimeoutError, type TimeoutPhase } from './errors.js';
 export type * from './options.js';
-export { FtpError, type FtpReply, type FileEntry, type EntryType } from '../protocol/index.js';
+export {
+  FtpError,
+  ProtocolViolationError,
+  Reply,
+  type ReplyCode,
+  type FtpReply,
+  type FileEntry,
+  type EntryType,
+  type TimePrecision,
+} from '../protocol/index.js';

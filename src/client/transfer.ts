@@ -138,7 +138,7 @@ class Transfer {
     const { dataTimeoutMs } = this.#request;
     let timedOut: ClientTimeoutError | undefined;
     socket.setTimeout(dataTimeoutMs, () => {
-      timedOut = new ClientTimeoutError(`No data for ${dataTimeoutMs} ms.`);
+      timedOut = new ClientTimeoutError(`No data for ${dataTimeoutMs} ms.`, 'data');
       abandon(socket);
     });
     try {

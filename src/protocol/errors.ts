@@ -2,9 +2,11 @@ import { Reply, type ReplyCode } from './reply-codes.js';
 
 /**
  * An error that carries the FTP reply it maps to. The server turns any FtpError into a reply in
- * one place; the client raises one for every 4xx/5xx reply. `name` is a stable string for programs.
+ * one place; the client raises one for every 4xx/5xx reply. `code` is a stable string for
+ * programs ("ERR_FTP_..."), as Node's own errors have, one per class.
  */
 export class FtpError extends Error {
+  readonly code: string = 'ERR_FTP';
   readonly replyCode: ReplyCode;
 
   constructor(replyCode: ReplyCode, message: string, options?: ErrorOptions) {
@@ -16,6 +18,8 @@ export class FtpError extends Error {
 
 /** 550: no such file, not a directory, permission denied, outside the root. */
 export class FileUnavailableError extends FtpError {
+  override readonly code: string = 'ERR_FTP_FILE_UNAVAILABLE';
+
   constructor(message = 'File unavailable.', options?: ErrorOptions) {
     super(Reply.FileUnavailable, message, options);
     this.name = 'FileUnavailableError';
@@ -24,6 +28,8 @@ export class FileUnavailableError extends FtpError {
 
 /** 553: the name is not allowed (bad characters, exists where it must not). */
 export class FileNameNotAllowedError extends FtpError {
+  override readonly code: string = 'ERR_FTP_FILE_NAME_NOT_ALLOWED';
+
   constructor(message = 'File name not allowed.', options?: ErrorOptions) {
     super(Reply.FileNameNotAllowed, message, options);
     this.name = 'FileNameNotAllowedError';
@@ -32,6 +38,8 @@ export class FileNameNotAllowedError extends FtpError {
 
 /** 501: the argument does not parse. */
 export class SyntaxErrorInArgs extends FtpError {
+  override readonly code: string = 'ERR_FTP_SYNTAX_IN_ARGS';
+
   constructor(message = 'Syntax error in parameters or arguments.', options?: ErrorOptions) {
     super(Reply.SyntaxErrorInArgs, message, options);
     this.name = 'SyntaxErrorInArgs';
@@ -40,6 +48,8 @@ export class SyntaxErrorInArgs extends FtpError {
 
 /** 425: the data connection could not be opened. */
 export class DataConnectionError extends FtpError {
+  override readonly code: string = 'ERR_FTP_DATA_CONNECTION';
+
   constructor(message = "Can't open data connection.", options?: ErrorOptions) {
     super(Reply.CantOpenData, message, options);
     this.name = 'DataConnectionError';
@@ -48,6 +58,8 @@ export class DataConnectionError extends FtpError {
 
 /** 426: the data connection broke or was aborted during a transfer. */
 export class TransferAbortedError extends FtpError {
+  override readonly code: string = 'ERR_FTP_TRANSFER_ABORTED';
+
   constructor(message = 'Connection closed; transfer aborted.', options?: ErrorOptions) {
     super(Reply.TransferAborted, message, options);
     this.name = 'TransferAbortedError';
@@ -56,6 +68,8 @@ export class TransferAbortedError extends FtpError {
 
 /** 451: a local failure (disk error) while processing. */
 export class LocalProcessingError extends FtpError {
+  override readonly code: string = 'ERR_FTP_LOCAL_PROCESSING';
+
   constructor(message = 'Requested action aborted: local error in processing.', options?: ErrorOptions) {
     super(Reply.LocalError, message, options);
     this.name = 'LocalProcessingError';
@@ -64,6 +78,8 @@ export class LocalProcessingError extends FtpError {
 
 /** 452: the file system is full (ENOSPC); the client may try again later. */
 export class InsufficientStorageError extends FtpError {
+  override readonly code: string = 'ERR_FTP_INSUFFICIENT_STORAGE';
+
   constructor(message = 'Insufficient storage space in system.', options?: ErrorOptions) {
     super(Reply.InsufficientStorage, message, options);
     this.name = 'InsufficientStorageError';
@@ -72,6 +88,8 @@ export class InsufficientStorageError extends FtpError {
 
 /** 552: the user's allocation is used up (quota) or the file grew past what the system allows. */
 export class StorageExceededError extends FtpError {
+  override readonly code: string = 'ERR_FTP_STORAGE_EXCEEDED';
+
   constructor(
     message = 'Requested file action aborted: exceeded storage allocation.',
     options?: ErrorOptions,
@@ -83,6 +101,8 @@ export class StorageExceededError extends FtpError {
 
 /** The peer broke the protocol (malformed reply, over-long line): the connection cannot continue. */
 export class ProtocolViolationError extends Error {
+  readonly code: string = 'ERR_FTP_PROTOCOL_VIOLATION';
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ProtocolViolationError';

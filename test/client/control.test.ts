@@ -224,8 +224,8 @@ describe('client/control', () => {
       const error = await rejectionOf(
         ControlConnection.open(server.host, server.port, { connectTimeoutMs: 100, replyTimeoutMs: 5000 }),
       );
-      expect(error).to.be.instanceOf(ConnectionClosedError);
-      expect(error.cause).to.be.instanceOf(ClientTimeoutError);
+      expect(error).to.be.instanceOf(ClientTimeoutError);
+      expect(error).to.include({ phase: 'connect', code: 'ERR_FTP_TIMEOUT' });
       expect(Date.now() - started).to.be.at.least(90);
     });
   });
@@ -294,19 +294,21 @@ describe('client/control', () => {
   });
 
   describe('closing on failure', () => {
-    it('a reply timeout closes the connection with one ConnectionClosedError every call gets', async () => {
+    it('a reply timeout rejects the command with a ClientTimeoutError, and closes the connection for the others', async () => {
       const server = await start({ handlers: { NOOP: () => undefined } });
       const { control, session } = await open(server, { replyTimeoutMs: 100 });
       const started = Date.now();
       const first = rejectionOf(control.send('NOOP'));
       const second = rejectionOf(control.send('PWD'));
-      const error = await first;
+      const timeout = await first;
       expect(Date.now() - started).to.be.at.least(90);
-      expect(error).to.be.instanceOf(ConnectionClosedError);
-      expect(error.cause).to.be.instanceOf(ClientTimeoutError);
-      expect(await second).to.equal(error);
-      expect(control.closedReason).to.equal(error);
-      expect(await rejectionOf(control.send('NOOP'))).to.equal(error);
+      expect(timeout).to.be.instanceOf(ClientTimeoutError);
+      expect(timeout).to.include({ phase: 'reply', message: 'No reply to NOOP within 100 ms.' });
+      const closed = await second;
+      expect(closed).to.be.instanceOf(ConnectionClosedError);
+      expect(closed.cause).to.equal(timeout);
+      expect(control.closedReason).to.equal(closed);
+      expect(await rejectionOf(control.send('NOOP'))).to.equal(closed);
       if (!session.socket.closed) await once(session.socket, 'close');
       // The queued command was never written.
       expect(session.lines).to.deep.equal(['NOOP']);

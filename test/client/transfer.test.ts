@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { FtpClient } from '../../src/client/client.js';
-import { ClientTimeoutError, ConnectionClosedError } from '../../src/client/errors.js';
+import { ClientTimeoutError } from '../../src/client/errors.js';
 import type { ConnectOptions, DataMode } from '../../src/client/options.js';
 import { rejectionOf } from '../helpers/rejection.js';
 import { collectInto, FakeServer, readAll } from './fake-server.js';
@@ -53,7 +53,8 @@ describe('client/transfer', () => {
         { mode, dataTimeoutMs: 50, replyTimeoutMs: 400 },
       );
       const error = await rejectionOf(client.upload(Readable.from([Buffer.from('payload')]), 'f'));
-      expect(error).to.be.instanceOf(ConnectionClosedError);
+      expect(error).to.be.instanceOf(ClientTimeoutError);
+      expect(error).to.include({ phase: 'reply' });
       expect(error.message).to.match(/No reply to STOR f/);
       // Long enough for a data-idle timer left running to fire on a socket nobody listens to.
       await new Promise((resolve) => setTimeout(resolve, 150));
@@ -85,6 +86,7 @@ describe('client/transfer', () => {
       );
       const error = await rejectionOf(client.upload(endless, 'f'));
       expect(error).to.be.instanceOf(ClientTimeoutError);
+      expect(error).to.include({ phase: 'data' });
       expect(await client.pwd()).to.equal('/');
     });
 

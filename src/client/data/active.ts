@@ -85,7 +85,7 @@ function acceptOne(listener: Server, serverAddress: string, timeoutMs: number): 
   // The caller may give up before awaiting; the rejection is then nobody's news.
   socket.catch(() => undefined);
   const timer = setTimeout(() => {
-    settle?.(new ClientTimeoutError(`The server did not connect back within ${timeoutMs} ms.`));
+    settle?.(new ClientTimeoutError(`The server did not connect back within ${timeoutMs} ms.`, 'data'));
   }, timeoutMs);
   listener.on('connection', (incoming: Socket) => {
     keepErrorsHeard(incoming);

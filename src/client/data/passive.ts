@@ -92,7 +92,10 @@ function connectData(
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
-        new ClientTimeoutError(`Data connection to ${host} port ${port} not open within ${timeoutMs} ms.`),
+        new ClientTimeoutError(
+          `Data connection to ${host} port ${port} not open within ${timeoutMs} ms.`,
+          'data',
+        ),
       );
     }, timeoutMs);
     socket.once('connect', () => {

@@ -5,6 +5,8 @@ import { isPlainName } from '../../protocol/index.js';
 
 /** A local path a mirror refuses to write: it would leave the target tree or pass through a link. */
 export class UnsafeLocalPathError extends Error {
+  readonly code: string = 'ERR_FTP_UNSAFE_LOCAL_PATH';
+
   constructor(message: string) {
     super(message);
     this.name = 'UnsafeLocalPathError';
@@ -13,6 +15,8 @@ export class UnsafeLocalPathError extends Error {
 
 /** Something other than what the mirror needs is in the way (a file where a directory goes). */
 export class LocalConflictError extends Error {
+  readonly code: string = 'ERR_FTP_LOCAL_CONFLICT';
+
   constructor(message: string) {
     super(message);
     this.name = 'LocalConflictError';

@@ -34,6 +34,8 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 
 /** The server has something other than what the mirror needs in the way. */
 export class RemoteConflictError extends Error {
+  readonly code: string = 'ERR_FTP_REMOTE_CONFLICT';
+
   constructor(message: string) {
     super(message);
     this.name = 'RemoteConflictError';
