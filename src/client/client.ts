@@ -9,6 +9,7 @@ import type {
   ConnectOptions,
   DataMode,
   DownloadOptions,
+  ListOptions,
   TransferResult,
   TransferType,
   UploadOptions,
@@ -98,6 +99,7 @@ export class FtpClient {
       onProtocol: this.#options.onProtocol,
       logger: this.#options.logger?.child({ ftpServer: `${target.host}:${port}` }),
       signal: options.signal,
+      encoding: this.#options.encoding,
     });
     this.#session = new Session(control, this.#options, this);
     this.#host = target.host;
@@ -124,11 +126,13 @@ export class FtpClient {
   }
 
   /**
-   * Sends one command line as it is and returns the final reply.
-   * @throws FtpReplyError for a 4xx/5xx reply.
+   * Sends one command line as it is and returns the final reply; with `ignoreErrors`, a 4xx/5xx
+   * reply too (basic-ftp's `sendIgnoringError`).
+   * @throws FtpReplyError for a 4xx/5xx reply, unless `ignoreErrors`.
+   * @throws TypeError for a line holding CR, LF or NUL, which would smuggle in a second command.
    */
-  raw(line: string): Promise<FtpReply> {
-    return this.#run(undefined, (session) => session.raw(line));
+  raw(line: string, options: { ignoreErrors?: boolean } = {}): Promise<FtpReply> {
+    return this.#run(undefined, (session) => session.raw(line, options));
   }
 
   pwd(): Promise<string> {
@@ -186,8 +190,25 @@ export class FtpClient {
    * The entries of a directory: MLSD when the server offers MLST (exact facts, no guessing), LIST
    * otherwise, parsed from Unix or DOS format. "." and ".." are left out.
    */
-  list(path?: string, options: { signal?: AbortSignal } = {}): Promise<FileEntry[]> {
+  list(path?: string, options: ListOptions = {}): Promise<FileEntry[]> {
     return this.#run(options.signal, (session) => session.list(path, options));
+  }
+
+  /**
+   * Makes the directory and every missing one on the way (`mkdir -p`), then enters it.
+   * @throws FtpReplyError when a directory cannot be made (a file is in the way) or entered.
+   */
+  ensureDir(path: string): Promise<void> {
+    return this.#run(undefined, (session) => session.ensureDir(path));
+  }
+
+  /**
+   * Removes everything in the current directory, directories with all they hold, hidden names
+   * too; the directory itself stays.
+   * @throws FtpReplyError for the first entry the server refuses to remove.
+   */
+  clearWorkingDir(): Promise<void> {
+    return this.#run(undefined, (session) => session.clearWorkingDir());
   }
 
   /** Downloads a remote file into a local file (by path) or a stream, which is ended afterwards. */

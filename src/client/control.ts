@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { formatCommand, isPreliminary, Reply, ReplyDecoder, type FtpReply } from '../protocol/index.js';
 import { abortReason } from './abort.js';
 import { ClientTimeoutError, ConnectionClosedError, type TimeoutPhase } from './errors.js';
-import type { ProtocolLine } from './options.js';
+import type { ControlEncoding, ProtocolLine } from './options.js';
 
 export interface ControlOptions {
   connectTimeoutMs: number;
@@ -12,6 +12,8 @@ export interface ControlOptions {
   logger?: Logger | undefined;
   /** Cancels the connection attempt, up to the greeting. */
   signal?: AbortSignal | undefined;
+  /** How commands and replies are encoded; default UTF-8. */
+  encoding?: ControlEncoding | undefined;
 }
 
 export interface SendOptions {
@@ -47,7 +49,7 @@ export function maskCommand(wire: string): string {
 export class ControlConnection {
   readonly socket: Socket;
   readonly #options: ControlOptions;
-  readonly #decoder = new ReplyDecoder();
+  readonly #decoder: ReplyDecoder;
   readonly #queue: Waiter[] = [];
   #greeting: Waiter | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -57,6 +59,7 @@ export class ControlConnection {
   private constructor(socket: Socket, options: ControlOptions) {
     this.socket = socket;
     this.#options = options;
+    this.#decoder = new ReplyDecoder({ encoding: options.encoding ?? 'utf8' });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.#onData(chunk);
@@ -181,7 +184,7 @@ export class ControlConnection {
   #write(waiter: Waiter): void {
     waiter.written = true;
     this.#show('sent', waiter.shown);
-    this.socket.write(waiter.wire);
+    this.socket.write(waiter.wire, this.#options.encoding ?? 'utf8');
   }
 
   #onData(chunk: Buffer): void {

@@ -2,10 +2,14 @@ import type { Readable } from 'node:stream';
 import { ProtocolViolationError } from '../protocol/index.js';
 
 /**
- * Reads a whole directory listing as UTF-8 text, refusing one larger than `maxBytes`: a listing
+ * Reads a whole directory listing as text in the control connection's encoding, refusing one larger than `maxBytes`: a listing
  * is held in memory to be parsed, so a hostile or runaway server must not be able to fill it.
  */
-export async function collectListing(source: Readable, maxBytes: number): Promise<string> {
+export async function collectListing(
+  source: Readable,
+  maxBytes: number,
+  encoding: BufferEncoding = 'utf8',
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of source) {
@@ -17,5 +21,5 @@ export async function collectListing(source: Readable, maxBytes: number): Promis
     }
     chunks.push(bytes);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return Buffer.concat(chunks, size).toString(encoding);
 }

@@ -26,6 +26,11 @@ export interface MirrorOptions {
   exclude?: string[];
   /** Transfers at once, over the client and up to parallel-1 extra connections. Default 3, 1 to 16. */
   parallel?: number;
+  /**
+   * Which files to copy: 'changed' (the default) those missing on the receiving side, of another
+   * size, or newer at the source; 'all' every file, whatever its size and time.
+   */
+  copy?: 'changed' | 'all';
   /** Called for each file copied, skipped (unchanged, a link, a special file) or failed. */
   onFile?: (event: MirrorFileEvent) => void;
   /** Stops starting files and cancels running transfers; the mirror rejects with its reason. */
@@ -85,6 +90,7 @@ export async function mirror(options: MirrorOptions): Promise<MirrorSummary> {
     remoteDir: options.remoteDir,
     localRoot,
     filter: createPathFilter({ include: options.include, exclude: options.exclude }),
+    copyAll: options.copy === 'all',
     signal,
     report,
   };

@@ -1,10 +1,24 @@
 import type { Logger } from 'pino';
+import type { FileEntry } from '../protocol/index.js';
 
 /** Who opens the data connection: the server (active: PORT/EPRT) or the client (passive: PASV/EPSV). */
 export type DataMode = 'active' | 'passive';
 
 /** TYPE I (bytes as they are) or TYPE A (line endings converted to CRLF on the wire). */
 export type TransferType = 'binary' | 'ascii';
+
+/**
+ * How the control connection's text (commands, replies, names in listings) is encoded: UTF-8
+ * (RFC 2640, what nearly every server speaks today) or Latin-1 for an old server that does not.
+ */
+export type ControlEncoding = 'utf8' | 'latin1';
+
+/**
+ * Turns a directory listing's text into entries, in place of the built-in parser (MLSD facts,
+ * Unix and DOS LIST lines: `parseListing` from 'ftpkit/protocol', which a replacement can fall
+ * back to). `verb` says which command produced the text.
+ */
+export type ListingParser = (text: string, verb: 'MLSD' | 'LIST') => FileEntry[];
 
 /** One line of the protocol exchange, for verbose output. PASS arguments arrive masked. */
 export interface ProtocolLine {
@@ -33,6 +47,13 @@ export interface ClientOptions {
   allowForeignPasvHost?: boolean;
   /** Largest directory listing accepted, in bytes. Default 64 MiB. */
   maxListingBytes?: number;
+  /**
+   * The control connection's encoding; default 'utf8'. With 'latin1' the client does not ask the
+   * server for UTF-8 (OPTS UTF8 ON).
+   */
+  encoding?: ControlEncoding;
+  /** A listing parser of your own, for a server whose listings the built-in one cannot read. */
+  parseListing?: ListingParser;
   /** Called for every command sent and reply line received (passwords masked). */
   onProtocol?: (line: ProtocolLine) => void;
   /** Structured debug logs of the exchange (passwords masked); silent when absent. */
@@ -69,6 +90,16 @@ export interface TransferProgress {
   done: boolean;
 }
 
+export interface ListOptions {
+  /** Cancels the listing, or drops it while it waits for its turn. */
+  signal?: AbortSignal;
+  /**
+   * Hidden names too: a LIST listing is asked for with "LIST -a", as ls-style servers (vsftpd,
+   * ProFTPD) want; MLSD always lists every name.
+   */
+  all?: boolean;
+}
+
 export interface TransferOptions {
   /** Overrides the client's current type for this transfer. */
   type?: TransferType;
@@ -99,6 +130,11 @@ export interface UploadOptions extends TransferOptions {
    * the rest (APPE). Ignored for streams.
    */
   resume?: boolean;
+  /**
+   * Uploading a local file: send only its bytes from `start` (default 0) up to `end` (exclusive;
+   * default the file's size), to the remote path (or its end, with `append`). Not with `resume`.
+   */
+  range?: { start?: number; end?: number };
 }
 
 /** What a completed transfer reports. */

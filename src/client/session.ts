@@ -9,6 +9,7 @@ import {
   createAsciiDecoder,
   createAsciiEncoder,
   isFailure,
+  isPermanentFailure,
   isPlainName,
   isUnknownCommand,
   parseFeatures,
@@ -33,8 +34,10 @@ import { pipelineIntoFile, type Stage } from './file-pipeline.js';
 import { collectListing } from './listing-sink.js';
 import type {
   ClientOptions,
+  ControlEncoding,
   DataMode,
   DownloadOptions,
+  ListOptions,
   TransferResult,
   TransferType,
   UploadOptions,
@@ -87,16 +90,20 @@ export class Session {
   readonly #control: ControlConnection;
   readonly #options: ClientOptions;
   readonly #modes: SessionModes;
+  readonly #encoding: ControlEncoding;
   #loggedIn = false;
   #features = new Map<string, string>();
   #serverType: TransferType | undefined;
   #epsvRefused = false;
   #eprtRefused = false;
+  /** "LIST -a" failed once: this server takes no ls options. */
+  #listAllRefused = false;
 
   constructor(control: ControlConnection, options: ClientOptions, modes: SessionModes) {
     this.#control = control;
     this.#options = options;
     this.#modes = modes;
+    this.#encoding = options.encoding ?? 'utf8';
   }
 
   get control(): ControlConnection {
@@ -131,7 +138,8 @@ export class Session {
     this.#loggedIn = true;
     const feat = await this.#send('FEAT');
     this.#features = feat.code === Reply.SystemStatus ? parseFeatures(feat.lines) : new Map<string, string>();
-    if (this.#features.has('UTF8')) await this.#send('OPTS', 'UTF8 ON');
+    // A server that is told UTF-8 would send names this client, set to another encoding, misreads.
+    if (this.#features.has('UTF8') && this.#encoding === 'utf8') await this.#send('OPTS', 'UTF8 ON');
     await this.#askForFacts();
     this.#serverType = undefined;
     return pass;
@@ -166,11 +174,11 @@ export class Session {
     return entry;
   }
 
-  async raw(line: string): Promise<FtpReply> {
+  async raw(line: string, options: { ignoreErrors?: boolean } = {}): Promise<FtpReply> {
     const space = line.indexOf(' ');
     const verb = space === -1 ? line : line.slice(0, space);
     const arg = space === -1 ? undefined : line.slice(space + 1);
-    const reply = await this.#expect(verb, arg);
+    const reply = options.ignoreErrors === true ? await this.#send(verb, arg) : await this.#expect(verb, arg);
     // The user may have changed the type behind our back.
     if (verb.toUpperCase() === 'TYPE') this.#serverType = undefined;
     return reply;
@@ -247,7 +255,8 @@ export class Session {
 
   async removeDir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
     if (options.recursive === true) {
-      for (const entry of await this.list(path)) {
+      // Hidden names too: what rm -r removes.
+      for (const entry of await this.list(path, { all: true })) {
         if (!isPlainName(entry.name)) continue;
         const child = posix.join(path, entry.name);
         if (entry.type === 'dir') await this.removeDir(child, options);
@@ -263,10 +272,10 @@ export class Session {
     await this.#expect('RNTO', to);
   }
 
-  async list(path?: string, options: { signal?: AbortSignal } = {}): Promise<FileEntry[]> {
+  async list(path?: string, options: ListOptions = {}): Promise<FileEntry[]> {
     const useMlsd = this.#features.has('MLST');
     try {
-      return await this.#listWith(useMlsd ? 'MLSD' : 'LIST', path, options.signal);
+      return await this.#listWith(useMlsd ? 'MLSD' : 'LIST', path, options);
     } catch (error) {
       // A server may advertise MLST yet not implement MLSD.
       if (
@@ -275,7 +284,37 @@ export class Session {
         (error.replyCode !== Reply.SyntaxError && error.replyCode !== Reply.NotImplemented)
       )
         throw error;
-      return this.#listWith('LIST', path, options.signal);
+      return this.#listWith('LIST', path, options);
+    }
+  }
+
+  /** LIST, with "-a" when all names are wanted and the server has not refused it before. */
+  async #listByLines(path: string | undefined, options: ListOptions): Promise<FileEntry[]> {
+    if (options.all !== true || this.#listAllRefused) return this.#listText('LIST', path, options);
+    try {
+      return await this.#listText('LIST', path === undefined ? '-a' : `-a ${path}`, options);
+    } catch (error) {
+      // Not every server reads ls options ("-a dir" may be taken for a name): plain LIST then,
+      // and from now on if that works (a missing directory fails both ways).
+      if (!(error instanceof FtpReplyError) || !isPermanentFailure(error.replyCode)) throw error;
+      const entries = await this.#listText('LIST', path, options);
+      this.#listAllRefused = true;
+      return entries;
+    }
+  }
+
+  async ensureDir(path: string): Promise<void> {
+    await this.mkdir(path, { parents: true });
+    await this.cd(path);
+  }
+
+  async clearWorkingDir(): Promise<void> {
+    for (const entry of await this.list(undefined, { all: true })) {
+      // Listing names are never trusted as paths; "./" keeps a name like "-rf" from reading as an option.
+      if (!isPlainName(entry.name)) continue;
+      const path = `./${entry.name}`;
+      if (entry.type === 'dir') await this.removeDir(path, { recursive: true });
+      else await this.remove(path);
     }
   }
 
@@ -350,7 +389,10 @@ export class Session {
       let append = options.append === true;
       if (file !== undefined) {
         total = (await file.stat()).size;
-        if (options.resume === true) {
+        if (options.range !== undefined) {
+          if (options.resume === true) throw new TypeError('An upload takes a range or resume, not both.');
+          ({ start: offset, end: total } = checkedRange(options.range, total));
+        } else if (options.resume === true) {
           offset = await this.#remoteSizeOrZero(remotePath);
           append = offset > 0;
         }
@@ -380,7 +422,13 @@ export class Session {
             const stages: Stage[] = [
               file === undefined
                 ? (source as Readable)
-                : file.createReadStream({ start: offset, highWaterMark: FILE_READ_CHUNK, autoClose: false }),
+                : file.createReadStream({
+                    start: offset,
+                    // The end the size (or the range) gave: a file growing meanwhile sends no more.
+                    ...(total === undefined ? {} : { end: total - 1 }),
+                    highWaterMark: FILE_READ_CHUNK,
+                    autoClose: false,
+                  }),
             ];
             if (meter !== undefined) stages.push(meter.counter());
             if (type === 'ascii') stages.push(createAsciiEncoder());
@@ -398,19 +446,33 @@ export class Session {
     }
   }
 
-  async #listWith(verb: 'MLSD' | 'LIST', path: string | undefined, signal: AbortSignal | undefined) {
+  /** MLSD, which lists every name, or LIST, which an ls-style server asks "-a" of for the dot files too. */
+  #listWith(verb: 'MLSD' | 'LIST', path: string | undefined, options: ListOptions): Promise<FileEntry[]> {
+    return verb === 'MLSD' ? this.#listText('MLSD', path, options) : this.#listByLines(path, options);
+  }
+
+  async #listText(
+    verb: 'MLSD' | 'LIST',
+    arg: string | undefined,
+    options: ListOptions,
+  ): Promise<FileEntry[]> {
     let text = '';
     await this.#transfer({
       verb,
-      path,
+      path: arg,
       type: this.#serverType ?? this.#modes.type,
       offset: 0,
-      signal,
+      signal: options.signal,
       run: async (socket) => {
-        text = await collectListing(socket, this.#options.maxListingBytes ?? DEFAULTS.maxListingBytes);
+        text = await collectListing(
+          socket,
+          this.#options.maxListingBytes ?? DEFAULTS.maxListingBytes,
+          this.#encoding,
+        );
       },
     });
-    return parseListing(text);
+    const parser = this.#options.parseListing;
+    return parser === undefined ? parseListing(text) : parser(text, verb);
   }
 
   /**
@@ -513,6 +575,19 @@ export class Session {
       throw new FtpReplyError(maskCommand(arg === undefined ? verb : `${verb} ${arg}`), reply);
     return reply;
   }
+}
+
+/**
+ * The part of a local file an upload's `range` names, checked against its size.
+ * @throws RangeError for a start or end outside the file, or an end before the start.
+ */
+function checkedRange(range: { start?: number; end?: number }, size: number): { start: number; end: number } {
+  const start = range.start ?? 0;
+  const end = range.end ?? size;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end > size || end < start) {
+    throw new RangeError(`Upload range ${start}-${end} does not fit a file of ${size} bytes.`);
+  }
+  return { start, end };
 }
 
 async function readRange(file: FileHandle, position: number, length: number): Promise<Buffer> {

@@ -5,6 +5,8 @@ import { makeReply, type FtpReply } from './reply.js';
 export interface ReplyDecoderOptions {
   /** Largest reply (all its lines, terminators included) held before giving up on the peer. */
   maxReplyBytes?: number;
+  /** How the reply text is encoded: UTF-8 (the default, RFC 2640) or Latin-1 for old servers. */
+  encoding?: 'utf8' | 'latin1';
 }
 
 const LF = 0x0a;
@@ -26,6 +28,7 @@ interface Pending {
  */
 export class ReplyDecoder {
   readonly #max: number;
+  readonly #encoding: 'utf8' | 'latin1';
   #partial: Buffer[] = [];
   #partialBytes = 0;
   #pending: Pending | undefined;
@@ -38,6 +41,7 @@ export class ReplyDecoder {
       throw new RangeError(`maxReplyBytes must be a positive integer, got ${max}`);
     }
     this.#max = max;
+    this.#encoding = options.encoding ?? 'utf8';
   }
 
   /**
@@ -83,7 +87,7 @@ export class ReplyDecoder {
     this.#partialBytes = 0;
     let end = raw.length - 1; // drop the LF
     if (end > 0 && raw[end - 1] === CR) end--;
-    const line = raw.toString('utf8', 0, end);
+    const line = raw.toString(this.#encoding, 0, end);
 
     const pending = this.#pending;
     if (pending === undefined) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { FtpClient } from '../../src/client/client.js';
@@ -296,6 +296,56 @@ describe('client/client', () => {
         expect(await after).to.equal('/');
         // The cancelled listing never went out.
         expect(sent().filter((line) => /^(MLSD|LIST)/.test(line))).to.deep.equal([]);
+      });
+
+      it('ensureDir makes every missing directory and enters it; a file in the way is an error', async () => {
+        const client = await connect();
+        await client.ensureDir('made/for/you');
+        expect(await client.pwd()).to.equal('/made/for/you');
+        await client.ensureDir('/made');
+        expect(await client.pwd()).to.equal('/made');
+        await writeFile(join(server.root, 'made', 'file'), 'x');
+        expect(asReplyError(await rejectionOf(client.ensureDir('/made/file/sub'))).replyCode).to.equal(550);
+      });
+
+      it('clearWorkingDir removes everything in the directory, hidden names and trees too, and keeps it', async () => {
+        const client = await connect();
+        const dir = join(server.root, 'full');
+        await mkdir(join(dir, 'sub', 'deeper'), { recursive: true });
+        for (const name of ['a.txt', '.hidden', '-rf', 'sub/b.txt', 'sub/deeper/c.txt']) {
+          await writeFile(join(dir, name), name);
+        }
+        await client.cd('full');
+        await client.clearWorkingDir();
+        expect(await readdir(dir)).to.deep.equal([]);
+        expect(await client.pwd()).to.equal('/full');
+      });
+
+      it('raw with ignoreErrors resolves with a 4xx/5xx reply instead of throwing', async () => {
+        const client = await connect();
+        const reply = await client.raw('SIZE no-such-file', { ignoreErrors: true });
+        expect(reply.code).to.equal(550);
+        expect(asReplyError(await rejectionOf(client.raw('SIZE no-such-file'))).replyCode).to.equal(550);
+        expect((await client.raw('NOOP', { ignoreErrors: true })).code).to.equal(200);
+      });
+
+      it('uploads a byte range of a local file, and appends another', async () => {
+        const client = await connect();
+        const source = join(local.path, 'ranged.bin');
+        await makeRandomFile(source, 2_000_000);
+        const bytes = await readFile(source);
+        await client.upload(source, 'ranged.bin', { range: { start: 100, end: 1_500_000 } });
+        await client.upload(source, 'ranged.bin', { range: { start: 1_500_000 }, append: true });
+        await client.upload(source, 'head.bin', { range: { end: 10 } });
+        expect((await readFile(join(server.root, 'ranged.bin'))).equals(bytes.subarray(100))).to.equal(true);
+        expect((await readFile(join(server.root, 'head.bin'))).equals(bytes.subarray(0, 10))).to.equal(true);
+        expect(
+          await rejectionOf(client.upload(source, 'x', { range: { start: 5, end: 3 } })),
+        ).to.be.instanceOf(RangeError);
+        expect(await rejectionOf(client.upload(source, 'x', { range: { end: 2_000_001 } }))).to.be.instanceOf(
+          RangeError,
+        );
+        expect(await readdir(server.root)).to.not.include('x');
       });
 
       it('stat() describes a file, a directory and a link by MLST, and refuses a missing path', async () => {
@@ -790,6 +840,97 @@ describe('client/client', () => {
         modifiedPrecision: 'second',
       });
       expect(asReplyError(await rejectionOf(client.stat('missing'))).replyCode).to.equal(550);
+    });
+
+    it('lists hidden names with "LIST -a" when asked, where the server lists by LIST', async () => {
+      const { server, client } = await setup();
+      server.listing = '-rw-r--r--   1 o g        1 Jan 01  2020 .hidden\r\n';
+      const entries = await client.list('dir', { all: true });
+      await client.list(undefined, { all: true });
+      expect(entries.map((entry) => entry.name)).to.deep.equal(['.hidden']);
+      expect(server.lines.filter((line) => line.startsWith('LIST'))).to.deep.equal([
+        'LIST -a dir',
+        'LIST -a',
+      ]);
+    });
+
+    it('falls back to a plain LIST, for good, on a server that takes "-a" for a name', async () => {
+      const { server, client } = await setup({
+        handlers: {
+          LIST: async (session, command) => {
+            if (command.arg.startsWith('-a')) {
+              session.reply('550 No such file: -a dir.');
+              return;
+            }
+            session.reply('150 Here it comes.');
+            await sendAndClose(await session.dataSocket(), '-rw-r--r--   1 o g        1 Jan 01  2020 f\r\n');
+            session.reply('226 Done.');
+          },
+        },
+      });
+      expect((await client.list('dir', { all: true })).map((entry) => entry.name)).to.deep.equal(['f']);
+      await client.list('dir', { all: true });
+      expect(server.lines.filter((line) => line.startsWith('LIST'))).to.deep.equal([
+        'LIST -a dir',
+        'LIST dir',
+        'LIST dir',
+      ]);
+    });
+
+    it("parses listings with a parser of the caller's, told which command produced the text", async () => {
+      const seen: string[] = [];
+      const { server, client } = await setup(
+        {},
+        {
+          parseListing: (text, verb) => {
+            seen.push(verb);
+            return text
+              .split('\r\n')
+              .filter((line) => line !== '')
+              .map((line) => ({
+                name: line.split('|')[1] ?? '',
+                type: 'file' as const,
+                size: Number(line.split('|')[0]),
+              }));
+          },
+        },
+      );
+      server.listing = '12|odd.txt\r\n7|b.txt\r\n';
+      const entries = await client.list();
+      expect(seen).to.deep.equal(['LIST']);
+      expect(entries).to.deep.equal([
+        { name: 'odd.txt', type: 'file', size: 12 },
+        { name: 'b.txt', type: 'file', size: 7 },
+      ]);
+    });
+
+    it('speaks Latin-1 on the control connection and in listings when told to, and never asks for UTF-8', async () => {
+      const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
+      const received: Buffer[] = [];
+      const { server, client } = await setup(
+        {
+          features: ['UTF8'],
+          handlers: {
+            // "/café" and "naïve" as a Latin-1 server writes them: é and ï are one byte each.
+            PWD: (session) => session.write(latin1('257 "/café"\r\n')),
+            LIST: async (session) => {
+              session.reply('150 Here it comes.');
+              await sendAndClose(
+                await session.dataSocket(),
+                latin1('-rw-r--r--   1 o g        1 Jan 01  2020 naïve\r\n'),
+              );
+              session.reply('226 Done.');
+            },
+          },
+        },
+        { encoding: 'latin1' },
+      );
+      server.sessions[0]?.socket.on('data', (chunk: Buffer) => received.push(chunk));
+      expect(await client.pwd()).to.equal('/café');
+      expect((await client.list()).map((entry) => entry.name)).to.deep.equal(['naïve']);
+      await client.cd('crème');
+      expect(Buffer.concat(received).includes(latin1('CWD crème\r\n'))).to.equal(true);
+      expect(server.lines.some((line) => line.startsWith('OPTS UTF8'))).to.equal(false);
     });
 
     it('falls back to LIST when MLSD is advertised but not implemented', async () => {

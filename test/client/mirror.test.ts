@@ -93,6 +93,30 @@ for (const mode of ['passive', 'active'] as const satisfies readonly DataMode[])
       await local.remove();
     });
 
+    it("copy: 'all' copies every file both ways, unchanged ones too", async function () {
+      const name = freshName();
+      const remote = join(server.root, name);
+      await makeTree(remote, SAMPLE_TREE);
+      const files = await filesOf(remote);
+      await run({ client, direction: 'down', remoteDir: name, localDir: local.path });
+      const again = await run({
+        client,
+        direction: 'down',
+        remoteDir: name,
+        localDir: local.path,
+        copy: 'all',
+      });
+      expect(again.summary).to.deep.equal({
+        copied: files.size,
+        skipped: 0,
+        failed: 0,
+        bytes: sum(files.values()),
+      });
+      const up = await run({ client, direction: 'up', remoteDir: name, localDir: local.path, copy: 'all' });
+      expect(up.summary).to.include({ copied: files.size, skipped: 0, failed: 0 });
+      expect(await hashTree(remote)).to.deep.equal(await hashTree(local.path));
+    });
+
     it('copies a tree down, then skips all of it, then copies only what changed', async function () {
       const name = freshName();
       const remote = join(server.root, name);

@@ -150,7 +150,7 @@ async function compareFile(
     return undefined;
   }
   let time: RemoteTime | undefined;
-  if (local !== undefined && local.size === entry.size) {
+  if (local !== undefined && local.size === entry.size && !ctx.copyAll) {
     // Same size: only the time can tell, so it is worth an MDTM when the listing is vague.
     time = await preciseTime(client, source, entry);
     if (time === undefined || !isLater(time.time, local.mtime, time.resolutionMs)) {

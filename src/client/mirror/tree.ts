@@ -8,6 +8,8 @@ export interface ScanContext {
   readonly remoteDir: string;
   readonly localRoot: string;
   readonly filter: PathFilter;
+  /** Copy every file, whatever its size and time. */
+  readonly copyAll: boolean;
   readonly signal: AbortSignal | undefined;
   /** Emits a 'skipped' or 'failed' event found during the comparison. */
   report(event: MirrorFileEvent): void;

@@ -149,7 +149,7 @@ async function compareFile(
     ctx.report({ path: rel, action: 'failed', bytes: 0, error: toError(error) });
     return undefined;
   }
-  if (there !== undefined && there.size === local.size) {
+  if (there !== undefined && there.size === local.size && !ctx.copyAll) {
     // Same size: only the time can tell. Without MFMT the server stamps the upload time, later than
     // the local one, so "not older than the local file" is also what makes a second run skip it.
     const time = await preciseTime(client, target, there);
