@@ -26,8 +26,13 @@ export { isPlainName } from '../protocol/index.js';
  * waiting (`Promise.all`), and each waits for the ones before it; an AbortSignal cancels one that
  * still waits. To run operations side by side, use more connections (`fork()`).
  *
- * Every 4xx/5xx reply rejects with an FtpReplyError and leaves the connection usable; a broken
- * connection rejects everything with one ConnectionClosedError.
+ * Errors, the same for every operation (so each method lists only its own):
+ * - FtpReplyError: the server answered 4xx/5xx; the connection stays usable.
+ * - ClientTimeoutError: a reply (`phase` 'reply', and the connection is then closed) or a data
+ *   connection (`phase` 'data', the connection stays usable) did not come in time.
+ * - ConnectionClosedError: the connection is gone (or never opened); every later call gets the
+ *   same error, which says why.
+ * - ProtocolViolationError: the server's reply made no sense (a PWD reply without a path).
  */
 export class FtpClient {
   readonly #options: ClientOptions;
@@ -48,8 +53,11 @@ export class FtpClient {
   }
 
   /**
-   * Connects, reads the greeting and logs in (anonymous unless a user is given). The signal
-   * cancels both: the promise rejects with its reason and nothing is left open.
+   * A client connected and logged in: connect(), then login() (anonymous unless a user is given).
+   * The signal cancels both: the promise rejects with its reason and nothing is left open.
+   * @throws ConnectionClosedError when the server cannot be reached or refuses the session (421).
+   * @throws ClientTimeoutError (`phase` 'connect') when no greeting comes within connectTimeoutMs.
+   * @throws FtpReplyError when the login is refused (530).
    */
   static async connect(options: ConnectOptions): Promise<FtpClient> {
     const { host, port, user, password, signal, ...clientOptions } = options;
@@ -58,22 +66,27 @@ export class FtpClient {
     return client;
   }
 
+  /** The control connection is up (connected, and not closed or broken since). */
   get isOpen(): boolean {
     return this.#session !== undefined && this.#session.control.closedReason === undefined;
   }
 
+  /** The connection is up and logged in. */
   get isLoggedIn(): boolean {
     return this.isOpen && this.#session?.loggedIn === true;
   }
 
+  /** The server's host, once connect() was called. */
   get host(): string | undefined {
     return this.#host;
   }
 
+  /** The server's port, once connect() was called. */
   get port(): number | undefined {
     return this.#port;
   }
 
+  /** Who the client last logged in as. */
   get user(): string | undefined {
     return this.#user;
   }
@@ -86,6 +99,9 @@ export class FtpClient {
   /**
    * Opens the control connection and reads the greeting; `login()` comes next. The signal cancels
    * the attempt (the promise rejects with its reason).
+   * @throws Error when the client is connected already (close() first).
+   * @throws ConnectionClosedError when the server cannot be reached or refuses the session (421).
+   * @throws ClientTimeoutError (`phase` 'connect') when no greeting comes within connectTimeoutMs.
    */
   async connect(
     target: { host: string; port?: number },
@@ -107,7 +123,11 @@ export class FtpClient {
     return greeting;
   }
 
-  /** USER, PASS if asked for, then FEAT, OPTS UTF8 ON and OPTS MLST where offered. */
+  /**
+   * USER, PASS if asked for, then FEAT, OPTS UTF8 ON and OPTS MLST where offered. Without a
+   * password, the anonymous user sends the traditional "anonymous@", anyone else "".
+   * @throws FtpReplyError when the server refuses the login (530), or asks for an account (332).
+   */
   login(user = 'anonymous', password?: string): Promise<void> {
     return this.#run(undefined, async (session) => {
       const pass = await session.login(user, password);
@@ -135,60 +155,109 @@ export class FtpClient {
     return this.#run(undefined, (session) => session.raw(line, options));
   }
 
+  /**
+   * The current remote directory (PWD).
+   * @throws ProtocolViolationError when the reply holds no quoted path.
+   */
   pwd(): Promise<string> {
     return this.#run(undefined, (session) => session.pwd());
   }
 
+  /**
+   * Changes the remote directory (CWD).
+   * @throws FtpReplyError when there is no such directory (550).
+   */
   cd(path: string): Promise<void> {
     return this.#run(undefined, (session) => session.cd(path));
   }
 
+  /**
+   * Goes to the parent remote directory (CDUP).
+   * @throws FtpReplyError when the server refuses.
+   */
   cdup(): Promise<void> {
     return this.#run(undefined, (session) => session.cdup());
   }
 
+  /**
+   * A remote file's size in bytes (SIZE, asked in binary type: its size as stored).
+   * @throws FtpReplyError when there is no such file, or it is a directory (550).
+   * @throws ProtocolViolationError when the reply holds no size.
+   */
   size(path: string): Promise<number> {
     return this.#run(undefined, (session) => session.size(path));
   }
 
+  /**
+   * A remote file's modification time, to the second (MDTM).
+   * @throws FtpReplyError when there is no such file, or the server has no MDTM (500/502).
+   * @throws ProtocolViolationError when the reply holds no time.
+   */
   modifiedTime(path: string): Promise<Date> {
     return this.#run(undefined, (session) => session.modifiedTime(path));
   }
 
-  /** MFMT (draft-somers-ftp-mfxx), which most servers that support it list in FEAT. */
+  /**
+   * Sets a remote file's modification time, to the second (MFMT, draft-somers-ftp-mfxx; most
+   * servers that have it list it in FEAT).
+   * @throws FtpReplyError when there is no such file, or the server has no MFMT (500/502).
+   */
   setModifiedTime(path: string, time: Date): Promise<void> {
     return this.#run(undefined, (session) => session.setModifiedTime(path, time));
   }
 
-  /** MKD; with `parents`, every missing directory on the way too, and an existing one is fine. */
+  /**
+   * Makes a remote directory (MKD); with `parents`, every missing directory on the way too, and
+   * one that exists already is fine (`mkdir -p`).
+   * @throws FtpReplyError when it cannot be made: it exists (without `parents`), a file is in the
+   *   way, no permission.
+   */
   mkdir(path: string, options: { parents?: boolean } = {}): Promise<void> {
     return this.#run(undefined, (session) => session.mkdir(path, options));
   }
 
   /**
    * Whether the path is a directory this session can enter (a link to one too): a CWD there and
-   * back, which every server understands.
+   * back, which every server understands. A refused CWD is a false, not an error.
+   * @throws FtpReplyError when the way back (CWD to where it was) is refused.
    */
   isDirectory(path: string): Promise<boolean> {
     return this.#run(undefined, (session) => session.isDirectory(path));
   }
 
+  /**
+   * Deletes a remote file (DELE).
+   * @throws FtpReplyError when there is no such file, it is a directory, or no permission (550).
+   */
   remove(path: string): Promise<void> {
     return this.#run(undefined, (session) => session.remove(path));
   }
 
-  /** RMD; with `recursive`, everything inside first (listing names are joined, never trusted as paths). */
+  /**
+   * Removes a remote directory (RMD); with `recursive`, everything in it first, hidden names too
+   * (names from the listing are joined to the path, never trusted as paths themselves).
+   * @throws FtpReplyError for the first entry, or the directory itself, that the server refuses to
+   *   remove (550: not empty, without `recursive`).
+   */
   removeDir(path: string, options: { recursive?: boolean } = {}): Promise<void> {
     return this.#run(undefined, (session) => session.removeDir(path, options));
   }
 
+  /**
+   * Renames or moves a remote file or directory (RNFR, RNTO).
+   * @throws FtpReplyError when there is no such file (RNFR) or the new name is refused (RNTO).
+   */
   rename(from: string, to: string): Promise<void> {
     return this.#run(undefined, (session) => session.rename(from, to));
   }
 
   /**
-   * The entries of a directory: MLSD when the server offers MLST (exact facts, no guessing), LIST
-   * otherwise, parsed from Unix or DOS format. "." and ".." are left out.
+   * The entries of a directory (the current one without a path): MLSD when the server offers
+   * MLST (exact facts, no guessing), LIST otherwise, parsed from Unix or DOS format (or by the
+   * `parseListing` option). "." and ".." are left out, and so are names that hold "/" or NUL.
+   * @throws FtpReplyError when there is no such directory (550).
+   * @throws ProtocolViolationError when the listing is larger than `maxListingBytes`.
+   * @throws The signal's reason when it fires (the client sends ABOR; the connection stays usable).
    */
   list(path?: string, options: ListOptions = {}): Promise<FileEntry[]> {
     return this.#run(options.signal, (session) => session.list(path, options));
@@ -211,7 +280,18 @@ export class FtpClient {
     return this.#run(undefined, (session) => session.clearWorkingDir());
   }
 
-  /** Downloads a remote file into a local file (by path) or a stream, which is ended afterwards. */
+  /**
+   * Downloads a remote file into a local file (by path) or a stream, which is ended afterwards.
+   * A local file is opened only once the server has agreed to send (its 1xx reply), so a refused
+   * download leaves it as it was; the promise resolves once the data is all written **and** the
+   * server has confirmed the transfer (226). Note the order: source first, then destination.
+   * @throws FtpReplyError when the server refuses (550: no such file) or ends the transfer with a
+   *   failure (426, 451).
+   * @throws ClientTimeoutError (`phase` 'data') when the data connection does not open, or falls
+   *   silent, for dataTimeoutMs.
+   * @throws The signal's reason when it fires (the client sends ABOR; the connection stays usable).
+   * @throws The local file system's error (ENOENT for a missing directory, ENOSPC) for a file.
+   */
   download(
     remotePath: string,
     destination: string | Writable,
@@ -220,7 +300,18 @@ export class FtpClient {
     return this.#run(options.signal, (session) => session.download(remotePath, destination, options));
   }
 
-  /** Uploads a local file (by path) or a stream to a remote path. */
+  /**
+   * Uploads a local file (by path) or a stream to a remote path. A local file is opened before
+   * the server is asked to store anything, so a missing one leaves no empty remote file; the
+   * promise resolves once the server has confirmed the transfer (226).
+   * @throws FtpReplyError when the server refuses (553, 550: no permission) or ends the transfer
+   *   with a failure (426, 451, 452).
+   * @throws ClientTimeoutError (`phase` 'data') when the data connection does not open, or takes
+   *   no data, for dataTimeoutMs.
+   * @throws The signal's reason when it fires (the client sends ABOR; the connection stays usable).
+   * @throws RangeError for a `range` outside the file; TypeError for `range` with `resume`.
+   * @throws The local file system's error (ENOENT) for a file.
+   */
   upload(
     source: string | Readable,
     remotePath: string,
@@ -232,6 +323,8 @@ export class FtpClient {
   /**
    * A second logged-in connection to the same server, with the same options, in the same
    * directory: the way to run operations side by side. The signal cancels opening it.
+   * @throws Error when this client is not logged in.
+   * @throws What connect() and login() throw, for the new connection.
    */
   async fork(options: { signal?: AbortSignal } = {}): Promise<FtpClient> {
     const host = this.#host;
@@ -280,7 +373,7 @@ export class FtpClient {
 
   /**
    * QUIT, then closes the connection; safe to call twice, and on a broken connection. It does not
-   * wait for operations still queued: they fail with ConnectionClosedError.
+   * wait for operations still queued: they fail with ConnectionClosedError. Never rejects.
    */
   async close(): Promise<void> {
     const control = this.#session?.control;

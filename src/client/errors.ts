@@ -5,7 +5,9 @@ import { FtpError, type FtpReply } from '../protocol/index.js';
  * error says what the server refused, not that the session broke.
  */
 export class FtpReplyError extends FtpError {
+  /** Always "ERR_FTP_REPLY". */
   override readonly code: string = 'ERR_FTP_REPLY';
+  /** The whole reply: its code and text (every line of a multi-line one). */
   readonly reply: FtpReply;
   /** The command as sent, with a PASS argument masked. */
   readonly command: string;
@@ -23,6 +25,7 @@ export class FtpReplyError extends FtpError {
  * later call on the client rejects with this same error.
  */
 export class ConnectionClosedError extends Error {
+  /** Always "ERR_FTP_CONNECTION_CLOSED". */
   readonly code: string = 'ERR_FTP_CONNECTION_CLOSED';
 
   constructor(message: string, options?: ErrorOptions) {
@@ -41,7 +44,9 @@ export type TimeoutPhase = 'connect' | 'reply' | 'data';
  * ConnectionClosedError whose `cause` is this error); after a `data` timeout it stays usable.
  */
 export class ClientTimeoutError extends Error {
+  /** Always "ERR_FTP_TIMEOUT". */
   readonly code: string = 'ERR_FTP_TIMEOUT';
+  /** What the client waited for: see TimeoutPhase. */
   readonly phase: TimeoutPhase;
 
   constructor(message: string, phase: TimeoutPhase) {

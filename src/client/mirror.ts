@@ -8,12 +8,15 @@ import { createPathFilter } from './patterns.js';
 export { LocalConflictError, UnsafeLocalPathError } from './mirror/local-path.js';
 export { RemoteConflictError } from './mirror/up.js';
 
+/** What mirror() copies, where, and how. */
 export interface MirrorOptions {
   /** A logged-in client; it lists, compares and transfers, and its forks transfer alongside it. */
   client: FtpClient;
   /** 'down': remoteDir into localDir; 'up': localDir into remoteDir. */
   direction: 'down' | 'up';
+  /** The remote directory: absolute, or relative to the client's current directory. */
   remoteDir: string;
+  /** The local directory: made when copying down; it must exist when copying up. */
   localDir: string;
   /**
    * Globs on the relative path ('/'-separated, dot files included): a file is copied when it
@@ -41,14 +44,21 @@ export interface MirrorOptions {
 export interface MirrorFileEvent {
   /** Relative to the mirrored directories, '/'-separated. */
   path: string;
+  /** Copied, skipped (unchanged, a link, a special file) or failed. */
   action: 'copied' | 'skipped' | 'failed';
+  /** Bytes copied (0 unless copied). */
   bytes: number;
+  /** Why it failed. */
   error?: Error;
 }
 
+/** What mirror() did, counted in files. */
 export interface MirrorSummary {
+  /** Files copied. */
   copied: number;
+  /** Files left as they were: unchanged, links, special files. */
   skipped: number;
+  /** Files (or directories, when a whole directory failed) that could not be copied. */
   failed: number;
   /** Bytes of the copied files. */
   bytes: number;

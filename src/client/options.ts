@@ -22,10 +22,13 @@ export type ListingParser = (text: string, verb: 'MLSD' | 'LIST') => FileEntry[]
 
 /** One line of the protocol exchange, for verbose output. PASS arguments arrive masked. */
 export interface ProtocolLine {
+  /** A command the client sent, or a reply line it received. */
   direction: 'sent' | 'received';
+  /** The line without its CRLF; a reply line starts with its code ("226 Done."). */
   text: string;
 }
 
+/** How an FtpClient works: its data mode, timeouts, limits, encoding and what it reports. */
 export interface ClientOptions {
   /** Data connection mode; default 'passive'. Can be changed later with `client.mode = ...`. */
   mode?: DataMode;
@@ -60,7 +63,9 @@ export interface ClientOptions {
   logger?: Logger;
 }
 
+/** FtpClient.connect()'s options: where, as whom, and the client's own options. */
 export interface ConnectOptions extends ClientOptions {
+  /** The server's host name or IP address (an IPv6 address without brackets). */
   host: string;
   /** Default 21. */
   port?: number;
@@ -90,6 +95,7 @@ export interface TransferProgress {
   done: boolean;
 }
 
+/** list()'s options. */
 export interface ListOptions {
   /** Cancels the listing, or drops it while it waits for its turn. */
   signal?: AbortSignal;
@@ -100,6 +106,7 @@ export interface ListOptions {
   all?: boolean;
 }
 
+/** What download() and upload() both take. */
 export interface TransferOptions {
   /** Overrides the client's current type for this transfer. */
   type?: TransferType;
@@ -112,6 +119,7 @@ export interface TransferOptions {
   onProgress?: (progress: TransferProgress) => void;
 }
 
+/** download()'s options. */
 export interface DownloadOptions extends TransferOptions {
   /** Start this many bytes into the remote file (REST). */
   offset?: number;
@@ -122,6 +130,7 @@ export interface DownloadOptions extends TransferOptions {
   resume?: boolean;
 }
 
+/** upload()'s options. */
 export interface UploadOptions extends TransferOptions {
   /** Append to the remote file (APPE) instead of replacing it. */
   append?: boolean;
@@ -134,7 +143,12 @@ export interface UploadOptions extends TransferOptions {
    * Uploading a local file: send only its bytes from `start` (default 0) up to `end` (exclusive;
    * default the file's size), to the remote path (or its end, with `append`). Not with `resume`.
    */
-  range?: { start?: number; end?: number };
+  range?: {
+    /** The first byte sent; default 0. */
+    start?: number;
+    /** The byte after the last one sent; default the file's size. */
+    end?: number;
+  };
 }
 
 /** What a completed transfer reports. */

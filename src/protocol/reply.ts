@@ -2,6 +2,7 @@ import { replaceLineBreaks } from './sanitize.js';
 
 /** A complete reply as the client sees it. */
 export interface FtpReply {
+  /** The three-digit reply code. */
   code: number;
   /** Text lines without the "123-" / "123 " prefix; middle lines as sent. */
   lines: string[];

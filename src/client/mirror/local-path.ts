@@ -5,6 +5,7 @@ import { isPlainName } from '../../protocol/index.js';
 
 /** A local path a mirror refuses to write: it would leave the target tree or pass through a link. */
 export class UnsafeLocalPathError extends Error {
+  /** Always "ERR_FTP_UNSAFE_LOCAL_PATH". */
   readonly code: string = 'ERR_FTP_UNSAFE_LOCAL_PATH';
 
   constructor(message: string) {
@@ -15,6 +16,7 @@ export class UnsafeLocalPathError extends Error {
 
 /** Something other than what the mirror needs is in the way (a file where a directory goes). */
 export class LocalConflictError extends Error {
+  /** Always "ERR_FTP_LOCAL_CONFLICT". */
   readonly code: string = 'ERR_FTP_LOCAL_CONFLICT';
 
   constructor(message: string) {

@@ -34,6 +34,7 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 
 /** The server has something other than what the mirror needs in the way. */
 export class RemoteConflictError extends Error {
+  /** Always "ERR_FTP_REMOTE_CONFLICT". */
   readonly code: string = 'ERR_FTP_REMOTE_CONFLICT';
 
   constructor(message: string) {

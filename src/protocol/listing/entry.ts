@@ -1,4 +1,4 @@
-/** One entry of a directory listing, shared by the server (to format) and the client (parsed). */
+/** What a listing entry is; shared by the server (to format) and the client (parsed). */
 export type EntryType = 'file' | 'dir' | 'link' | 'other';
 
 /**
@@ -7,9 +7,11 @@ export type EntryType = 'file' | 'dir' | 'link' | 'other';
  */
 export type TimePrecision = 'second' | 'minute' | 'day';
 
+/** One entry of a directory listing, or what `stat()` says of one path. */
 export interface FileEntry {
   /** Base name as it appears in the directory (never contains "/"). */
   name: string;
+  /** A file, a directory, a symbolic link (where the listing shows links), or something else. */
   type: EntryType;
   /** Size in bytes; 0 where unknown. */
   size: number;
@@ -22,8 +24,11 @@ export interface FileEntry {
   modifiedPrecision?: TimePrecision;
   /** Unix permission bits (e.g. 0o644), where known. */
   mode?: number;
+  /** The number of hard links, from an `ls -l` line. */
   nlink?: number;
+  /** The owner, as the server names it (a name or a number). */
   owner?: string;
+  /** The group, as the server names it (a name or a number). */
   group?: string;
   /** Link target as the listing shows it, for type 'link'. */
   target?: string;
