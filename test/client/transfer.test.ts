@@ -7,7 +7,7 @@ import { FtpClient } from '../../src/client/client.js';
 import { ClientTimeoutError } from '../../src/client/errors.js';
 import type { ConnectOptions, DataMode } from '../../src/client/options.js';
 import { rejectionOf } from '../helpers/rejection.js';
-import { collectInto, FakeServer, readAll } from './fake-server.js';
+import { collectInto, connectTo, FakeServer, readAll } from './fake-server.js';
 
 describe('client/transfer', () => {
   let fake: FakeServer | undefined;
@@ -15,16 +15,10 @@ describe('client/transfer', () => {
 
   async function setup(
     handlers: Parameters<typeof FakeServer.start>[0],
-    extra: Partial<ConnectOptions>,
+    extra: Partial<ConnectOptions> & { mode: DataMode },
   ): Promise<{ server: FakeServer; client: FtpClient }> {
     fake = await FakeServer.start(handlers);
-    const client = await FtpClient.connect({
-      host: fake.host,
-      port: fake.port,
-      user: 'u',
-      password: 'p',
-      ...extra,
-    });
+    const client = await connectTo(fake, extra.mode, extra);
     clients.push(client);
     return { server: fake, client };
   }
