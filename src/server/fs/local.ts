@@ -21,6 +21,7 @@ import {
   chmod,
   lstat,
   lstatIfExists,
+  link,
   mkdir,
   realpath,
   rename,
@@ -62,8 +63,11 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
  * (or nowhere) cannot be followed, read or written through, and list() shows them as bare links of
  * size 0 without a target.
  *
- * Uploads in 'replace' mode are written to a hidden temporary file in the target's directory and
- * renamed over the target on commit(), so an interrupted upload never touches the previous content.
+ * Uploads in 'replace' and 'new' mode are written to a hidden temporary file in the target's
+ * directory, and take the target's name only on commit(), in one rename (or link, for 'new'): until
+ * then no other session sees a half-written file under that name, and an interrupted upload never
+ * touches the previous content, nor a file another session put there meanwhile. 'append' and
+ * 'offset' write in place, as their commands mean to.
  */
 export class LocalFileSystem implements FileSystem {
   readonly #jail: RootJail;
@@ -229,30 +233,9 @@ export class LocalFileSystem implements FileSystem {
   }
 
   #writeReplace(ftpPath: string): Upload {
-    const { full } = this.#jail.entry(ftpPath, 'create');
-    // Most uploads make a new file, so that is tried first: one system call, and no link can be
-    // followed (O_EXCL). Nothing to protect then: the file is written in place, as every FTP
-    // server does, and taken away again if the upload fails. That spares a rename, which costs as
-    // much as writing a small file.
-    const created = this.#uploadNew(full);
-    if (created !== undefined) return created;
-    // The name is taken: the upload replaces it only once complete, through a temporary file.
-    const { real, existing } = this.#uploadTarget(full);
+    const { real, existing } = this.#uploadTarget(this.#jail.entry(ftpPath, 'create').full);
     if (existing !== undefined && !existing.isFile()) throw new FileUnavailableError('Not a regular file.');
-    const temp = path.join(path.dirname(real), UPLOAD_TEMP_PREFIX + randomBytes(12).toString('hex'));
-    const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
-    try {
-      // Replacing content must not change who may read the file.
-      if (existing !== undefined) fchmodSync(fd, existing.mode & 0o7777);
-    } catch (err) {
-      closeSync(fd);
-      try {
-        unlinkNow(temp);
-      } catch {
-        // Best effort: a leftover temporary name is hidden from listings.
-      }
-      throw err;
-    }
+    const { temp, fd } = openTemporary(real, existing);
     return new FileUpload(this.#writeStream(fd), {
       publish: () => rename(temp, real),
       discard: () => unlink(temp),
@@ -272,32 +255,49 @@ export class LocalFileSystem implements FileSystem {
   }
 
   #writeNew(ftpPath: string): Upload {
-    const upload = this.#uploadNew(this.#jail.entry(ftpPath, 'create').full);
-    if (upload === undefined) throw new FileNameNotAllowedError('File exists.');
-    return upload;
+    const { full } = this.#jail.entry(ftpPath, 'create');
+    if (lstatIfExists(full) !== undefined) throw new FileNameNotAllowedError('File exists.');
+    const { temp, fd } = openTemporary(full, undefined);
+    return new FileUpload(this.#writeStream(fd), {
+      // link(), not rename(): a name another session took meanwhile stays theirs.
+      publish: async () => {
+        try {
+          await link(temp, full);
+        } catch (err) {
+          if (errnoCode(err) === 'EEXIST') throw new FileNameNotAllowedError('File exists.');
+          throw err;
+        }
+        await unlink(temp).catch(() => undefined);
+      },
+      discard: () => unlink(temp),
+    });
   }
+}
 
-  /** An upload into a new file at `full`, or undefined when the name is taken. */
-  #uploadNew(full: string): Upload | undefined {
-    const fd = createExclusive(full);
-    if (fd === undefined) return undefined;
-    // The file did not exist before, so an aborted upload can take it away again.
-    return new FileUpload(this.#writeStream(fd), { discard: () => unlink(full) });
+/**
+ * A new hidden file beside `target` that an upload writes and renames (or links) into place,
+ * with the mode of the file it replaces, if any: replacing content must not change who may read
+ * it. O_EXCL: the name is ours, not something planted there.
+ */
+function openTemporary(target: string, existing: Stats | undefined): { temp: string; fd: number } {
+  const temp = path.join(path.dirname(target), UPLOAD_TEMP_PREFIX + randomBytes(12).toString('hex'));
+  const fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
+  try {
+    if (existing !== undefined) fchmodSync(fd, existing.mode & 0o7777);
+  } catch (err) {
+    closeSync(fd);
+    try {
+      unlinkNow(temp);
+    } catch {
+      // Best effort: a leftover temporary name is hidden from listings.
+    }
+    throw err;
   }
+  return { temp, fd };
 }
 
 function baseName(ftpPath: string): string {
   return ftpSegments(ftpPath).at(-1) ?? '/';
-}
-
-/** A new file opened for writing, or undefined when the name exists already. */
-function createExclusive(full: string): number | undefined {
-  try {
-    return openSync(full, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o666);
-  } catch (err) {
-    if (errnoCode(err) === 'EEXIST') return undefined;
-    throw err;
-  }
 }
 
 function checkOffset(offset: number): void {

@@ -25,6 +25,8 @@ export const realpath = (path: string): Promise<string> => settle(() => realpath
 export const stat = (path: string): Promise<Stats> => settle(() => statNow(path));
 export const lstat = (path: string): Promise<Stats> => settle(() => lstatNow(path));
 export const rename = (from: string, to: string): Promise<void> => settle(() => fs.renameSync(from, to));
+/** A second name for a file; fails with EEXIST when `to` is taken, where rename would replace it. */
+export const link = (from: string, to: string): Promise<void> => settle(() => fs.linkSync(from, to));
 export const unlink = (path: string): Promise<void> => settle(() => unlinkNow(path));
 export const mkdir = (path: string): Promise<void> =>
   settle(() => {

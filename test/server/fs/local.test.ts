@@ -285,7 +285,7 @@ describe('server/fs/local LocalFileSystem', () => {
       expect(await readdir(root)).to.deep.equal(['keep.bin']);
     });
 
-    it('replace writes a new name in place and takes it away again when the upload fails', async () => {
+    it('replace writes a new name under a hidden name, which takes the name only on commit', async () => {
       const up = await fs.write('/fresh.bin', { kind: 'replace' });
       await new Promise<void>((resolve, reject) => {
         up.stream.write(Buffer.from('partial'), (err) => {
@@ -293,12 +293,15 @@ describe('server/fs/local LocalFileSystem', () => {
           else resolve();
         });
       });
-      // No temporary name: the file grows under its own name, as on any FTP server.
-      expect(await readdir(root)).to.deep.equal(['fresh.bin']);
-      expect(await readFile(inRoot('fresh.bin'), 'utf8')).to.equal('partial');
+      // Nothing under the name yet: no other session sees a half-written file.
+      const names = await readdir(root);
+      expect(names).to.have.length(1);
+      expect(names[0]).to.match(/^\.ftpkit-upload-/);
+      expect((await fs.list('/')).map((entry) => entry.name)).to.deep.equal([]);
       await up.abort();
       expect(await readdir(root)).to.deep.equal([]);
       await upload('/fresh.bin', { kind: 'replace' }, 'whole');
+      expect(await readdir(root)).to.deep.equal(['fresh.bin']);
       expect(await readFile(inRoot('fresh.bin'), 'utf8')).to.equal('whole');
     });
 
@@ -354,6 +357,13 @@ describe('server/fs/local LocalFileSystem', () => {
       up.stream.write('partial');
       await up.abort();
       expect(await readdir(root)).to.have.members(['taken', 'unique']);
+      // A name someone else takes while the upload runs stays theirs: the commit is refused.
+      const late = await fs.write('/raced', { kind: 'new' });
+      late.stream.write('late');
+      await writeFile(inRoot('raced'), 'first');
+      await rejection(late.commit(), 553, 'File exists.');
+      expect(await readFile(inRoot('raced'), 'utf8')).to.equal('first');
+      expect(await readdir(root)).to.have.members(['taken', 'unique', 'raced']);
     });
 
     it('refuses directories, the root, missing parents and reserved names', async () => {
