@@ -24,6 +24,9 @@ export interface FtpServerInit {
   createFileSystem?: (account: Account) => Promise<FileSystem>;
 }
 
+/** How long a client cut at shutdown gets to take its last replies before its socket goes. */
+const CUT_GRACE_MS = 1000;
+
 /**
  * Listens for control connections, enforces connection limits (421 before the greeting) and
  * shuts down gracefully. Everything per connection lives in its Session.
@@ -133,6 +136,13 @@ export class FtpServer implements ServerServices {
     });
     await Promise.race([drained, deadline]);
     clearTimeout(timer);
+    // Past the deadline: the transfers left are aborted and cleaned up, and their clients told,
+    // before the process may exit; a client that does not read is cut after a moment.
+    await Promise.all([...this.sessions].map((session) => session.cut()));
+    const closed = Promise.all([...this.sessions].map((session) => session.whenClosed()));
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (grace = setTimeout(resolve, CUT_GRACE_MS)))]);
+    clearTimeout(grace);
     for (const session of this.sessions) session.destroy();
     await stopped;
     this.log.info('stopped');

@@ -181,6 +181,15 @@ export class Session implements CommandContext {
     this.close();
   }
 
+  /**
+   * Server shutdown past its deadline: a running transfer is aborted (426 to the client, an
+   * upload's temporary file discarded, the transfer logged), then 421 and close.
+   */
+  async cut(): Promise<void> {
+    await this.abortTransfer();
+    if (!this.closed) this.shutdown();
+  }
+
   transferDone(): Promise<void> {
     return this.running?.done ?? Promise.resolve();
   }

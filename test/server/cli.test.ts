@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,5 +142,48 @@ describe('ftpkitd command line', function () {
     const exit = await handle.exited;
     expect(exit.code).to.equal(0);
     await control.close();
+  });
+
+  it('on SIGTERM past --shutdown-timeout, cuts running uploads cleanly: 426 and 421, nothing half-written, each logged', async function () {
+    const root = join(dir, 'cut');
+    const { handle, port } = await start([
+      '--root',
+      root,
+      '--port',
+      '0',
+      '--anonymous-write',
+      '--shutdown-timeout',
+      '1',
+    ]);
+    await writeFile(join(root, 'old.txt'), 'the old content');
+    const uploads: { control: RawControl; name: string }[] = [];
+    for (const name of ['new.txt', 'old.txt']) {
+      const control = await RawControl.connect('127.0.0.1', port);
+      await control.login('anonymous', 'x@y');
+      const { socket } = await control.passive('127.0.0.1', true);
+      expect((await control.command(`STOR ${name}`)).code).to.equal(150);
+      // Some bytes, and the connection kept open: the upload runs past the deadline.
+      socket.write('half of it');
+      uploads.push({ control, name });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    process.kill(handle.pid, 'SIGTERM');
+    for (const { control } of uploads) {
+      expect((await control.read(5000)).code).to.equal(426);
+      expect((await control.read(5000)).code).to.equal(421);
+    }
+    const exit = await handle.exited;
+    expect(exit.code).to.equal(0);
+    expect((await readdir(root)).sort()).to.deep.equal(['old.txt']);
+    expect(await readFile(join(root, 'old.txt'), 'utf8')).to.equal('the old content');
+    const transfers = handle
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"transfer"'));
+    expect(transfers).to.have.length(2);
+    for (const line of transfers) expect(line).to.include('"ok":false');
+    const stopped = handle.stdout().indexOf('"msg":"stopped"');
+    expect(stopped).to.be.above(handle.stdout().lastIndexOf('"msg":"transfer"'));
+    for (const { control } of uploads) await control.close();
   });
 });
