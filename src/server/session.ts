@@ -20,8 +20,13 @@ import { createPassiveChannel, isPassiveChannel, type PassiveChannel } from './d
 import { PassiveReuse } from './data/passive-reuse.js';
 import type { FileSystem } from './fs/file-system.js';
 
-/** Lines waiting while a command runs; past this the socket is paused so a flood stays bounded. */
-const MAX_QUEUED_LINES = 32;
+/**
+ * Lines waiting while a command or a transfer runs, by count and by size; past either the socket
+ * is paused, so a flood stays bounded. Room enough that an ABOR behind the commands a client
+ * pipelines during a transfer is still read.
+ */
+const MAX_QUEUED_LINES = 1024;
+const MAX_QUEUED_BYTES = 64 * 1024;
 /** Pending reply bytes past which we stop reading from a client that does not read its replies. */
 const MAX_PENDING_REPLY_BYTES = 64 * 1024;
 
@@ -60,6 +65,8 @@ export class Session implements CommandContext {
   readonly localAddress: string;
   private readonly decoder = new CommandDecoder();
   private readonly queue: DecodedLine[] = [];
+  /** The text held in `queue`, in characters. */
+  private queuedBytes = 0;
   private draining = false;
   /** When the client last sent anything, or a transfer ended: idleness counts from here. */
   private lastActive = Date.now();
@@ -350,14 +357,40 @@ export class Session implements CommandContext {
     if (this.closed) return;
     this.lastActive = Date.now();
     for (const line of this.decoder.push(chunk)) {
-      if (line.kind === 'line' && this.running && this.isUrgent(line.line)) {
-        void this.execute(line);
-        continue;
-      }
       this.queue.push(line);
+      this.queuedBytes += lineSize(line);
     }
-    if (this.queue.length > MAX_QUEUED_LINES) this.socket.pause();
+    this.limitReading();
     this.kick();
+  }
+
+  /**
+   * Stops reading while too many lines wait, or too many reply bytes wait for a client that does
+   * not read them: whatever a client sends, what the session holds for it stays bounded.
+   */
+  private limitReading(): void {
+    if (this.closed || this.socket.isPaused()) return;
+    const backlog = this.socket.writableLength > MAX_PENDING_REPLY_BYTES;
+    if (!backlog && this.queue.length <= MAX_QUEUED_LINES && this.queuedBytes <= MAX_QUEUED_BYTES) return;
+    this.socket.pause();
+    if (backlog) {
+      this.socket.once('drain', () => {
+        this.resumeIfRoom();
+      });
+    }
+  }
+
+  /** Reads again once the queue and the replies waiting are back under their limits. */
+  private resumeIfRoom(): void {
+    if (this.closed || !this.socket.isPaused()) return;
+    if (this.queue.length > MAX_QUEUED_LINES || this.queuedBytes > MAX_QUEUED_BYTES) return;
+    if (this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
+      this.socket.once('drain', () => {
+        this.resumeIfRoom();
+      });
+      return;
+    }
+    this.socket.resume();
   }
 
   private isUrgent(line: string): boolean {
@@ -382,24 +415,29 @@ export class Session implements CommandContext {
   /**
    * Works off the queue. Most commands finish at once, and then so does this, with no promise; the
    * rest comes as a promise once a command or a client that does not read its replies is waited for.
+   * While a transfer runs, only ABOR, STAT and QUIT run, wherever they wait in the queue (the
+   * others wait for the transfer); their replies are paced like any others.
    */
   private drain(): Promise<void> | undefined {
     for (;;) {
       if (this.closed) return undefined;
-      const next = this.queue[0];
-      if (next === undefined) break;
-      if (this.running && !(next.kind === 'line' && this.isUrgent(next.line))) {
-        // The transfer's completion calls kick() again.
-        return undefined;
-      }
-      this.queue.shift();
+      const index = this.running ? this.queue.findIndex((line) => this.isUrgentLine(line)) : 0;
+      const next = this.queue[index];
+      // During a transfer, its completion calls kick() again.
+      if (index === -1 || next === undefined) break;
+      this.queue.splice(index, 1);
+      this.queuedBytes -= lineSize(next);
       const pending = this.execute(next);
       if (pending !== undefined || this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
         return this.drainAfter(pending);
       }
     }
-    this.resumeReading();
+    this.resumeIfRoom();
     return undefined;
+  }
+
+  private isUrgentLine(line: DecodedLine): boolean {
+    return line.kind === 'line' && this.isUrgent(line.line);
   }
 
   private async drainAfter(pending: Promise<void> | undefined): Promise<void> {
@@ -415,11 +453,6 @@ export class Session implements CommandContext {
     // Not for a session that has ended or turned to active mode meanwhile.
     if (this.closed || this.dataChannel?.mode === 'active') return false;
     return this.passiveReuse?.keep(channel) ?? false;
-  }
-
-  /** Reading was paused while too many lines or replies were pending; the queue is empty now. */
-  private resumeReading(): void {
-    if (!this.closed && this.socket.isPaused()) this.socket.resume();
   }
 
   /**
@@ -531,6 +564,11 @@ function stop(transfer: ActiveTransfer): void {
   abortController(transfer).abort();
   transfer.channel.close();
   transfer.socket?.destroy();
+}
+
+/** What a queued line holds, in characters (a line too long was dropped already). */
+function lineSize(line: DecodedLine): number {
+  return line.kind === 'line' ? line.line.length : 0;
 }
 
 function asError(err: unknown): Error {
