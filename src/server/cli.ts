@@ -37,8 +37,14 @@ Options:
   --max-per-ip N          sessions at once from one address                [100]
   --idle-timeout S        close a control connection idle this long        [300]
   --data-timeout S        give up on a silent data connection              [30]
-  --login-delay MS        delay before answering a wrong password          [1000]
+  --login-delay MS        delay before answering a login from an address
+                          that failed recently (doubles per failure)       [1000]
   --max-login-failures N  failed logins before the session is closed       [3]
+  --ban-after N           failed logins from one address that ban it
+                          (every login refused); 0: never                  [5]
+  --ban-time S            the first ban's length; each further one doubles [600]
+  --login-timeout S       time a connection has to log in                  [60]
+  --max-unauthenticated N connections not logged in yet, at most           [100]
   --shutdown-timeout S    on SIGINT/SIGTERM, time given to transfers       [10]
   --config FILE           JSON file with the same option names; flags win
   --log-level LEVEL       fatal, error, warn, info, debug, trace, silent   [info]

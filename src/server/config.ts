@@ -28,6 +28,10 @@ const SPEC = {
   'data-timeout': { key: 'dataTimeoutMs', kind: 'seconds' },
   'login-delay': { key: 'failedLoginDelayMs', kind: 'milliseconds' },
   'max-login-failures': { key: 'maxLoginFailures', kind: 'count' },
+  'ban-after': { key: 'banAfter', kind: 'countOrZero' },
+  'ban-time': { key: 'banTimeMs', kind: 'seconds' },
+  'login-timeout': { key: 'loginTimeoutMs', kind: 'seconds' },
+  'max-unauthenticated': { key: 'maxUnauthenticated', kind: 'count' },
   'shutdown-timeout': { key: 'shutdownTimeoutMs', kind: 'seconds' },
   'log-level': { key: 'logLevel', kind: 'level' },
 } as const satisfies Record<string, { key: keyof ServerOptions; kind: string }>;
@@ -86,6 +90,9 @@ function apply(options: ServerOptions, raw: RawOptions): ServerOptions {
         break;
       case 'count':
         out[key] = parseNumber(name, text, 1, 1_000_000);
+        break;
+      case 'countOrZero':
+        out[key] = parseNumber(name, text, 0, 1_000_000);
         break;
       case 'seconds':
         out[key] = parseNumber(name, text, 1, 86_400) * 1000;

@@ -28,6 +28,14 @@ export interface ServerOptions {
   failedLoginDelayMs: number;
   /** Failed logins after which a session is closed. */
   maxLoginFailures: number;
+  /** Failed logins from one address that get it banned for banTimeMs; 0 never bans. */
+  banAfter: number;
+  /** The first ban's length; a further ban of the same address doubles it (up to a day). */
+  banTimeMs: number;
+  /** How long a connection may take to log in before it is closed (421). */
+  loginTimeoutMs: number;
+  /** Connections not logged in yet, at most, across all addresses; more are refused (421). */
+  maxUnauthenticated: number;
   /** On SIGINT/SIGTERM, how long running transfers may go on before they are cut. */
   shutdownTimeoutMs: number;
   logLevel: Level | 'silent';
@@ -45,6 +53,10 @@ export const defaultOptions: ServerOptions = {
   dataTimeoutMs: 30_000,
   failedLoginDelayMs: 1000,
   maxLoginFailures: 3,
+  banAfter: 5,
+  banTimeMs: 600_000,
+  loginTimeoutMs: 60_000,
+  maxUnauthenticated: 100,
   shutdownTimeoutMs: 10_000,
   logLevel: 'info',
 };

@@ -5,7 +5,7 @@ import { normalizeAddress } from '../protocol/address/ip.js';
 import { formatReply } from '../protocol/reply.js';
 import { Reply } from '../protocol/reply-codes.js';
 import type { Account, Authenticator } from './auth/account.js';
-import { LoginThrottle } from './auth/login-throttle.js';
+import { LoginGuard } from './auth/login-guard.js';
 import { createRegistry } from './commands/index.js';
 import type { ServerServices } from './commands/context.js';
 import type { CommandRegistry } from './commands/registry.js';
@@ -34,7 +34,7 @@ const CUT_GRACE_MS = 1000;
 export class FtpServer implements ServerServices {
   readonly options: ServerOptions;
   readonly authenticator: Authenticator;
-  readonly throttle: LoginThrottle;
+  readonly loginGuard: LoginGuard;
   readonly registry: CommandRegistry = createRegistry();
   readonly anonymousEnabled: boolean;
   readonly log: Logger;
@@ -50,7 +50,12 @@ export class FtpServer implements ServerServices {
     this.authenticator = init.authenticator;
     this.log = init.logger;
     this.anonymousEnabled = init.anonymousEnabled ?? false;
-    this.throttle = new LoginThrottle({ baseDelayMs: this.options.failedLoginDelayMs, maxDelayMs: 10_000 });
+    this.loginGuard = new LoginGuard({
+      baseDelayMs: this.options.failedLoginDelayMs,
+      maxDelayMs: 10_000,
+      banAfter: this.options.banAfter,
+      banMs: this.options.banTimeMs,
+    });
     this.fileSystemFactory = init.createFileSystem ?? ((account) => LocalFileSystem.create(account.home));
     this.server = createServer({ noDelay: true }, (socket) => {
       this.accept(socket);
@@ -93,6 +98,13 @@ export class FtpServer implements ServerServices {
     }
     if (fromIp >= this.options.maxConnectionsPerIp) {
       this.refuse(socket, 'Too many connections from your address; try again later.');
+      return;
+    }
+    // Connections that have not logged in cost nothing to open: they get a share of the slots only.
+    let waiting = 0;
+    for (const session of this.sessions) if (!session.isLoggedIn) waiting++;
+    if (waiting >= this.options.maxUnauthenticated) {
+      this.refuse(socket, 'Too many connections waiting to log in; try again later.');
       return;
     }
     this.perIp.set(ip, fromIp + 1);

@@ -71,6 +71,7 @@ export class Session implements CommandContext {
   /** When the client last sent anything, or a transfer ended: idleness counts from here. */
   private lastActive = Date.now();
   private idleTimer: NodeJS.Timeout | undefined;
+  private loginTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private dataChannel: DataChannel | undefined;
   /** Made on the first PASV/EPSV: most sessions never need one. */
@@ -116,8 +117,24 @@ export class Session implements CommandContext {
     return this.running !== undefined;
   }
 
+  get isLoggedIn(): boolean {
+    return this.state.account !== undefined;
+  }
+
   greet(): void {
     this.reply(Reply.ServiceReady, 'ftpkitd ready.');
+    this.armLoginTimer();
+  }
+
+  /** A connection that does not log in in time is closed: it holds a slot for nothing. */
+  private armLoginTimer(): void {
+    clearTimeout(this.loginTimer);
+    this.loginTimer = setTimeout(() => {
+      if (this.closed || this.isLoggedIn) return;
+      this.reply(Reply.ServiceNotAvailable, 'Login timeout; closing control connection.');
+      this.close();
+    }, this.services.options.loginTimeoutMs);
+    this.loginTimer.unref();
   }
 
   reply(code: number, text: string | readonly string[]): void {
@@ -177,6 +194,7 @@ export class Session implements CommandContext {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.loginTimer);
     this.socket.end();
     // A peer that never reads must not keep the socket alive.
     this.socket.setTimeout(5000, () => this.socket.destroy());
@@ -214,6 +232,7 @@ export class Session implements CommandContext {
     this.setDataChannel(undefined);
     this.passiveReuse?.clear();
     this.state = freshState();
+    this.armLoginTimer();
   }
 
   startTransfer(job: TransferJob): void {
@@ -543,6 +562,7 @@ export class Session implements CommandContext {
   private teardown(): void {
     this.closed = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.loginTimer);
     this.queue.length = 0;
     this.setDataChannel(undefined);
     this.passiveReuse?.clear();

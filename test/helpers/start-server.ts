@@ -57,6 +57,8 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     host,
     port: 0,
     failedLoginDelayMs: 0,
+    // Tests log in wrongly on purpose, all from one address: the ban has its own tests.
+    banAfter: 0,
     logLevel: (process.env.FTPKIT_TEST_LOG as ServerOptions['logLevel'] | undefined) ?? 'silent',
     ...start.options,
   };

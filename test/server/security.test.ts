@@ -57,6 +57,8 @@ describe('server security and bad input', function () {
       'MLSD',
       'REST 0',
       'RNFR x',
+      'OPTS UTF8 ON',
+      'OPTS MLST type;',
     ]) {
       const reply = await control.command(line);
       expect(reply.code, line).to.equal(530);

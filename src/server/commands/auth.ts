@@ -40,12 +40,18 @@ export const authCommands: CommandSpec[] = [
         return;
       }
       ctx.state.pendingUser = undefined;
-      const { authenticator, throttle, options } = ctx.services;
-      const account = await authenticator.authenticate(user, arg);
+      const { authenticator, loginGuard, options } = ctx.services;
+      // Judged before the password is looked at, and the wait is the same whatever it is: a
+      // guesser learns nothing from how fast an answer comes, nor from a banned address's answers.
+      const verdict = loginGuard.check(ctx.peerAddress, user);
+      const account = verdict.banned === undefined ? await authenticator.authenticate(user, arg) : undefined;
       if (!account) {
         ctx.state.loginFailures += 1;
-        ctx.log.info({ user }, 'login failed');
-        const wait = Math.max(options.failedLoginDelayMs, throttle.failureDelay(ctx.peerAddress));
+        loginGuard.failure(ctx.peerAddress, user);
+        if (verdict.banned !== undefined)
+          ctx.log.warn({ user, banned: verdict.banned }, 'login refused: banned');
+        else ctx.log.info({ user }, 'login failed');
+        const wait = Math.max(options.failedLoginDelayMs, verdict.delayMs);
         if (wait > 0) await delay(wait);
         if (ctx.state.loginFailures >= options.maxLoginFailures) {
           ctx.reply(Reply.ServiceNotAvailable, 'Login incorrect; too many failures, closing connection.');
@@ -55,7 +61,7 @@ export const authCommands: CommandSpec[] = [
         ctx.reply(Reply.NotLoggedIn, 'Login incorrect.');
         return;
       }
-      throttle.success(ctx.peerAddress);
+      if (verdict.delayMs > 0) await delay(verdict.delayMs);
       ctx.state.account = account;
       ctx.state.fs = await ctx.services.createFileSystem(account);
       ctx.state.cwd = '/';

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Account, Authenticator } from '../auth/account.js';
-import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { LoginGuard } from '../auth/login-guard.js';
 import type { DataChannel } from '../data/channel.js';
 import type { PassiveChannel } from '../data/passive.js';
 import type { FileSystem } from '../fs/file-system.js';
@@ -12,7 +12,7 @@ import type { CommandRegistry } from './registry.js';
 export interface ServerServices {
   readonly options: ServerOptions;
   readonly authenticator: Authenticator;
-  readonly throttle: LoginThrottle;
+  readonly loginGuard: LoginGuard;
   readonly registry: CommandRegistry;
   /** Whether USER anonymous is answered with the anonymous prompt. */
   readonly anonymousEnabled: boolean;

@@ -36,7 +36,6 @@ export const infoCommands: CommandSpec[] = [
   },
   {
     verb: 'OPTS',
-    needsLogin: false,
     arg: 'required',
     feat: 'UTF8',
     syntax: 'OPTS <sp> UTF8 ON | MLST fact;fact;',
