@@ -44,7 +44,7 @@ Options:
                           (every login refused); 0: never                  [5]
   --ban-time S            the first ban's length; each further one doubles [600]
   --login-timeout S       time a connection has to log in                  [60]
-  --max-unauthenticated N connections not logged in yet, at most           [100]
+  --max-unauthenticated N connections not logged in yet, at most           [500]
   --shutdown-timeout S    on SIGINT/SIGTERM, time given to transfers       [10]
   --config FILE           JSON file with the same option names; flags win
   --log-level LEVEL       fatal, error, warn, info, debug, trace, silent   [info]

@@ -56,7 +56,7 @@ export const defaultOptions: ServerOptions = {
   banAfter: 5,
   banTimeMs: 600_000,
   loginTimeoutMs: 60_000,
-  maxUnauthenticated: 100,
+  maxUnauthenticated: 500,
   shutdownTimeoutMs: 10_000,
   logLevel: 'info',
 };
