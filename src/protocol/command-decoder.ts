@@ -1,6 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { Limits } from './limits.js';
 
-export type DecodedLine = { kind: 'line'; line: string } | { kind: 'too-long' };
+/**
+ * One line of the control channel. `notUtf8` marks a line whose bytes are not valid UTF-8: its
+ * text then holds U+FFFD in their place, and two different names could read the same.
+ */
+export type DecodedLine = { kind: 'line'; line: string; notUtf8?: true } | { kind: 'too-long' };
 
 export interface CommandDecoderOptions {
   /** Longest line accepted, line terminator included. */
@@ -110,7 +115,12 @@ export class CommandDecoder {
       } else {
         let end = this.#length;
         if (end > 0 && this.#buffer[end - 1] === CR) end--;
-        out.push({ kind: 'line', line: this.#buffer.toString('utf8', 0, end) });
+        const line = this.#buffer.toString('utf8', 0, end);
+        out.push(
+          isUtf8(this.#buffer.subarray(0, end))
+            ? { kind: 'line', line }
+            : { kind: 'line', line, notUtf8: true },
+        );
       }
       this.#length = 0;
       return;

@@ -495,6 +495,12 @@ export class Session implements CommandContext {
       return undefined;
     }
     const command = parseCommandLine(line.line);
+    // Names are UTF-8 here (RFC 2640): bytes that are not would turn into U+FFFD, and "a\x80" and
+    // "a\x81" would name one file. A password is only compared, so it may be anything.
+    if (line.notUtf8 === true && command.verb !== 'PASS') {
+      this.reply(Reply.FileNameNotAllowed, 'Not valid UTF-8; names are UTF-8 here.');
+      return undefined;
+    }
     if (this.parentLog.isLevelEnabled('debug')) {
       const shown = command.verb === 'PASS' ? 'PASS ***' : line.line;
       this.log.debug({ command: shown }, 'command');

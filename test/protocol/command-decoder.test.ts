@@ -51,9 +51,12 @@ describe('protocol/command-decoder', () => {
       expect(decode([Buffer.from('MKD Ünïcødé 日本 🎉\r\n')])).to.deep.equal([line('MKD Ünïcødé 日本 🎉')]);
     });
 
-    it('turns invalid bytes into U+FFFD', () => {
+    it('turns invalid bytes into U+FFFD and marks the line as not UTF-8', () => {
       const input = Buffer.concat([Buffer.from('CWD a'), Buffer.from([0xc3, 0x28]), Buffer.from('\r\n')]);
-      expect(decode([input])).to.deep.equal([line('CWD a\uFFFD(')]);
+      expect(decode([input])).to.deep.equal([{ kind: 'line', line: 'CWD a\uFFFD(', notUtf8: true }]);
+      // U+FFFD sent as such is valid UTF-8, and so is a character split across chunks.
+      const split = Buffer.from('CWD \uFFFDé\r\n');
+      expect(decode([split.subarray(0, 6), split.subarray(6)])).to.deep.equal([line('CWD \uFFFDé')]);
     });
   });
 
@@ -100,9 +103,9 @@ describe('protocol/command-decoder', () => {
     it('turns IAC IAC into one 0xFF data byte', () => {
       // 0xFF is never valid UTF-8, so each data byte reaches the parser as one U+FFFD.
       const one = new CommandDecoder().push(Buffer.from([...Buffer.from('X '), IAC, IAC, 0x0a]));
-      expect(one).to.deep.equal([line('X \uFFFD')]);
+      expect(one).to.deep.equal([{ kind: 'line', line: 'X \uFFFD', notUtf8: true }]);
       const two = new CommandDecoder().push(Buffer.from([...Buffer.from('X '), IAC, IAC, IAC, IAC, 0x0a]));
-      expect(two).to.deep.equal([line('X \uFFFD\uFFFD')]);
+      expect(two).to.deep.equal([{ kind: 'line', line: 'X \uFFFD\uFFFD', notUtf8: true }]);
     });
 
     it('handles ABOR as sent by clients: IAC IP IAC DM then the command', () => {

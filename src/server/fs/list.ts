@@ -1,4 +1,5 @@
-import { lstat, opendir, stat } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileEntry } from '../../protocol/listing/entry.js';
 import { UPLOAD_TEMP_PREFIX, type RootJail } from './confine.js';
@@ -9,13 +10,15 @@ import { errnoCode } from './errors.js';
  * Reads a real directory into listing entries, sorted by name. Entries are stat'ed by a fixed number
  * of workers so a 100,000-entry directory neither queues 100,000 promises nor floods the thread pool.
  * Links inside the root are shown as what they lead to; other links as opaque links (see entry.ts).
- * Entries that vanish while we look are skipped.
+ * Entries that vanish while we look are skipped, and so are names that are not valid UTF-8: no
+ * command could name them (see Session), and shown with U+FFFD they would stand for another name.
  */
 export async function listDirectory(jail: RootJail, dir: string, concurrency: number): Promise<FileEntry[]> {
   const names: string[] = [];
-  // `for await` closes the Dir handle, also when the loop throws.
-  for await (const dirent of await opendir(dir, { bufferSize: 256 })) {
-    if (!dirent.name.startsWith(UPLOAD_TEMP_PREFIX)) names.push(dirent.name);
+  for (const raw of await readdir(dir, { encoding: 'buffer' })) {
+    if (!isUtf8(raw)) continue;
+    const name = raw.toString('utf8');
+    if (!name.startsWith(UPLOAD_TEMP_PREFIX)) names.push(name);
   }
 
   const entries: (FileEntry | undefined)[] = new Array<FileEntry | undefined>(names.length);
