@@ -528,8 +528,23 @@ export class Session implements CommandContext {
       return undefined;
     }
     if (spec.verb !== 'RNTO' && spec.verb !== 'RNFR') this.state.renameFrom = undefined;
-    const result = spec.handler(this, command.arg);
-    return result instanceof Promise ? result : undefined;
+    if (!spec.needsDataChannel) {
+      const result = spec.handler(this, command.arg);
+      return result instanceof Promise ? result : undefined;
+    }
+    // The data connection set up for a transfer command is for that one: refused, the command
+    // gives it up (as vsftpd does), rather than keep a socket nobody will use.
+    const channel = this.dataChannel;
+    const release = (err: unknown): never => {
+      if (this.dataChannel === channel) this.setDataChannel(undefined);
+      throw err;
+    };
+    try {
+      const result = spec.handler(this, command.arg);
+      return result instanceof Promise ? result.catch(release) : undefined;
+    } catch (err) {
+      return release(err);
+    }
   }
 
   private commandFailed(err: unknown): void {
