@@ -164,7 +164,7 @@ describe('protocol properties (fast-check)', () => {
       fc.property(entry, (e) => {
         const value: FileEntry = {
           ...e,
-          type: e.type as 'file' | 'dir',
+          type: e.type,
           modified: new Date('2026-11-01T10:20:00Z'),
         };
         const unix = parseUnixLine(formatUnixLine(value, now), now);
