@@ -1,8 +1,11 @@
 import { expect } from 'chai';
-import { mkdtemp, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
 import { RawControl } from '../helpers/raw-control.js';
 import { run, startProcess, type ProcessHandle } from '../helpers/process.js';
 
@@ -144,7 +147,7 @@ describe('ftpkitd command line', function () {
     await control.close();
   });
 
-  it('on SIGTERM past --shutdown-timeout, cuts running uploads cleanly: 426 and 421, nothing half-written, each logged', async function () {
+  it('on SIGTERM past --shutdown-timeout, cuts 20 running transfers cleanly: 426 and 421, nothing half-written, each logged', async function () {
     const root = join(dir, 'cut');
     const { handle, port } = await start([
       '--root',
@@ -155,35 +158,52 @@ describe('ftpkitd command line', function () {
       '--shutdown-timeout',
       '1',
     ]);
-    await writeFile(join(root, 'old.txt'), 'the old content');
-    const uploads: { control: RawControl; name: string }[] = [];
-    for (const name of ['new.txt', 'old.txt']) {
+    const old = 'the old content';
+    await writeFile(join(root, 'big.bin'), '');
+    await truncate(join(root, 'big.bin'), 64 * 1024 * 1024);
+    // Ten uploads (five to new names, five over files) and ten downloads, all still running.
+    const transfers: RawControl[] = [];
+    const data: Socket[] = [];
+    for (let i = 0; i < 20; i++) {
       const control = await RawControl.connect('127.0.0.1', port);
       await control.login('anonymous', 'x@y');
-      const { socket } = await control.passive('127.0.0.1', true);
-      expect((await control.command(`STOR ${name}`)).code).to.equal(150);
-      // Some bytes, and the connection kept open: the upload runs past the deadline.
-      socket.write('half of it');
-      uploads.push({ control, name });
+      // A data connection of our own, never read: RawControl.passive would drain it.
+      const socket = connect({
+        host: '127.0.0.1',
+        port: parseEpsvReply((await control.command('EPSV')).text),
+      });
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      data.push(socket);
+      if (i < 10) {
+        if (i % 2 === 1) await writeFile(join(root, `up${i}.txt`), old);
+        expect((await control.command(`STOR up${i}.txt`)).code).to.equal(150);
+        socket.write('half of it');
+      } else {
+        expect((await control.command('RETR big.bin')).code).to.equal(150);
+      }
+      transfers.push(control);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     process.kill(handle.pid, 'SIGTERM');
-    for (const { control } of uploads) {
+    for (const control of transfers) {
       expect((await control.read(5000)).code).to.equal(426);
       expect((await control.read(5000)).code).to.equal(421);
     }
     const exit = await handle.exited;
     expect(exit.code).to.equal(0);
-    expect((await readdir(root)).sort()).to.deep.equal(['old.txt']);
-    expect(await readFile(join(root, 'old.txt'), 'utf8')).to.equal('the old content');
-    const transfers = handle
-      .stdout()
-      .split('\n')
-      .filter((line) => line.includes('"msg":"transfer"'));
-    expect(transfers).to.have.length(2);
-    for (const line of transfers) expect(line).to.include('"ok":false');
-    const stopped = handle.stdout().indexOf('"msg":"stopped"');
-    expect(stopped).to.be.above(handle.stdout().lastIndexOf('"msg":"transfer"'));
-    for (const { control } of uploads) await control.close();
+    const names = (await readdir(root)).sort();
+    expect(names).to.deep.equal(['big.bin', 'up1.txt', 'up3.txt', 'up5.txt', 'up7.txt', 'up9.txt']);
+    for (const name of names.filter((n) => n.startsWith('up'))) {
+      expect(await readFile(join(root, name), 'utf8')).to.equal(old);
+    }
+    const logged = handle.stdout().split('\n');
+    const lines = logged.filter((line) => line.includes('"msg":"transfer"'));
+    expect(lines).to.have.length(20);
+    for (const line of lines) expect(line).to.include('"ok":false');
+    const stopped = logged.findIndex((line) => line.includes('"msg":"stopped"'));
+    expect(stopped).to.be.above(logged.findLastIndex((line) => line.includes('"msg":"transfer"')));
+    for (const control of transfers) await control.close();
+    for (const socket of data) socket.destroy();
   });
 });
