@@ -46,6 +46,10 @@ Options:
   --login-timeout S       time a connection has to log in                  [60]
   --max-unauthenticated N connections not logged in yet, at most           [500]
   --shutdown-timeout S    on SIGINT/SIGTERM, time given to transfers       [10]
+  --metrics ADDR:PORT     serve Prometheus metrics at http://ADDR:PORT/metrics
+                          (PORT alone: 127.0.0.1; :PORT: every address)    [off]
+  --xferlog FILE          append a line per file transfer, xferlog format;
+                          SIGHUP reopens it after rotation                 [off]
   --config FILE           JSON file with the same option names; flags win
   --log-level LEVEL       fatal, error, warn, info, debug, trace, silent   [info]
   -h, --help              this text
@@ -180,6 +184,13 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // logrotate's postrotate sends SIGHUP: the xferlog goes on in the new file.
+  process.on('SIGHUP', () => {
+    server.reopenLogs().then(
+      () => logger.info('logs reopened'),
+      (err: unknown) => logger.error({ err: (err as Error).message }, 'cannot reopen logs'),
+    );
+  });
 }
 
 async function main(argv: string[]): Promise<void> {

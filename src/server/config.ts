@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import type { MetricsAddress } from './observe/metrics-endpoint.js';
 import { defaultOptions, type PortRange, type ServerOptions } from './options.js';
 
 /** Thrown for any bad option; the CLI prints the message and exits 2. */
@@ -33,6 +34,8 @@ const SPEC = {
   'login-timeout': { key: 'loginTimeoutMs', kind: 'seconds' },
   'max-unauthenticated': { key: 'maxUnauthenticated', kind: 'count' },
   'shutdown-timeout': { key: 'shutdownTimeoutMs', kind: 'seconds' },
+  metrics: { key: 'metrics', kind: 'listen' },
+  xferlog: { key: 'xferlog', kind: 'string' },
   'log-level': { key: 'logLevel', kind: 'level' },
 } as const satisfies Record<string, { key: keyof ServerOptions; kind: string }>;
 
@@ -50,6 +53,23 @@ function parseRange(name: string, text: string): PortRange {
     );
   }
   return { min, max };
+}
+
+/**
+ * ADDR:PORT, [V6ADDR]:PORT, :PORT (every address, as Prometheus exporters take it) or PORT alone
+ * (loopback only: metrics are not for the world unless asked).
+ */
+function parseListen(name: string, text: string): MetricsAddress {
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text.trim());
+  const host = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (!m || port > 65535 || (host !== undefined && host !== '' && isIP(host) === 0 && host !== 'localhost')) {
+    throw new ConfigError(
+      `--${name} must be ADDR:PORT, [IPV6]:PORT, :PORT or PORT (e.g. 127.0.0.1:9100), got ${JSON.stringify(text)}`,
+    );
+  }
+  if (m[1] === undefined && m[2] === undefined) return { host: '127.0.0.1', port };
+  return { host: host === '' ? undefined : host, port };
 }
 
 function parseNumber(name: string, value: string | number, min: number, max: number): number {
@@ -102,6 +122,9 @@ function apply(options: ServerOptions, raw: RawOptions): ServerOptions {
         break;
       case 'range':
         out[key] = parseRange(name, text);
+        break;
+      case 'listen':
+        out[key] = parseListen(name, text);
         break;
       case 'level':
         if (!(LOG_LEVELS as readonly string[]).includes(text)) {

@@ -7,3 +7,4 @@ export { UsersFileAuthenticator, upsertUser } from './auth/users-file.js';
 export { AnonymousAuthenticator } from './auth/anonymous.js';
 export { chainAuthenticators } from './auth/chain.js';
 export { createLogger } from './logger.js';
+export type { ServerObserver, TransferRecord, LoginResult, RefusalReason } from './observe/observer.js';

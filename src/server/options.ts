@@ -1,4 +1,5 @@
 import type { Level } from 'pino';
+import type { MetricsAddress } from './observe/metrics-endpoint.js';
 
 export interface PortRange {
   min: number;
@@ -38,6 +39,10 @@ export interface ServerOptions {
   maxUnauthenticated: number;
   /** On SIGINT/SIGTERM, how long running transfers may go on before they are cut. */
   shutdownTimeoutMs: number;
+  /** Where to serve Prometheus metrics (GET /metrics); off when undefined. */
+  metrics?: MetricsAddress;
+  /** A file to append a line per file transfer to, in xferlog(5) format; off when undefined. */
+  xferlog?: string;
   logLevel: Level | 'silent';
 }
 

@@ -10,6 +10,9 @@ import { createRegistry } from './commands/index.js';
 import type { ServerServices } from './commands/context.js';
 import type { CommandRegistry } from './commands/registry.js';
 import type { FileSystem } from './fs/file-system.js';
+import type { MetricsEndpoint } from './observe/metrics-endpoint.js';
+import { Observers, type RefusalReason, type ServerObserver } from './observe/observer.js';
+import { XferLog } from './observe/xferlog.js';
 import { LocalFileSystem } from './fs/local.js';
 import type { ServerOptions } from './options.js';
 import { Session } from './session.js';
@@ -22,6 +25,8 @@ export interface FtpServerInit {
   anonymousEnabled?: boolean;
   /** Storage per account; the default serves the account's home from local disk. */
   createFileSystem?: (account: Account) => Promise<FileSystem>;
+  /** Told of sessions, logins, bans, replies and transfers, beside the metrics and xferlog. */
+  observers?: ServerObserver[];
 }
 
 /** How long a client cut at shutdown gets to take its last replies before its socket goes. */
@@ -38,23 +43,34 @@ export class FtpServer implements ServerServices {
   readonly registry: CommandRegistry = createRegistry();
   readonly anonymousEnabled: boolean;
   readonly log: Logger;
+  readonly observers: Observers;
   private readonly server: Server;
   private readonly sessions = new Set<Session>();
   private readonly perIp = new Map<string, number>();
   private readonly fileSystemFactory: (account: Account) => Promise<FileSystem>;
   private nextId = 0;
   private closing: Promise<void> | undefined;
+  private xferlog: XferLog | undefined;
+  private metricsEndpoint: MetricsEndpoint | undefined;
 
   constructor(init: FtpServerInit) {
     this.options = init.options;
     this.authenticator = init.authenticator;
     this.log = init.logger;
     this.anonymousEnabled = init.anonymousEnabled ?? false;
+    this.observers = new Observers((err) => {
+      this.log.error({ err: (err as Error).message }, 'an observer failed; it keeps being called');
+    });
+    for (const observer of init.observers ?? []) this.observers.add(observer);
     this.loginGuard = new LoginGuard({
       baseDelayMs: this.options.failedLoginDelayMs,
       maxDelayMs: 10_000,
       banAfter: this.options.banAfter,
       banMs: this.options.banTimeMs,
+      onBan: (scope, key, ms) => {
+        this.log.warn({ scope, [scope === 'address' ? 'ip' : 'user']: key, seconds: ms / 1000 }, 'ban');
+        this.observers.banned(scope);
+      },
     });
     this.fileSystemFactory = init.createFileSystem ?? ((account) => LocalFileSystem.create(account.home));
     this.server = createServer({ noDelay: true }, (socket) => {
@@ -67,12 +83,53 @@ export class FtpServer implements ServerServices {
     return this.fileSystemFactory(account);
   }
 
+  /** Opens the xferlog and the metrics endpoint when asked for, then listens for FTP. */
   async listen(): Promise<AddressInfo> {
-    this.server.listen({ host: this.options.host, port: this.options.port, backlog: 1024 });
-    await once(this.server, 'listening');
+    try {
+      await this.openOperations();
+      this.server.listen({ host: this.options.host, port: this.options.port, backlog: 1024 });
+      await once(this.server, 'listening');
+    } catch (err) {
+      await this.closeOperations();
+      throw err;
+    }
     const address = this.address();
     this.log.info({ host: address.address, port: address.port }, 'listening');
     return address;
+  }
+
+  private async openOperations(): Promise<void> {
+    const { xferlog, metrics } = this.options;
+    if (xferlog !== undefined) {
+      this.xferlog = await XferLog.open(xferlog, (message) => this.log.error(message));
+      this.observers.add(this.xferlog);
+    }
+    if (metrics !== undefined) {
+      // prom-client is loaded only by servers that serve metrics.
+      const [{ PrometheusMetrics }, { MetricsEndpoint }] = await Promise.all([
+        import('./observe/metrics.js'),
+        import('./observe/metrics-endpoint.js'),
+      ]);
+      const figures = new PrometheusMetrics();
+      this.metricsEndpoint = await MetricsEndpoint.listen(figures, metrics);
+      this.observers.add(figures);
+      const at = this.metricsEndpoint.address();
+      this.log.info({ host: at.address, port: at.port }, 'metrics listening');
+    }
+  }
+
+  private async closeOperations(): Promise<void> {
+    await Promise.all([this.metricsEndpoint?.close(), this.xferlog?.close()]);
+  }
+
+  /** Where GET /metrics is served, when it is. */
+  metricsAddress(): AddressInfo | undefined {
+    return this.metricsEndpoint?.address();
+  }
+
+  /** After log rotation (SIGHUP): the xferlog goes on in a new file of the same name. */
+  async reopenLogs(): Promise<void> {
+    await this.xferlog?.reopen();
   }
 
   address(): AddressInfo {
@@ -88,37 +145,40 @@ export class FtpServer implements ServerServices {
   private accept(socket: Socket): void {
     const ip = normalizeAddress(socket.remoteAddress ?? '');
     if (this.closing || ip === '') {
-      this.refuse(socket, 'Server shutting down.');
+      this.refuse(socket, 'shutting-down', 'Server shutting down.');
       return;
     }
     const fromIp = this.perIp.get(ip) ?? 0;
     if (this.sessions.size >= this.options.maxConnections) {
-      this.refuse(socket, 'Too many connections; try again later.');
+      this.refuse(socket, 'max-connections', 'Too many connections; try again later.');
       return;
     }
     if (fromIp >= this.options.maxConnectionsPerIp) {
-      this.refuse(socket, 'Too many connections from your address; try again later.');
+      this.refuse(socket, 'max-per-ip', 'Too many connections from your address; try again later.');
       return;
     }
     // Connections that have not logged in cost nothing to open: they get a share of the slots only.
     let waiting = 0;
     for (const session of this.sessions) if (!session.isLoggedIn) waiting++;
     if (waiting >= this.options.maxUnauthenticated) {
-      this.refuse(socket, 'Too many connections waiting to log in; try again later.');
+      this.refuse(socket, 'max-unauthenticated', 'Too many connections waiting to log in; try again later.');
       return;
     }
     this.perIp.set(ip, fromIp + 1);
     const session = new Session(socket, this, (++this.nextId).toString(36), this.log, (s) => {
       this.sessions.delete(s);
+      this.observers.sessionClosed();
       const left = (this.perIp.get(ip) ?? 1) - 1;
       if (left <= 0) this.perIp.delete(ip);
       else this.perIp.set(ip, left);
     });
     this.sessions.add(session);
+    this.observers.sessionOpened();
     session.greet();
   }
 
-  private refuse(socket: Socket, text: string): void {
+  private refuse(socket: Socket, reason: RefusalReason, text: string): void {
+    this.observers.connectionRefused(reason);
     socket.on('error', () => undefined);
     socket.end(formatReply(Reply.ServiceNotAvailable, text));
     socket.setTimeout(5000, () => socket.destroy());
@@ -157,6 +217,7 @@ export class FtpServer implements ServerServices {
     clearTimeout(grace);
     for (const session of this.sessions) session.destroy();
     await stopped;
+    await this.closeOperations();
     this.log.info('stopped');
   }
 }

@@ -19,6 +19,7 @@ import type { DataChannel } from './data/channel.js';
 import { createPassiveChannel, isPassiveChannel, type PassiveChannel } from './data/passive.js';
 import { PassiveReuse } from './data/passive-reuse.js';
 import type { FileSystem } from './fs/file-system.js';
+import type { TransferRecord } from './observe/observer.js';
 
 /**
  * Lines waiting while a command or a transfer runs, by count and by size; past either the socket
@@ -138,11 +139,14 @@ export class Session implements CommandContext {
   }
 
   reply(code: number, text: string | readonly string[]): void {
+    this.services.observers.reply(code);
     this.send(formatReply(code, text));
   }
 
   /** Two replies in one write. */
   private replyPair(code: number, text: string, nextCode: number, nextText: string): void {
+    this.services.observers.reply(code);
+    this.services.observers.reply(nextCode);
     this.send(formatReply(code, text) + formatReply(nextCode, nextText));
   }
 
@@ -299,6 +303,7 @@ export class Session implements CommandContext {
   private begin(transfer: ActiveTransfer, socket: Socket): Promise<void> | undefined {
     const { job } = transfer;
     transfer.socket = socket;
+    this.services.observers.dataConnected(transfer.channel.mode, Date.now() - transfer.startedAt);
     const upload = job.commit !== undefined;
     // An upload's 150 goes out first: the client starts sending while the receiving end is set up,
     // and its first bytes wait in the socket meanwhile.
@@ -349,19 +354,29 @@ export class Session implements CommandContext {
     const kept = ok && isPassiveChannel(channel) && this.keepPassive(channel);
     if (!kept) channel.close();
     transfer.socket?.destroy();
+    const { observers } = this.services;
     // As for debug lines in send(): no record built per transfer when nobody keeps it.
-    if (!this.parentLog.isLevelEnabled('info')) return;
-    this.log.info(
-      {
-        direction: job.describe.direction,
-        path: job.describe.path,
-        bytes: transfer.bytes(),
-        ms: Date.now() - transfer.startedAt,
-        ok,
-        aborted: transfer.aborted,
-      },
-      'transfer',
-    );
+    const logged = this.parentLog.isLevelEnabled('info');
+    if (!logged && !observers.watching) return;
+    const endedAt = Date.now();
+    const record: TransferRecord = {
+      direction: job.describe.direction,
+      path: job.describe.path,
+      bytes: transfer.bytes(),
+      ms: endedAt - transfer.startedAt,
+      ok,
+      aborted: transfer.aborted,
+      mode: channel.mode,
+      type: this.state.type,
+      user: this.state.account?.user ?? '',
+      anonymous: this.state.account?.anonymous ?? false,
+      ip: this.peerAddress,
+      endedAt,
+    };
+    observers.transfer(record);
+    if (!logged) return;
+    const { direction, path, bytes, ms, aborted, mode } = record;
+    this.log.info({ direction, path, bytes, ms, ok, aborted, mode }, 'transfer');
   }
 
   async abortTransfer(): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,6 +68,8 @@ describe('ftpkitd command line', function () {
       '--pasv-address',
       '--config',
       '--log-level',
+      '--metrics',
+      '--xferlog',
       'passwd',
     ]) {
       expect(help.stdout, flag).to.contain(flag);
@@ -77,6 +79,8 @@ describe('ftpkitd command line', function () {
       ['--pasv-range', '60000-50000'],
       ['--bogus'],
       ['--log-level', 'loud'],
+      ['--metrics', 'nowhere'],
+      ['--root', join(dir, 'r'), '--xferlog', join(dir, 'no', 'such', 'xferlog')],
     ]) {
       const bad = await run(process.execPath, [BIN, ...args]);
       expect(bad.code, args.join(' ')).to.equal(2);
@@ -124,6 +128,47 @@ describe('ftpkitd command line', function () {
     expect((await anon.command('SIZE pub.txt')).text).to.equal('6');
     expect((await anon.command('DELE pub.txt')).code).to.equal(550);
     await anon.close();
+  });
+
+  it('serves --metrics and writes --xferlog, reopened on SIGHUP after rotation', async function () {
+    const root = join(dir, 'ops');
+    const xferlog = join(dir, 'xferlog');
+    const { handle, port } = await start([
+      '--root',
+      root,
+      '--port',
+      '0',
+      '--anonymous',
+      '--metrics',
+      '127.0.0.1:0',
+      '--xferlog',
+      xferlog,
+    ]);
+    const metricsLine = await handle.waitForLine(/^.*"msg":"metrics listening".*$/, { stream: 'stdout' });
+    const metricsPort = Number(/"port":(\d+)/.exec(metricsLine[0])?.[1]);
+    await writeFile(join(root, 'f.txt'), 'hello');
+    const fetchFile = async (): Promise<void> => {
+      const control = await RawControl.connect('127.0.0.1', port);
+      await control.login('anonymous', 'x@y');
+      const { data } = await control.passive('127.0.0.1', true);
+      expect((await control.command('RETR f.txt')).code).to.equal(150);
+      expect((await control.read()).code).to.equal(226);
+      expect((await data).toString()).to.equal('hello');
+      await control.close();
+    };
+    await fetchFile();
+    await rename(xferlog, `${xferlog}.1`);
+    process.kill(handle.pid, 'SIGHUP');
+    await handle.waitForLine(/"msg":"logs reopened"/, { stream: 'stdout' });
+    await fetchFile();
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).to.match(/^ftpkitd_transfers_total\{direction="download",mode="passive",result="ok"\} 2$/m);
+    expect(text).to.match(/^ftpkitd_logins_total\{result="ok"\} 2$/m);
+    for (const file of [`${xferlog}.1`, xferlog]) {
+      expect(await readFile(file, 'utf8')).to.match(
+        / 127\.0\.0\.1 5 \/f\.txt a _ o a anonymous ftp 0 \* c\n$/,
+      );
+    }
   });
 
   it('stops on SIGTERM with exit code 0 after letting a running transfer finish', async function () {

@@ -44,6 +44,15 @@ describe('server/config', function () {
     expect(resolveOptions([{ anonymous: 'yes' }]).anonymous).to.equal(true);
   });
 
+  it('reads --metrics as ADDR:PORT, [V6]:PORT, :PORT (every address) or PORT (loopback)', function () {
+    const at = (text: string) => resolveOptions([{ metrics: text }]).metrics;
+    expect(at('0.0.0.0:9100')).to.deep.equal({ host: '0.0.0.0', port: 9100 });
+    expect(at('[::1]:9100')).to.deep.equal({ host: '::1', port: 9100 });
+    expect(at(':9100')).to.deep.equal({ host: undefined, port: 9100 });
+    expect(at('9100')).to.deep.equal({ host: '127.0.0.1', port: 9100 });
+    expect(resolveOptions([]).metrics).to.equal(undefined);
+  });
+
   it('refuses bad values with a message naming the option', async function () {
     const bad: Record<string, string>[] = [
       { port: '70000' },
@@ -56,6 +65,9 @@ describe('server/config', function () {
       { anonymous: 'maybe' },
       { 'max-connections': '0' },
       { root: '' },
+      { metrics: 'example.com:9100' },
+      { metrics: '127.0.0.1:99999' },
+      { metrics: '127.0.0.1:' },
     ];
     for (const layer of bad) {
       const name = Object.keys(layer)[0]!;

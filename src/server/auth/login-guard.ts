@@ -2,6 +2,8 @@ export interface LoginGuardOptions {
   /** Delay before answering a login from an address with one recent failure; doubles with each more. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Told when a ban starts: the address, or the account name, and for how long. */
+  onBan?: (scope: 'address' | 'account', key: string, ms: number) => void;
   /** Failures from one address that get it banned; 0 never bans. Default 5. */
   banAfter?: number;
   /**
@@ -60,6 +62,7 @@ export class LoginGuard {
   readonly #forgetAfterMs: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
+  readonly #onBan: (scope: 'address' | 'account', key: string, ms: number) => void;
   // Insertion order is "least recently failed first", so eviction takes the first key.
   readonly #addresses = new Map<string, Record>();
   readonly #accounts = new Map<string, Record>();
@@ -78,6 +81,7 @@ export class LoginGuard {
     }
     this.#maxEntries = maxEntries;
     this.#now = options.now ?? Date.now;
+    this.#onBan = options.onBan ?? (() => undefined);
   }
 
   /** Before the password is checked: how long to wait, and whether the attempt is refused. */
@@ -101,8 +105,8 @@ export class LoginGuard {
   /** Records a failed login (a refused one included); may start a ban. */
   failure(ip: string, user: string): void {
     const now = this.#now();
-    this.#count(this.#addresses, ip, now, this.#banAfter);
-    this.#count(this.#accounts, user, now, this.#banAccountAfter);
+    this.#count('address', this.#addresses, ip, now, this.#banAfter);
+    this.#count('account', this.#accounts, user, now, this.#banAccountAfter);
   }
 
   /** Whether the address is banned now (for logs and tests). */
@@ -116,7 +120,13 @@ export class LoginGuard {
     return this.#addresses.size;
   }
 
-  #count(records: Map<string, Record>, key: string, now: number, banAfter: number): void {
+  #count(
+    scope: 'address' | 'account',
+    records: Map<string, Record>,
+    key: string,
+    now: number,
+    banAfter: number,
+  ): void {
     const record = this.#fresh(records, key, now) ?? {
       failures: 0,
       lastFailure: now,
@@ -131,6 +141,7 @@ export class LoginGuard {
       record.bans += 1;
       // The ban is the answer to these failures; the next ban needs as many again.
       record.failures = 0;
+      this.#onBan(scope, key, length);
     }
     records.delete(key);
     records.set(key, record);

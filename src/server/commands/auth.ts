@@ -48,9 +48,13 @@ export const authCommands: CommandSpec[] = [
       if (!account) {
         ctx.state.loginFailures += 1;
         loginGuard.failure(ctx.peerAddress, user);
-        if (verdict.banned !== undefined)
+        if (verdict.banned !== undefined) {
           ctx.log.warn({ user, banned: verdict.banned }, 'login refused: banned');
-        else ctx.log.info({ user }, 'login failed');
+          ctx.services.observers.login('banned');
+        } else {
+          ctx.log.info({ user }, 'login failed');
+          ctx.services.observers.login('failed');
+        }
         const wait = Math.max(options.failedLoginDelayMs, verdict.delayMs);
         if (wait > 0) await delay(wait);
         if (ctx.state.loginFailures >= options.maxLoginFailures) {
@@ -66,6 +70,7 @@ export const authCommands: CommandSpec[] = [
       ctx.state.fs = await ctx.services.createFileSystem(account);
       ctx.state.cwd = '/';
       ctx.log.info({ user: account.user, writable: account.writable }, 'login');
+      ctx.services.observers.login('ok');
       ctx.reply(Reply.LoggedIn, 'Login successful.');
     },
   },

@@ -5,6 +5,7 @@ import type { LoginGuard } from '../auth/login-guard.js';
 import type { DataChannel } from '../data/channel.js';
 import type { PassiveChannel } from '../data/passive.js';
 import type { FileSystem } from '../fs/file-system.js';
+import type { Observers } from '../observe/observer.js';
 import type { ServerOptions } from '../options.js';
 import type { CommandRegistry } from './registry.js';
 
@@ -16,6 +17,7 @@ export interface ServerServices {
   readonly registry: CommandRegistry;
   /** Whether USER anonymous is answered with the anonymous prompt. */
   readonly anonymousEnabled: boolean;
+  readonly observers: Observers;
   createFileSystem(account: Account): Promise<FileSystem>;
 }
 
