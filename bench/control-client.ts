@@ -23,9 +23,22 @@ const MAX_PENDING_TEXT = 64 * 1024;
 
 export class FtpProtocolError extends Error {}
 
-/** Opens a TCP connection, rejecting after `timeoutMs`; the socket is destroyed on failure. */
-export async function connectSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  const socket = connect({ host, port, noDelay: true });
+/**
+ * Opens a TCP connection, rejecting after `timeoutMs`; the socket is destroyed on failure. A
+ * `localAddress` such as 127.0.0.2 makes a client look like another host to the server.
+ */
+export async function connectSocket(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  localAddress?: string,
+): Promise<Socket> {
+  const socket = connect({
+    host,
+    port,
+    noDelay: true,
+    ...(localAddress === undefined ? {} : { localAddress }),
+  });
   try {
     await withTimeout(once(socket, 'connect'), timeoutMs, `connect to ${host}:${port}`);
     return socket;
@@ -61,8 +74,13 @@ export class ControlConnection {
   }
 
   /** Connects and reads the greeting, which must be 220. */
-  static async open(host: string, port: number, timeoutMs: number): Promise<ControlConnection> {
-    const socket = await connectSocket(host, port, timeoutMs);
+  static async open(
+    host: string,
+    port: number,
+    timeoutMs: number,
+    localAddress?: string,
+  ): Promise<ControlConnection> {
+    const socket = await connectSocket(host, port, timeoutMs, localAddress);
     const connection = new ControlConnection(socket, timeoutMs);
     try {
       const greeting = await connection.next();
@@ -123,6 +141,16 @@ export class ControlConnection {
 
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /** Writes a line and does not wait for its reply (floods, ABOR behind a transfer). */
+  send(line: string): void {
+    if (!this.socket.destroyed) this.socket.write(`${line}\r\n`);
+  }
+
+  /** The raw socket, for abusers that stop reading or reset the connection. */
+  get raw(): Socket {
+    return this.socket;
   }
 
   private onText(text: string): void {

@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIO_IDS = ['large', 'small', 'concurrency', 'login', 'memory'] as const;
+/** What a plain run measures. */
+export const DEFAULT_SCENARIOS = ['large', 'small', 'concurrency', 'login', 'memory'] as const;
+/** Load scenarios: minutes each, so they run only when named with --only. */
+export const LOAD_SCENARIOS = ['idle', 'soak'] as const;
+export const SCENARIO_IDS = [...DEFAULT_SCENARIOS, ...LOAD_SCENARIOS] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export const SERVER_NAMES = ['ftpkitd', 'ftp-srv', 'vsftpd'] as const;
@@ -15,6 +19,12 @@ export interface BenchOptions {
   readonly rounds: number;
   readonly scenarios: readonly ScenarioId[];
   readonly servers: readonly ServerName[];
+  /** Idle logged-in sessions held at once by the idle scenario. */
+  readonly sessions: number;
+  /** How long the soak runs, per server. */
+  readonly soakMinutes: number;
+  /** Honest clients in the soak (the abusers come on top). */
+  readonly soakClients: number;
 }
 
 export const USAGE = `npm run bench:server -- [options]
@@ -27,6 +37,10 @@ Options:
   --runs N              repetitions of each large transfer (median shown)  [5]
   --rounds N            fresh-server rounds of the small files (median)    [5]
   --only LIST           scenarios, comma-separated: ${SCENARIO_IDS.join(',')}
+                        [${DEFAULT_SCENARIOS.join(',')}; the load scenarios ${LOAD_SCENARIOS.join(' and ')} only when named]
+  --sessions N          idle: logged-in sessions held at once              [10000]
+  --soak-minutes N      soak: minutes per server                           [2]
+  --soak-clients N      soak: honest clients, active and passive           [200]
   --servers LIST        servers, comma-separated: ${SERVER_NAMES.join(',')}
   -h, --help            this text
 `;
@@ -73,6 +87,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
         rounds: { type: 'string' },
         only: { type: 'string' },
         servers: { type: 'string' },
+        sessions: { type: 'string' },
+        'soak-minutes': { type: 'string' },
+        'soak-clients': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -87,16 +104,19 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     size: values.size === undefined ? 1024 ** 3 : parseSize(values.size),
     runs,
     rounds,
-    scenarios: values.only === undefined ? SCENARIO_IDS : parseList('--only', values.only, SCENARIO_IDS),
+    scenarios: values.only === undefined ? DEFAULT_SCENARIOS : parseList('--only', values.only, SCENARIO_IDS),
     servers:
       values.servers === undefined ? SERVER_NAMES : parseList('--servers', values.servers, SERVER_NAMES),
+    sessions: count('--sessions', values.sessions, 10_000, 100_000),
+    soakMinutes: count('--soak-minutes', values['soak-minutes'], 2, 60),
+    soakClients: count('--soak-clients', values['soak-clients'], 200, 2_000),
   };
 }
 
-function count(flag: string, text: string | undefined, fallback: number): number {
+function count(flag: string, text: string | undefined, fallback: number, max = 50): number {
   const value = text === undefined ? fallback : Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 50) {
-    throw new UsageError(`${flag}: an integer from 1 to 50, got ${text ?? ''}`);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new UsageError(`${flag}: an integer from 1 to ${max}, got ${text ?? ''}`);
   }
   return value;
 }

@@ -18,10 +18,13 @@ import { combineRounds, roundOrder } from './rounds.js';
 import { concurrencyScenario } from './scenarios/concurrency.js';
 import { largeScenario } from './scenarios/large.js';
 import { loginScenario } from './scenarios/login.js';
+import { idleScenario } from './scenarios/idle.js';
 import { memoryScenario } from './scenarios/memory.js';
+import { soakScenario } from './scenarios/soak.js';
 import { errorText, type Scenario } from './scenarios/scenario.js';
 import { smallScenario } from './scenarios/small.js';
-import { serverProblem, startServer } from './servers.js';
+import { DEFAULT_CONNECTIONS, serverProblem, startServer } from './servers.js';
+import { ensureOpenFiles } from './limits.js';
 import { checkTargets } from './summary.js';
 import { withTimeout } from './timeout.js';
 import { makeRoot, makeWorkspace, Sources } from './workspace.js';
@@ -32,6 +35,8 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
   concurrency: concurrencyScenario,
   login: loginScenario,
   memory: memoryScenario,
+  idle: idleScenario,
+  soak: soakScenario,
 };
 
 function log(line: string): void {
@@ -61,7 +66,10 @@ async function runOne(
   }
   const removeRoot = janitor.add(`remove root ${root}`, () => rm(root, { recursive: true, force: true }));
   try {
-    const server = await startServer(name, root, workspace, janitor);
+    const connections = scenario.connections?.(options) ?? DEFAULT_CONNECTIONS;
+    // Both ends of every connection live on this machine: the bench's and the server's.
+    await ensureOpenFiles(connections + 1024);
+    const server = await startServer(name, root, workspace, janitor, connections);
     try {
       const progress = (line: string): void => {
         log(`  [${scenario.id}] ${name}: ${line}`);

@@ -96,16 +96,16 @@ function wrap(name: ServerName, proc: ProcessHandle, port: number, janitor: Jani
   };
 }
 
-async function startFtpkitd(root: string, janitor: Janitor): Promise<RunningServer> {
+async function startFtpkitd(root: string, janitor: Janitor, connections: number): Promise<RunningServer> {
   // Run the bin itself, as the installed `ftpkitd` command runs: its shebang carries the V8 flags.
+  // Its defaults stand (login delay, bans, timeouts) but for the connection limits, which every
+  // server gets lifted alike.
   const proc = await startProcess(FTPKITD_BIN, [
     '--anonymous-write',
-    '--login-delay',
-    '0',
     '--max-connections',
-    '2000',
+    String(connections),
     '--max-per-ip',
-    '2000',
+    String(connections),
     '--log-level',
     'warn',
     '--port',
@@ -163,7 +163,12 @@ async function greets(port: number): Promise<boolean> {
 }
 
 /** vsftpd cannot listen on port 0: a free port is picked, and another one tried if it was taken meanwhile. */
-async function startVsftpd(root: string, workDir: string, janitor: Janitor): Promise<RunningServer> {
+async function startVsftpd(
+  root: string,
+  workDir: string,
+  janitor: Janitor,
+  connections: number,
+): Promise<RunningServer> {
   const vsftpd = findCommand('vsftpd');
   if (vsftpd === undefined) throw new Error('vsftpd is not installed');
   const confDir = join(workDir, `vsftpd-${String(Date.now())}`);
@@ -173,7 +178,7 @@ async function startVsftpd(root: string, workDir: string, janitor: Janitor): Pro
   for (let attempt = 1; attempt <= 5; attempt++) {
     const port = await freePort();
     const confFile = join(confDir, `vsftpd-${attempt}.conf`);
-    await writeFile(confFile, vsftpdConfig({ port, root, emptyDir }), { mode: 0o600 });
+    await writeFile(confFile, vsftpdConfig({ port, root, emptyDir, connections }), { mode: 0o600 });
     const proc = await startProcess(vsftpd, [confFile]);
     const deadline = Date.now() + START_TIMEOUT_MS;
     let up = false;
@@ -199,19 +204,26 @@ async function startVsftpd(root: string, workDir: string, janitor: Janitor): Pro
   throw new Error(`vsftpd did not start:\n${failures.join('\n')}`);
 }
 
-/** Starts a fresh server process serving `root` on 127.0.0.1, registered with the janitor. */
+/** Connections at once each server admits, in total and per address, unless a scenario needs more. */
+export const DEFAULT_CONNECTIONS = 2000;
+
+/**
+ * Starts a fresh server process serving `root` on 127.0.0.1, registered with the janitor, admitting
+ * `connections` at once (ftp-srv has no limit).
+ */
 export async function startServer(
   name: ServerName,
   root: string,
   workDir: string,
   janitor: Janitor,
+  connections = DEFAULT_CONNECTIONS,
 ): Promise<RunningServer> {
   switch (name) {
     case 'ftpkitd':
-      return startFtpkitd(root, janitor);
+      return startFtpkitd(root, janitor, connections);
     case 'ftp-srv':
       return startFtpSrv(root, janitor);
     case 'vsftpd':
-      return startVsftpd(root, workDir, janitor);
+      return startVsftpd(root, workDir, janitor, connections);
   }
 }

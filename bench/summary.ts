@@ -69,6 +69,46 @@ function memoryCheck(results: AllResults): TargetCheck {
   };
 }
 
+function idleCheck(results: AllResults): TargetCheck {
+  const outcome = results.get('idle')?.get('ftpkitd');
+  const answered = findMetric(outcome, 'answered');
+  const failed = findMetric(outcome, 'failed');
+  const per = findMetric(outcome, 'per-session');
+  const target = 'every idle session answers NOOP, <= 10 KiB each';
+  if (answered === undefined || failed === undefined || per === undefined)
+    return { target, verdict: outcome?.kind === 'failed' ? 'FAIL' : 'not measured', detail: 'needs ftpkitd' };
+  return {
+    target,
+    verdict: failed.value === 0 && per.value <= 10 ? 'PASS' : 'FAIL',
+    detail: `${answered.value} answered, ${failed.value} failed, ${per.value.toFixed(1)} KiB each`,
+  };
+}
+
+function soakCheck(results: AllResults): TargetCheck {
+  const outcome = results.get('soak')?.get('ftpkitd');
+  const errors = findMetric(outcome, 'errors');
+  const first = findMetric(outcome, 'mem-first');
+  const last = findMetric(outcome, 'mem-last');
+  const halfWritten = findMetric(outcome, 'half-written');
+  const alive = findMetric(outcome, 'alive');
+  const target = 'soak: zero errors, memory flat (end <= 1.5x the first sample), nothing half-written';
+  if (
+    errors === undefined ||
+    first === undefined ||
+    last === undefined ||
+    halfWritten === undefined ||
+    alive === undefined
+  )
+    return { target, verdict: outcome?.kind === 'failed' ? 'FAIL' : 'not measured', detail: 'needs ftpkitd' };
+  const pass =
+    errors.value === 0 && last.value <= 1.5 * first.value && halfWritten.value === 0 && alive.value === 1;
+  return {
+    target,
+    verdict: pass ? 'PASS' : 'FAIL',
+    detail: `${errors.value} errors, ${first.value.toFixed(1)} -> ${last.value.toFixed(1)} MiB, ${halfWritten.value} half-written, alive: ${alive.text ?? ''}`,
+  };
+}
+
 /** The targets ftpkitd is held to, checked against what was measured. */
 export function checkTargets(results: AllResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -76,5 +116,7 @@ export function checkTargets(results: AllResults): TargetCheck[] {
   if (results.has('small')) checks.push(...smallChecks(results));
   if (results.has('concurrency')) checks.push(concurrencyCheck(results));
   if (results.has('memory')) checks.push(memoryCheck(results));
+  if (results.has('idle')) checks.push(idleCheck(results));
+  if (results.has('soak')) checks.push(soakCheck(results));
   return checks;
 }

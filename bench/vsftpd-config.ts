@@ -1,9 +1,15 @@
 /**
  * A vsftpd configuration that keeps vsftpd's built-in defaults (listen backlog, timeouts, umask,
  * sandboxing by process) and sets only what the bench needs to run it: standalone on loopback in
- * the foreground, anonymous access with uploads, and connection limits that admit 500 sessions.
+ * the foreground, anonymous access with uploads, and connection limits as high as the other
+ * servers' in the same scenario.
  */
-export function vsftpdConfig(fields: { port: number; root: string; emptyDir: string }): string {
+export function vsftpdConfig(fields: {
+  port: number;
+  root: string;
+  emptyDir: string;
+  connections: number;
+}): string {
   return [
     'listen=YES',
     'listen_ipv6=NO',
@@ -20,9 +26,13 @@ export function vsftpdConfig(fields: { port: number; root: string; emptyDir: str
     'write_enable=YES',
     'anon_upload_enable=YES',
     'anon_mkdir_write_enable=YES',
+    // Uploads readable by anonymous users, as with the other servers: the soak reads each one back.
+    'anon_umask=022',
+    // And deletable: the soak deletes each upload once it has read it back.
+    'anon_other_write_enable=YES',
     `secure_chroot_dir=${fields.emptyDir}`,
-    'max_clients=2000',
-    'max_per_ip=2000',
+    `max_clients=${fields.connections}`,
+    `max_per_ip=${fields.connections}`,
     '',
   ].join('\n');
 }

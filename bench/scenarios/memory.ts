@@ -26,7 +26,7 @@ async function openSessions(server: RunningServer, count: number, into: ControlC
 }
 
 /** Which figure counts: one Node process has nothing to share, vsftpd's sessions share their pages. */
-function headline(server: RunningServer, sample: MemorySample): number {
+export function headline(server: RunningServer, sample: MemorySample): number {
   return server.name === 'vsftpd' ? sample.pssKiB : sample.rssKiB;
 }
 

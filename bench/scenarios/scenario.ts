@@ -24,6 +24,8 @@ export interface Scenario {
   sources(sources: Sources, options: BenchOptions): Promise<SourceFiles>;
   /** An upper bound for one server's whole run; past it the server is stopped and the run fails. */
   timeoutMs(options: BenchOptions): number;
+  /** Connections each server must admit at once (its limits are set so); 2000 when absent. */
+  connections?(options: BenchOptions): number;
   /** Fresh-server rounds for this server (the median is reported); 1 when absent. */
   rounds?(options: BenchOptions, server: ServerName): number;
   run(context: ScenarioContext): Promise<ScenarioResult>;
