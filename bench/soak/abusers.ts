@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ControlConnection, type Credentials } from '../control-client.js';
 import { sleep } from '../timeout.js';
-import { openData } from './data.js';
+import { openData, type DataLink } from './data.js';
 
 const STEP_TIMEOUT_MS = 10_000;
 
@@ -60,27 +60,53 @@ async function loop(
   }
 }
 
+/** A control connection from `address`, logged in when asked; destroyed once `use` is over. */
+async function session(
+  target: AbuseTarget,
+  address: string,
+  login: boolean,
+  use: (control: ControlConnection) => Promise<void>,
+  timeoutMs = STEP_TIMEOUT_MS,
+): Promise<void> {
+  const control = await ControlConnection.open(target.host, target.port, timeoutMs, address);
+  try {
+    if (login) await control.login(target.credentials);
+    await use(control);
+  } finally {
+    control.destroy();
+  }
+}
+
+/** EPSV, and a data connection from the control connection's own address (servers insist). */
+function passiveData(target: AbuseTarget, control: ControlConnection): Promise<DataLink> {
+  return openData(
+    target.host,
+    'passive',
+    STEP_TIMEOUT_MS,
+    (line, codes) => control.expect(line, codes),
+    control.raw.localAddress,
+  );
+}
+
 /** Password guessing for an account that does not exist, as fast as the server answers. */
 const guesser: Abuser = (target, deadline, tally) =>
-  loop('guesser', deadline, tally, async () => {
-    const control = await ControlConnection.open(
-      target.host,
-      target.port,
+  loop('guesser', deadline, tally, () =>
+    session(
+      target,
+      ABUSER_ADDRESSES.guesser,
+      false,
+      async (control) => {
+        while (Date.now() < deadline) {
+          await control.command('USER admin');
+          const reply = await control.command(`PASS ${randomBytes(6).toString('hex')}`);
+          tally.add(`guesses answered ${reply.code}`);
+          if (reply.code === 421) break;
+        }
+      },
       // Past the longest delay a server may put before a 530 (ftpkitd: 10 s).
       3 * STEP_TIMEOUT_MS,
-      ABUSER_ADDRESSES.guesser,
-    );
-    try {
-      while (Date.now() < deadline) {
-        await control.command('USER admin');
-        const reply = await control.command(`PASS ${randomBytes(6).toString('hex')}`);
-        tally.add(`guesses answered ${reply.code}`);
-        if (reply.code === 421) break;
-      }
-    } finally {
-      control.destroy();
-    }
-  });
+    ),
+  );
 
 /** Fifty connections that never log in, each with half a command and no line end. */
 const squatter: Abuser = async (target, deadline, tally) => {
@@ -89,23 +115,14 @@ const squatter: Abuser = async (target, deadline, tally) => {
       'squatter',
       deadline,
       tally,
-      async () => {
-        const control = await ControlConnection.open(
-          target.host,
-          target.port,
-          STEP_TIMEOUT_MS,
-          ABUSER_ADDRESSES.squatter,
-        );
-        tally.add('squatter connections');
-        try {
+      () =>
+        session(target, ABUSER_ADDRESSES.squatter, false, async (control) => {
+          tally.add('squatter connections');
           control.raw.write('NOO');
           const closed = new Promise<void>((resolve) => control.raw.once('close', () => resolve()));
           const left = Math.max(0, deadline - Date.now());
           await Promise.race([closed.then(() => tally.add('squatters closed by the server')), sleep(left)]);
-        } finally {
-          control.destroy();
-        }
-      },
+        }),
       1000,
     );
   await Promise.all(Array.from({ length: 50 }, one));
@@ -117,25 +134,11 @@ const flooder: Abuser = (target, deadline, tally) =>
     'flooder',
     deadline,
     tally,
-    async () => {
-      const control = await ControlConnection.open(
-        target.host,
-        target.port,
-        STEP_TIMEOUT_MS,
-        ABUSER_ADDRESSES.flooder,
-      );
-      try {
-        await control.login(target.credentials);
-        const link = await openData(
-          target.host,
-          'passive',
-          STEP_TIMEOUT_MS,
-          (line, codes) => control.expect(line, codes),
-          control.raw.localAddress,
-        );
+    () =>
+      session(target, ABUSER_ADDRESSES.flooder, true, async (control) => {
+        const link = await passiveData(target, control);
         try {
-          const data = await link.socket();
-          data.pause();
+          (await link.socket()).pause();
           await control.expect(`RETR ${target.download}`, [125, 150]);
           control.raw.pause();
           control.raw.write('STAT\r\n'.repeat(20_000));
@@ -144,10 +147,7 @@ const flooder: Abuser = (target, deadline, tally) =>
         } finally {
           link.close();
         }
-      } finally {
-        control.destroy();
-      }
-    },
+      }),
     500,
   );
 
@@ -158,24 +158,11 @@ const vanisher: Abuser = (target, deadline, tally) => {
     'vanisher',
     deadline,
     tally,
-    async () => {
-      const control = await ControlConnection.open(
-        target.host,
-        target.port,
-        STEP_TIMEOUT_MS,
-        ABUSER_ADDRESSES.vanisher,
-      );
-      try {
-        await control.login(target.credentials);
+    () =>
+      session(target, ABUSER_ADDRESSES.vanisher, true, async (control) => {
         await control.expect('TYPE I', [200]);
         const upload = serial++ % 2 === 0;
-        const link = await openData(
-          target.host,
-          'passive',
-          STEP_TIMEOUT_MS,
-          (line, codes) => control.expect(line, codes),
-          control.raw.localAddress,
-        );
+        const link = await passiveData(target, control);
         const data = await link.socket();
         if (upload) {
           await control.expect(`STOR ${target.uploadDir}/vanish-${serial}.bin`, [125, 150]);
@@ -188,40 +175,23 @@ const vanisher: Abuser = (target, deadline, tally) => {
         data.resetAndDestroy();
         control.raw.resetAndDestroy();
         tally.add(upload ? 'uploads cut by RST' : 'downloads cut by RST');
-      } finally {
-        control.destroy();
-      }
-    },
+      }),
     100,
   );
 };
 
-/** RETR then ABOR at once, over and over on one session. */
+/** RETR then ABOR at once, fifty times a session. */
 const aborter: Abuser = (target, deadline, tally) =>
   loop(
     'aborter',
     deadline,
     tally,
-    async () => {
-      const control = await ControlConnection.open(
-        target.host,
-        target.port,
-        STEP_TIMEOUT_MS,
-        ABUSER_ADDRESSES.aborter,
-      );
-      try {
-        await control.login(target.credentials);
+    () =>
+      session(target, ABUSER_ADDRESSES.aborter, true, async (control) => {
         for (let i = 0; i < 50 && Date.now() < deadline; i++) {
-          const link = await openData(
-            target.host,
-            'passive',
-            STEP_TIMEOUT_MS,
-            (line, codes) => control.expect(line, codes),
-            control.raw.localAddress,
-          );
+          const link = await passiveData(target, control);
           try {
-            const data = await link.socket();
-            data.pause();
+            (await link.socket()).pause();
             await control.expect(`RETR ${target.download}`, [125, 150]);
             control.send('ABOR');
             control.send('NOOP');
@@ -238,10 +208,7 @@ const aborter: Abuser = (target, deadline, tally) =>
             link.close();
           }
         }
-      } finally {
-        control.destroy();
-      }
-    },
+      }),
     100,
   );
 

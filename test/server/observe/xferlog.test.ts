@@ -9,6 +9,12 @@ import { RawControl } from '../../helpers/raw-control.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
+const passive = { mode: 'passive', extended: true } as const;
+
+function targetOf(server: TestServer) {
+  return { host: server.host, port: server.port, user: server.user, password: server.password };
+}
+
 const record: TransferRecord = {
   direction: 'send',
   path: '/pub/a file\twith\nodd chars.txt',
@@ -89,8 +95,7 @@ describe('xferlog', function () {
       await writeFile(join(server.root, 'down load.bin'), Buffer.alloc(3000, 1));
       await writeFile(join(local.path, 'up.bin'), Buffer.alloc(5000, 2));
       await writeFile(join(server.root, 'big.bin'), Buffer.alloc(8 * 1024 * 1024));
-      const target = { host: server.host, port: server.port, user: server.user, password: server.password };
-      const passive = { mode: 'passive', extended: true } as const;
+      const target = targetOf(server);
       const active = { mode: 'active', extended: false } as const;
       expect((await curlDownload(target, 'down load.bin', join(local.path, 'd'), passive)).code).to.equal(0);
       expect((await curlUpload(target, join(local.path, 'up.bin'), 'up.bin', active)).code).to.equal(0);
@@ -161,8 +166,7 @@ describe('xferlog', function () {
 
     it('goes on in a new file of the same name after rotation', async function () {
       await writeFile(join(server.root, 'f.txt'), 'x');
-      const target = { host: server.host, port: server.port, user: server.user, password: server.password };
-      const passive = { mode: 'passive', extended: true } as const;
+      const target = targetOf(server);
       expect((await curlDownload(target, 'f.txt', join(local.path, 'a'), passive)).code).to.equal(0);
       await rename(file, `${file}.1`);
       await server.server.reopenLogs();
