@@ -214,7 +214,12 @@ describe('faults: storage that fails, clients that vanish', function () {
   it('fifty sessions sharing ten passive ports: 425 with a clear text when none is free, and recovery after', async function () {
     await control.close();
     await server.close();
-    server = await startServer({ options: { pasvRange: { min: 42_300, max: 42_309 } } });
+    // Ten ports below the kernel's ephemeral range: no outgoing connection of this machine takes one.
+    const lowestEphemeral = Number(
+      (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).split(/\s+/)[0],
+    );
+    const min = Math.max(1024, Math.min(42_300, lowestEphemeral) - 1000);
+    server = await startServer({ options: { pasvRange: { min, max: min + 9 } } });
     const sessions = await Promise.all(
       Array.from({ length: 50 }, async () => {
         const session = await RawControl.connect(server.host, server.port);
