@@ -1,14 +1,34 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { MetricsAddress } from './observe/metrics-endpoint.js';
+import { describeErrno, errnoCode } from './fs/errors.js';
 import { defaultOptions, type PortRange, type ServerOptions } from './options.js';
 
-/** Thrown for any bad option; the CLI prints the message and exits 2. */
+/** Where a layer of options comes from: the message about a bad value names it as that source spells it. */
+export type OptionSource = { kind: 'flags' } | { kind: 'environment' } | { kind: 'file'; file: string };
+
+/** One source's options, before validation. */
+export interface OptionLayer {
+  source: OptionSource;
+  values: RawOptions;
+}
+
+/**
+ * Thrown for any bad option. `fromCommandLine` tells a wrong command line (exit 2) from a bad
+ * config file or environment (exit 1).
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly fromCommandLine = false,
+  ) {
+    super(message);
+  }
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /**
  * Option names as the CLI spells them, with their place in ServerOptions. A config file uses the
@@ -22,7 +42,7 @@ const SPEC = {
   anonymous: { key: 'anonymous', kind: 'boolean' },
   'anonymous-write': { key: 'anonymousWrite', kind: 'boolean' },
   'pasv-range': { key: 'pasvRange', kind: 'range' },
-  'pasv-address': { key: 'pasvAddress', kind: 'string' },
+  'pasv-address': { key: 'pasvAddress', kind: 'ipv4' },
   'max-connections': { key: 'maxConnections', kind: 'count' },
   'max-per-ip': { key: 'maxConnectionsPerIp', kind: 'count' },
   'idle-timeout': { key: 'idleTimeoutMs', kind: 'seconds' },
@@ -37,6 +57,8 @@ const SPEC = {
   metrics: { key: 'metrics', kind: 'listen' },
   xferlog: { key: 'xferlog', kind: 'string' },
   'log-level': { key: 'logLevel', kind: 'level' },
+  'log-format': { key: 'logFormat', kind: 'format' },
+  'state-dir': { key: 'stateDir', kind: 'string' },
 } as const satisfies Record<string, { key: keyof ServerOptions; kind: string }>;
 
 export type OptionName = keyof typeof SPEC;
@@ -49,7 +71,7 @@ function parseRange(name: string, text: string): PortRange {
   const max = Number(m?.[2]);
   if (!m || min < 1024 || max > 65535 || min > max) {
     throw new ConfigError(
-      `--${name} must be MIN-MAX with 1024 <= MIN <= MAX <= 65535, got ${JSON.stringify(text)}`,
+      `${name} must be MIN-MAX with 1024 <= MIN <= MAX <= 65535, got ${JSON.stringify(text)}`,
     );
   }
   return { min, max };
@@ -65,21 +87,33 @@ function parseListen(name: string, text: string): MetricsAddress {
   const port = Number(m?.[3]);
   if (!m || port > 65535 || (host !== undefined && host !== '' && isIP(host) === 0 && host !== 'localhost')) {
     throw new ConfigError(
-      `--${name} must be ADDR:PORT, [IPV6]:PORT, :PORT or PORT (e.g. 127.0.0.1:9100), got ${JSON.stringify(text)}`,
+      `${name} must be ADDR:PORT, [IPV6]:PORT, :PORT or PORT (e.g. 127.0.0.1:9100), got ${JSON.stringify(text)}`,
     );
   }
   if (m[1] === undefined && m[2] === undefined) return { host: '127.0.0.1', port };
   return { host: host === '' ? undefined : host, port };
 }
 
-function parseNumber(name: string, value: string | number, min: number, max: number): number {
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+function parseNumber(name: string, value: string | number | boolean, min: number, max: number): number {
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value.trim())
+        ? Number(value)
+        : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(
-      `--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
     );
   }
   return n;
+}
+
+function parseChoice<T extends string>(name: string, text: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(text)}`);
+  }
+  return text as T;
 }
 
 function parseBoolean(name: string, value: string | boolean | number): boolean {
@@ -87,38 +121,64 @@ function parseBoolean(name: string, value: string | boolean | number): boolean {
   const text = String(value).toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(text)) return true;
   if (['0', 'false', 'no', 'off'].includes(text)) return false;
-  throw new ConfigError(`--${name} must be true or false, got ${JSON.stringify(value)}`);
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(value)}`);
 }
 
-function apply(options: ServerOptions, raw: RawOptions): ServerOptions {
+/** An option as its source spells it: --pasv-range, FTPKITD_PASV_RANGE, "pasv-range" in FILE. */
+function label(name: OptionName, source: OptionSource): string {
+  switch (source.kind) {
+    case 'flags':
+      return `--${name}`;
+    case 'environment':
+      return environmentName(name);
+    case 'file':
+      return `config file ${source.file}: "${name}"`;
+  }
+}
+
+function environmentName(name: OptionName): string {
+  return `FTPKITD_${name.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function apply(options: ServerOptions, layer: OptionLayer): ServerOptions {
+  try {
+    return applyValues(options, layer);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.message, layer.source.kind === 'flags');
+    throw err;
+  }
+}
+
+function applyValues(options: ServerOptions, layer: OptionLayer): ServerOptions {
   const out: Record<string, unknown> = { ...options };
-  for (const name of OPTION_NAMES) {
-    const value = raw[name];
+  for (const option of OPTION_NAMES) {
+    const value = layer.values[option];
     if (value === undefined) continue;
-    const { key, kind } = SPEC[name];
+    const { key, kind } = SPEC[option];
+    const name = label(option, layer.source);
     const text = String(value);
     switch (kind) {
       case 'string':
-        if (text === '') throw new ConfigError(`--${name} must not be empty`);
+        if (text === '') throw new ConfigError(`${name} must not be empty`);
         out[key] = text;
         break;
       case 'boolean':
         out[key] = parseBoolean(name, value);
         break;
       case 'port':
-        out[key] = parseNumber(name, text, 0, 65535);
+        out[key] = parseNumber(name, value, 0, 65535);
         break;
       case 'count':
-        out[key] = parseNumber(name, text, 1, 1_000_000);
+        out[key] = parseNumber(name, value, 1, 1_000_000);
         break;
       case 'countOrZero':
-        out[key] = parseNumber(name, text, 0, 1_000_000);
+        out[key] = parseNumber(name, value, 0, 1_000_000);
         break;
       case 'seconds':
-        out[key] = parseNumber(name, text, 1, 86_400) * 1000;
+        out[key] = parseNumber(name, value, 1, 86_400) * 1000;
         break;
       case 'milliseconds':
-        out[key] = parseNumber(name, text, 0, 60_000);
+        out[key] = parseNumber(name, value, 0, 60_000);
         break;
       case 'range':
         out[key] = parseRange(name, text);
@@ -126,56 +186,67 @@ function apply(options: ServerOptions, raw: RawOptions): ServerOptions {
       case 'listen':
         out[key] = parseListen(name, text);
         break;
-      case 'level':
-        if (!(LOG_LEVELS as readonly string[]).includes(text)) {
+      case 'ipv4':
+        if (isIP(text) !== 4) {
           throw new ConfigError(
-            `--${name} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`,
+            `${name} must be an IPv4 address (227 replies carry IPv4 only), got ${JSON.stringify(text)}`,
           );
         }
         out[key] = text;
+        break;
+      case 'level':
+        out[key] = parseChoice(name, text, LOG_LEVELS);
+        break;
+      case 'format':
+        out[key] = parseChoice(name, text, LOG_FORMATS);
         break;
     }
   }
   return out as unknown as ServerOptions;
 }
 
-export async function readConfigFile(file: string): Promise<RawOptions> {
+/** The options in a JSON config file, which spells them as the flags do without "--". */
+export async function readConfigFile(file: string): Promise<OptionLayer> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`Cannot read config file ${file}: ${(err as Error).message}`);
+    const reason = errnoCode(err) === undefined ? (err as Error).message : describeErrno(err);
+    throw new ConfigError(`cannot read config file ${file}: ${reason}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(`Config file ${file} must hold a JSON object`);
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
   }
-  const raw: RawOptions = {};
+  const values: RawOptions = {};
   for (const [name, value] of Object.entries(parsed)) {
-    if (!(name in SPEC)) throw new ConfigError(`Config file ${file}: unknown option ${JSON.stringify(name)}`);
+    if (!(name in SPEC)) throw new ConfigError(`config file ${file}: unknown option ${JSON.stringify(name)}`);
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new ConfigError(`Config file ${file}: ${name} must be a string, number or boolean`);
+      throw new ConfigError(`config file ${file}: "${name}" must be a string, number or boolean`);
     }
-    raw[name as OptionName] = value;
+    values[name as OptionName] = value;
   }
-  return raw;
+  return { source: { kind: 'file', file }, values };
 }
 
-export function readEnvironment(env: NodeJS.ProcessEnv): RawOptions {
-  const raw: RawOptions = {};
+/** FTPKITD_PASV_RANGE and so on. */
+export function readEnvironment(env: NodeJS.ProcessEnv): OptionLayer {
+  const values: RawOptions = {};
   for (const name of OPTION_NAMES) {
-    const value = env[`FTPKITD_${name.toUpperCase().replace(/-/g, '_')}`];
-    if (value !== undefined) raw[name] = value;
+    const value = env[environmentName(name)];
+    if (value !== undefined) values[name] = value;
   }
-  return raw;
+  return { source: { kind: 'environment' }, values };
 }
 
-/** defaults < config file < environment < flags, validated as a whole. */
-export function resolveOptions(layers: readonly RawOptions[]): ServerOptions {
+/** Options given on the command line. */
+export function flagLayer(values: RawOptions): OptionLayer {
+  return { source: { kind: 'flags' }, values };
+}
+
+/** defaults < config file < environment < flags, each layer validated as its source spells it. */
+export function resolveOptions(layers: readonly OptionLayer[]): ServerOptions {
   let options = defaultOptions;
   for (const layer of layers) options = apply(options, layer);
-  if (options.pasvAddress !== undefined && isIP(options.pasvAddress) !== 4) {
-    throw new ConfigError(`--pasv-address must be an IPv4 address (227 replies carry IPv4 only)`);
-  }
   if (options.anonymousWrite) options = { ...options, anonymous: true };
   return options;
 }

@@ -44,6 +44,10 @@ export interface ServerOptions {
   /** A file to append a line per file transfer to, in xferlog(5) format; off when undefined. */
   xferlog?: string;
   logLevel: Level | 'silent';
+  /** How the CLI prints logs: undefined picks pretty on a terminal, JSON elsewhere. */
+  logFormat?: 'json' | 'pretty';
+  /** Where the CLI keeps its generated account; undefined: $XDG_STATE_HOME/ftpkitd or ~/.local/state/ftpkitd. */
+  stateDir?: string;
 }
 
 export const defaultOptions: ServerOptions = {

@@ -2,7 +2,14 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, readConfigFile, readEnvironment, resolveOptions } from '../../src/server/config.js';
+import {
+  ConfigError,
+  flagLayer,
+  readConfigFile,
+  readEnvironment,
+  resolveOptions,
+  type RawOptions,
+} from '../../src/server/config.js';
 import { defaultOptions } from '../../src/server/options.js';
 
 describe('server/config', function () {
@@ -31,7 +38,7 @@ describe('server/config', function () {
       JSON.stringify({ port: 2100, 'max-per-ip': 7, 'pasv-range': '50000-50010', root: '/srv/a' }),
     );
     const env = readEnvironment({ FTPKITD_PORT: '2200', FTPKITD_ROOT: '/srv/b', FTPKITD_IDLE_TIMEOUT: '60' });
-    const options = resolveOptions([await readConfigFile(file), env, { root: '/srv/c' }]);
+    const options = resolveOptions([await readConfigFile(file), env, flagLayer({ root: '/srv/c' })]);
     expect(options.port).to.equal(2200);
     expect(options.root).to.equal('/srv/c');
     expect(options.maxConnectionsPerIp).to.equal(7);
@@ -40,12 +47,12 @@ describe('server/config', function () {
   });
 
   it('makes --anonymous-write imply --anonymous', function () {
-    expect(resolveOptions([{ 'anonymous-write': true }]).anonymous).to.equal(true);
-    expect(resolveOptions([{ anonymous: 'yes' }]).anonymous).to.equal(true);
+    expect(resolveOptions([flagLayer({ 'anonymous-write': true })]).anonymous).to.equal(true);
+    expect(resolveOptions([flagLayer({ anonymous: 'yes' })]).anonymous).to.equal(true);
   });
 
   it('reads --metrics as ADDR:PORT, [V6]:PORT, :PORT (every address) or PORT (loopback)', function () {
-    const at = (text: string) => resolveOptions([{ metrics: text }]).metrics;
+    const at = (text: string) => resolveOptions([flagLayer({ metrics: text })]).metrics;
     expect(at('0.0.0.0:9100')).to.deep.equal({ host: '0.0.0.0', port: 9100 });
     expect(at('[::1]:9100')).to.deep.equal({ host: '::1', port: 9100 });
     expect(at(':9100')).to.deep.equal({ host: undefined, port: 9100 });
@@ -54,7 +61,7 @@ describe('server/config', function () {
   });
 
   it('refuses bad values with a message naming the option', async function () {
-    const bad: Record<string, string>[] = [
+    const bad: RawOptions[] = [
       { port: '70000' },
       { port: 'twenty-one' },
       { 'pasv-range': '1000-2000' },
@@ -71,7 +78,7 @@ describe('server/config', function () {
     ];
     for (const layer of bad) {
       const name = Object.keys(layer)[0]!;
-      expect(() => resolveOptions([layer]), name)
+      expect(() => resolveOptions([flagLayer(layer)]), name)
         .to.throw(ConfigError)
         .with.property('message')
         .that.contains(`--${name}`);
@@ -85,6 +92,36 @@ describe('server/config', function () {
     const broken = join(dir, 'broken.json');
     await writeFile(broken, '{ "port": ');
     await readConfigFile(broken).catch((err: unknown) => (error = err));
-    expect((error as Error).message).to.contain('Cannot read config file');
+    expect((error as Error).message).to.contain('cannot read config file');
+  });
+
+  it('names a bad value as its source spells it; only a bad flag is a command-line error', async function () {
+    const file = join(dir, 'bad-range.json');
+    await writeFile(file, JSON.stringify({ 'pasv-range': '60000-50000' }));
+    const caught = (layers: Parameters<typeof resolveOptions>[0]): ConfigError => {
+      try {
+        resolveOptions(layers);
+      } catch (err) {
+        if (err instanceof ConfigError) return err;
+      }
+      throw new Error('no ConfigError');
+    };
+    const fromFile = caught([await readConfigFile(file)]);
+    expect(fromFile.message).to.match(/^config file .*bad-range\.json: "pasv-range" must be MIN-MAX/);
+    expect(fromFile.fromCommandLine).to.equal(false);
+    const fromEnv = caught([readEnvironment({ FTPKITD_PORT: 'x' })]);
+    expect(fromEnv.message).to.match(/^FTPKITD_PORT must be/);
+    expect(fromEnv.fromCommandLine).to.equal(false);
+    const fromFlag = caught([flagLayer({ 'log-format': 'xml' })]);
+    expect(fromFlag.message).to.equal('--log-format must be one of json, pretty, got "xml"');
+    expect(fromFlag.fromCommandLine).to.equal(true);
+  });
+
+  it('says in one line why a config file cannot be read', async function () {
+    let error: unknown;
+    await readConfigFile(join(dir, 'missing.json')).catch((err: unknown) => (error = err));
+    expect((error as Error).message).to.equal(
+      `cannot read config file ${join(dir, 'missing.json')}: no such file or directory`,
+    );
   });
 });

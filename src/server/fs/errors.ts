@@ -62,3 +62,14 @@ export async function asFtp<T>(operation: () => Promise<T>): Promise<T> {
     throw toFtpError(err);
   }
 }
+
+/**
+ * A system error in words for a one-line message ("no such file or directory"): Node's message
+ * also names the syscall and path, which the caller says better in its own terms.
+ */
+export function describeErrno(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // "ENOENT: no such file or directory, open '/x'", "listen EADDRINUSE: address already in use ::1:21"
+  const words = /\bE[A-Z0-9]+: ([^,]+)/.exec(message)?.[1];
+  return words === undefined ? message : words.replace(/ \S*:\d+$/, '');
+}

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { describeErrno } from '../fs/errors.js';
 import type { ServerObserver, TransferRecord } from './observer.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -112,7 +113,7 @@ async function openStream(file: string): Promise<WriteStream> {
   try {
     await once(stream, 'open');
   } catch (err) {
-    throw new Error(`cannot open xferlog ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot open the xferlog ${file}: ${describeErrno(err)}`);
   }
   return stream;
 }

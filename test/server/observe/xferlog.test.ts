@@ -184,7 +184,7 @@ describe('xferlog', function () {
       } catch (err) {
         message = (err as Error).message;
       }
-      expect(message).to.match(/^cannot open xferlog .*no\/such\/dir\/x: ENOENT/);
+      expect(message).to.match(/^cannot open the xferlog .*no\/such\/dir\/x: no such file or directory$/);
       expect(message).to.not.include('\n');
     });
   });
