@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isInside } from '../fs/confine.js';
 import { errnoCode } from '../fs/errors.js';
 import type { Account, Authenticator } from './account.js';
+import { checkUsersFilePermissions } from './users-file-permissions.js';
 import { hashPassword, parsePasswordHash, verifyPassword } from './password-hash.js';
 
 /** A users file that cannot be read, parsed or accepted; the message names the user and field. */
@@ -43,10 +44,11 @@ export class UsersFileAuthenticator implements Authenticator {
   }
 
   /**
-   * Reads and validates `file`. Homes are relative to `root` or absolute, must end up inside it
+   * Reads and validates `file`, refusing one that others could write. Homes are relative to `root` or absolute, must end up inside it
    * (links included) and are created when missing.
    */
   static async load(file: string, root: string): Promise<UsersFileAuthenticator> {
+    await checkUsersFilePermissions(file);
     const document = await readDocument(file);
     if (document === undefined) throw new UsersFileError(`Users file ${file} does not exist.`);
     const realRoot = await realpath(root).catch((err: unknown) => {
@@ -74,6 +76,11 @@ export class UsersFileAuthenticator implements Authenticator {
   /** The user names in the file. */
   get userNames(): string[] {
     return [...this.#users.keys()];
+  }
+
+  /** The accounts in the file, as a login would get them. */
+  get accounts(): Account[] {
+    return [...this.#users.values()].map((entry) => ({ ...entry.account }));
   }
 
   async authenticate(user: string, password: string): Promise<Account | undefined> {
