@@ -1,5 +1,10 @@
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
-import type { Account, Authenticator } from './account.js';
+import { randomInt } from 'node:crypto';
+import { access, mkdir, realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isInside } from '../fs/confine.js';
+import { errnoCode } from '../fs/errors.js';
+import { upsertUser, UsersFileAuthenticator } from './users-file.js';
 
 // Letters and digits only, so the password goes into an ftp:// URL as is, and without look-alikes
 // (0/O, 1/l/I) because people copy it from a terminal. 57^16 is about 93 bits.
@@ -7,6 +12,9 @@ const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 const PASSWORD_LENGTH = 16;
 
 export const DEFAULT_GENERATED_USER = 'ftpkit';
+
+/** The generated account's users file inside the state folder. */
+export const GENERATED_USERS_FILE = 'users.json';
 
 /** A random password of PASSWORD_LENGTH characters from ALPHABET. */
 export function generatePassword(): string {
@@ -16,27 +24,64 @@ export function generatePassword(): string {
   return password;
 }
 
-/**
- * The zero-config account: one read-write user at `root` with a fresh random password that lives
- * only in this process (print it once at startup).
- */
-export function createGeneratedUser(
-  root: string,
-  name: string = DEFAULT_GENERATED_USER,
-): { user: string; password: string; authenticator: Authenticator } {
-  const password = generatePassword();
-  const expected = digest(password);
-  const authenticator: Authenticator = {
-    authenticate(user: string, candidate: string): Promise<Account | undefined> {
-      // Digests have equal lengths, so the comparison time says nothing about the password.
-      const matches = timingSafeEqual(digest(candidate), expected);
-      if (!matches || user !== name) return Promise.resolve(undefined);
-      return Promise.resolve({ user: name, home: root, writable: true, anonymous: false });
-    },
-  };
-  return { user: name, password, authenticator };
+/** $XDG_STATE_HOME/ftpkitd, else ~/.local/state/ftpkitd (the XDG base directory default). */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME;
+  return join(base !== undefined && base !== '' ? base : join(homedir(), '.local', 'state'), 'ftpkitd');
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+/** A state folder the served files could reach: users would read (or replace) the account. */
+export class StateInsideRootError extends Error {
+  override name = 'StateInsideRootError';
+}
+
+export interface GeneratedAccount {
+  user: string;
+  /** The users file that keeps it (hashed, mode 0600). */
+  file: string;
+  /** Only when the account was made by this call: it is never stored in clear, so never shown again. */
+  password?: string;
+  authenticator: UsersFileAuthenticator;
+}
+
+/**
+ * The zero-config account: one read-write user at `root`, kept in a users file in `stateDir` so a
+ * saved URL or .netrc works after a restart. Made with a random password the first time; after
+ * that, or once its owner set a password with `ftpkitd passwd`, reused as it is.
+ */
+export async function loadGeneratedAccount(
+  stateDir: string,
+  root: string,
+  name: string = DEFAULT_GENERATED_USER,
+): Promise<GeneratedAccount> {
+  const folder = resolve(stateDir);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const realFolder = await realpath(folder);
+  const realRoot = await realpath(root);
+  if (isInside(realRoot, realFolder)) {
+    throw new StateInsideRootError(
+      `the state folder ${realFolder} is inside the served root ${realRoot}, where users could read the account; ` +
+        `choose another with --state-dir`,
+    );
+  }
+  const file = join(folder, GENERATED_USERS_FILE);
+  let password: string | undefined;
+  // A file that is there but unreadable or unsafe is reported, never silently replaced.
+  let authenticator = (await exists(file)) ? await UsersFileAuthenticator.load(file, realRoot) : undefined;
+  if (authenticator === undefined || !authenticator.userNames.includes(name)) {
+    password = generatePassword();
+    await upsertUser(file, { name, password });
+    authenticator = await UsersFileAuthenticator.load(file, realRoot);
+  }
+  return { user: name, file, authenticator, ...(password === undefined ? {} : { password }) };
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    throw err;
+  }
 }
