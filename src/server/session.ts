@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { CommandDecoder, type DecodedLine } from '../protocol/command-decoder.js';
-import { parseCommandLine } from '../protocol/command.js';
+import { parseCommandLine, type Command } from '../protocol/command.js';
 import { normalizeAddress } from '../protocol/address/ip.js';
 import { FtpError, TransferAbortedError } from '../protocol/errors.js';
 import { resolvePath } from '../protocol/path.js';
@@ -494,52 +494,52 @@ export class Session implements CommandContext {
    * when a handler still has work to do, so the common case costs no extra turns of the loop.
    */
   private execute(line: DecodedLine): Promise<void> | undefined {
+    let command: Command | undefined;
     try {
-      return this.dispatch(line)?.catch((err: unknown) => {
-        this.commandFailed(err);
+      if (line.kind === 'too-long') {
+        this.refuse(undefined, Reply.SyntaxError, 'Command line too long.');
+        return undefined;
+      }
+      command = parseCommandLine(line.line);
+      if (this.parentLog.isLevelEnabled('debug')) {
+        this.log.debug({ command: command.verb === 'PASS' ? 'PASS ***' : line.line }, 'command');
+      }
+      return this.dispatch(command, line.notUtf8 === true)?.catch((err: unknown) => {
+        this.commandFailed(err, command);
       });
     } catch (err) {
-      this.commandFailed(err);
+      this.commandFailed(err, command);
       return undefined;
     }
   }
 
-  private dispatch(line: DecodedLine): Promise<void> | undefined {
-    if (line.kind === 'too-long') {
-      this.reply(Reply.SyntaxError, 'Command line too long.');
-      return undefined;
-    }
-    const command = parseCommandLine(line.line);
+  private dispatch(command: Command, notUtf8: boolean): Promise<void> | undefined {
     // Names are UTF-8 here (RFC 2640): bytes that are not would turn into U+FFFD, and "a\x80" and
     // "a\x81" would name one file. A password is only compared, so it may be anything.
-    if (line.notUtf8 === true && command.verb !== 'PASS') {
-      this.reply(Reply.FileNameNotAllowed, 'Not valid UTF-8; names are UTF-8 here.');
+    if (notUtf8 && command.verb !== 'PASS') {
+      this.refuse(command, Reply.FileNameNotAllowed, 'Not valid UTF-8; names are UTF-8 here.');
       return undefined;
-    }
-    if (this.parentLog.isLevelEnabled('debug')) {
-      const shown = command.verb === 'PASS' ? 'PASS ***' : line.line;
-      this.log.debug({ command: shown }, 'command');
     }
     const spec = this.services.registry.get(command.verb);
     if (!spec) {
-      this.reply(Reply.SyntaxError, `Unknown command ${JSON.stringify(command.verb)}.`);
+      this.refuse(command, Reply.SyntaxError, `Unknown command ${JSON.stringify(command.verb)}.`);
       return undefined;
     }
     if ((spec.needsLogin ?? true) && !this.state.account) {
-      this.reply(Reply.NotLoggedIn, 'Please login with USER and PASS.');
+      this.refuse(command, Reply.NotLoggedIn, 'Please login with USER and PASS.');
       return undefined;
     }
     if (spec.arg === 'required' && command.arg === '') {
-      this.reply(Reply.SyntaxErrorInArgs, `${spec.verb} needs an argument: ${spec.syntax}`);
+      this.refuse(command, Reply.SyntaxErrorInArgs, `${spec.verb} needs an argument: ${spec.syntax}`);
       return undefined;
     }
     if (spec.needsWrite && !this.state.account?.writable) {
-      this.reply(Reply.FileUnavailable, 'Permission denied: this account is read-only.');
+      this.refuse(command, Reply.FileUnavailable, 'Permission denied: this account is read-only.');
       return undefined;
     }
     if (spec.needsDataChannel && !this.dataChannel) {
       this.state.restOffset = 0;
-      this.reply(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
+      this.refuse(command, Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
       return undefined;
     }
     if (spec.verb !== 'RNTO' && spec.verb !== 'RNFR') this.state.renameFrom = undefined;
@@ -562,13 +562,26 @@ export class Session implements CommandContext {
     }
   }
 
-  private commandFailed(err: unknown): void {
+  private commandFailed(err: unknown, command: Command | undefined): void {
     if (err instanceof FtpError) {
-      this.reply(err.replyCode, err.message);
+      this.refuse(command, err.replyCode, err.message);
     } else {
-      this.log.error({ err }, 'command failed');
-      this.reply(Reply.LocalError, 'Requested action aborted: internal error.');
+      this.log.error({ err, verb: command?.verb }, 'internal error');
+      this.refuse(command, Reply.LocalError, 'Requested action aborted: internal error.');
     }
+  }
+
+  /**
+   * A command's failure reply, logged at info: an operator sees why an upload or a mkdir failed
+   * (an unwritable folder, a full disk) without turning on debug. A password never reaches the log.
+   */
+  private refuse(command: Command | undefined, code: number, text: string): void {
+    if (this.parentLog.isLevelEnabled('info')) {
+      const verb = command?.verb;
+      const arg = command === undefined || command.verb === 'PASS' ? undefined : command.arg || undefined;
+      this.log.info({ code, verb, arg, reason: text }, 'command failed');
+    }
+    this.reply(code, text);
   }
 
   /*

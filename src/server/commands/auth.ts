@@ -52,7 +52,7 @@ export const authCommands: CommandSpec[] = [
           ctx.log.warn({ user, banned: verdict.banned }, 'login refused: banned');
           ctx.services.observers.login('banned');
         } else {
-          ctx.log.info({ user }, 'login failed');
+          ctx.log.warn({ user }, 'login failed');
           ctx.services.observers.login('failed');
         }
         const wait = Math.max(options.failedLoginDelayMs, verdict.delayMs);
