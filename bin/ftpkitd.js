@@ -7,4 +7,8 @@
 // with the default a fresh server spends its first ~2,000 transfers on unoptimized code.
 // One V8 helper thread (compiler and GC) instead of four: the heap stays small and the work is
 // I/O on the main thread, which otherwise loses its core to helpers while V8 compiles.
-import '../build/src/server/cli.js';
+import { main, reportCrash } from '../build/src/server/cli/main.js';
+
+process.on('uncaughtException', reportCrash);
+process.on('unhandledRejection', reportCrash);
+await main(process.argv.slice(2));

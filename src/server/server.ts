@@ -52,6 +52,7 @@ export class FtpServer implements ServerServices {
   private closing: Promise<void> | undefined;
   private xferlog: XferLog | undefined;
   private metricsEndpoint: MetricsEndpoint | undefined;
+  private hurry: (() => void) | undefined;
 
   constructor(init: FtpServerInit) {
     this.options = init.options;
@@ -76,7 +77,6 @@ export class FtpServer implements ServerServices {
     this.server = createServer({ noDelay: true }, (socket) => {
       this.accept(socket);
     });
-    this.server.on('error', (err) => this.log.error({ err }, 'server error'));
   }
 
   createFileSystem(account: Account): Promise<FileSystem> {
@@ -93,6 +93,10 @@ export class FtpServer implements ServerServices {
       await this.closeOperations();
       throw err;
     }
+    // Errors while listening reject listen(); later ones (EMFILE on accept) are logged.
+    this.server.on('error', (err: NodeJS.ErrnoException) =>
+      this.log.error({ err: err.message, code: err.code }, 'server error'),
+    );
     const address = this.address();
     this.log.info({ host: address.address, port: address.port }, 'listening');
     return address;
@@ -140,6 +144,13 @@ export class FtpServer implements ServerServices {
 
   get sessionCount(): number {
     return this.sessions.size;
+  }
+
+  /** Transfers running now, across sessions. */
+  get transferCount(): number {
+    let count = 0;
+    for (const session of this.sessions) if (session.isTransferring) count++;
+    return count;
   }
 
   private accept(socket: Socket): void {
@@ -193,7 +204,21 @@ export class FtpServer implements ServerServices {
     return this.closing;
   }
 
+  /**
+   * During close(): ends the wait for running transfers now. They are aborted and cleaned up as at
+   * the deadline (426, no partial file left), so a hurried stop still loses nothing.
+   */
+  stopNow(): Promise<void> {
+    const closing = this.close(0);
+    this.hurry?.();
+    return closing;
+  }
+
   private async shutdown(deadlineMs: number): Promise<void> {
+    this.log.info(
+      { sessions: this.sessions.size, transfers: this.transferCount, graceSeconds: deadlineMs / 1000 },
+      'shutting down',
+    );
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const drained = Promise.all(
       [...this.sessions].map(async (session) => {
@@ -205,6 +230,7 @@ export class FtpServer implements ServerServices {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, deadlineMs);
+      this.hurry = resolve;
     });
     await Promise.race([drained, deadline]);
     clearTimeout(timer);

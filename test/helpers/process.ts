@@ -244,6 +244,8 @@ export interface ProcessHandle {
   waitForLine(pattern: RegExp, options?: WaitForLineOptions): Promise<RegExpExecArray>;
   /** SIGTERM to the group, SIGKILL after graceMs, then sweeps the group; safe to call twice. */
   stop(options?: { graceMs?: number }): Promise<void>;
+  /** Writes to the process's stdin, which stays open. */
+  write(text: string): void;
 }
 
 interface LineWaiter {
@@ -412,6 +414,9 @@ export async function startProcess(
     command: cmd,
     exited,
     hasExited: () => exitedNow,
+    write: (text: string) => {
+      child.stdin?.write(text);
+    },
     stdout: () => log.text('stdout'),
     stderr: () => log.text('stderr'),
     mark: () => log.next,

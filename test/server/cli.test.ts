@@ -1,11 +1,23 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
+import { runInPty, startInPty } from '../helpers/pty.js';
 import { RawControl } from '../helpers/raw-control.js';
 import { run, startProcess, type ProcessHandle } from '../helpers/process.js';
 
@@ -28,7 +40,9 @@ describe('ftpkitd command line', function () {
     args: string[],
     env: NodeJS.ProcessEnv = {},
   ): Promise<{ handle: ProcessHandle; port: number }> {
-    const handle = await startProcess(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    const handle = await startProcess(process.execPath, [BIN, ...args], {
+      env: { ...process.env, XDG_STATE_HOME: join(dir, 'state'), ...env },
+    });
     running.push(handle);
     const listening = await handle.waitForLine(/^.*"msg":"listening".*$/, { stream: 'stdout' });
     const port = Number(/"port":(\d+)/.exec(listening[0])?.[1]);
@@ -80,11 +94,47 @@ describe('ftpkitd command line', function () {
       ['--bogus'],
       ['--log-level', 'loud'],
       ['--metrics', 'nowhere'],
-      ['--root', join(dir, 'r'), '--xferlog', join(dir, 'no', 'such', 'xferlog')],
     ]) {
       const bad = await run(process.execPath, [BIN, ...args]);
       expect(bad.code, args.join(' ')).to.equal(2);
-      expect(bad.stderr, args.join(' ')).to.match(/^ftpkitd: /);
+      expect(bad.stderr, args.join(' ')).to.match(/^ftpkitd: .*\n\(see ftpkitd --help\)\n$/);
+    }
+  });
+
+  it('prints its version', async function () {
+    const pkg = JSON.parse(await readFile(resolve(BIN, '../../package.json'), 'utf8')) as { version: string };
+    const version = await run(process.execPath, [BIN, '--version']);
+    expect(version.code).to.equal(0);
+    expect(version.stdout).to.equal(`ftpkitd ${pkg.version}\n`);
+  });
+
+  it('fails to start with one line and exit code 1: port in use, root a file, bad config value, unwritable xferlog', async function () {
+    const { port } = await start(['--root', join(dir, 'first'), '--port', '0', '--anonymous']);
+    const file = join(dir, 'a-file');
+    await writeFile(file, '');
+    const config = join(dir, 'bad.json');
+    await writeFile(config, JSON.stringify({ 'max-per-ip': 0 }));
+    const cases: [string[], RegExp][] = [
+      [
+        ['--port', String(port)],
+        new RegExp(
+          `^ftpkitd: cannot listen on 127\\.0\\.0\\.1:${port}: address already in use \\(another server is there; choose another port\\)\\n$`,
+        ),
+      ],
+      [['--root', file], /^ftpkitd: the root .*a-file is not a directory\n$/],
+      [
+        ['--config', config],
+        /^ftpkitd: config file .*bad\.json: "max-per-ip" must be a whole number from 1 to 1000000, got 0\n$/,
+      ],
+      [
+        ['--xferlog', join(dir, 'no', 'such', 'xferlog')],
+        /^ftpkitd: cannot open the xferlog .*xferlog: no such file or directory\n$/,
+      ],
+    ];
+    for (const [args, expected] of cases) {
+      const result = await run(process.execPath, [BIN, '--root', join(dir, 'r'), '--anonymous', ...args]);
+      expect(result.code, args.join(' ')).to.equal(1);
+      expect(result.stderr, args.join(' ')).to.match(expected);
     }
   });
 
@@ -250,5 +300,187 @@ describe('ftpkitd command line', function () {
     expect(stopped).to.be.above(logged.findLastIndex((line) => line.includes('"msg":"transfer"')));
     for (const control of transfers) await control.close();
     for (const socket of data) socket.destroy();
+  });
+
+  describe('the generated account', function () {
+    it('is kept hashed in the state folder and reused after a restart: the URL again, the password never again', async function () {
+      const root = join(dir, 'served');
+      const first = await start(['--root', root, '--port', '0']);
+      const url = await first.handle.waitForLine(/ftp:\/\/(ftpkit):([^@]+)@127\.0\.0\.1:(\d+)\//, {
+        stream: 'stderr',
+      });
+      const password = url[2]!;
+      await first.handle.stop();
+      const kept = join(dir, 'state', 'ftpkitd', 'users.json');
+      expect((await stat(kept)).mode & 0o777).to.equal(0o600);
+      expect(await readFile(kept, 'utf8')).not.to.contain(password);
+
+      const second = await start(['--root', root, '--port', '0']);
+      const again = await second.handle.waitForLine(/forgot it\? ftpkitd passwd --users (\S+) ftpkit/, {
+        stream: 'stderr',
+      });
+      expect(again[1]).to.equal(kept);
+      expect(second.handle.stderr()).to.contain(`ftp://ftpkit@127.0.0.1:${second.port}/`);
+      expect(second.handle.stderr()).not.to.contain(password);
+      const control = await RawControl.connect('127.0.0.1', second.port);
+      await control.login('ftpkit', password);
+      expect((await control.command('MKD still-mine')).code).to.equal(257);
+      await control.close();
+    });
+
+    it('refuses a state folder inside the served root', async function () {
+      const root = join(dir, 'served');
+      const result = await run(process.execPath, [
+        BIN,
+        '--root',
+        root,
+        '--port',
+        '0',
+        '--state-dir',
+        join(root, 'st'),
+      ]);
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.match(
+        /^ftpkitd: the state folder .* is inside the served root .*--state-dir\n$/,
+      );
+    });
+  });
+
+  it('refuses to start with a users file others can write, naming the file and its mode', async function () {
+    const users = join(dir, 'users.json');
+    expect(
+      (await run(process.execPath, [BIN, 'passwd', '--users', users, 'alice'], { input: 'pw\n' })).code,
+    ).to.equal(0);
+    await chmod(users, 0o666);
+    const result = await run(process.execPath, [
+      BIN,
+      '--root',
+      join(dir, 'r'),
+      '--port',
+      '0',
+      '--users',
+      users,
+    ]);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.equal(
+      `ftpkitd: users file ${users} is writable by everyone (mode 0666); anyone who can write it can add an account: chmod 600 ${users}\n`,
+    );
+  });
+
+  it('warns at startup about a root it cannot write, and logs failed commands at info and failed logins at warn', async function () {
+    const root = join(dir, 'read-only-root');
+    await mkdir(root, { mode: 0o555 });
+    await chmod(dir, 0o755);
+    // root can write anywhere: the server then runs as nobody, as a service would run unprivileged.
+    const asRoot = process.getuid?.() === 0;
+    const args = [BIN, '--root', root, '--port', '0', '--anonymous-write', '--state-dir', join(dir, 'state')];
+    const handle = asRoot
+      ? await startProcess('setpriv', [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          process.execPath,
+          ...args,
+        ])
+      : await startProcess(process.execPath, args);
+    running.push(handle);
+    const warning = await handle.waitForLine(/^.*"msg":"not writable by the server's user.*$/, {
+      stream: 'stdout',
+    });
+    expect(JSON.parse(warning[0])).to.include({ level: 40, folder: root });
+    const listening = await handle.waitForLine(/^.*"msg":"listening".*$/, { stream: 'stdout' });
+    const port = Number(/"port":(\d+)/.exec(listening[0])?.[1]);
+    const control = await RawControl.connect('127.0.0.1', port);
+    await control.login('anonymous', 'x@y');
+    expect((await control.command('MKD newdir')).code).to.equal(550);
+    const failed = await handle.waitForLine(/^.*"msg":"command failed".*$/, { stream: 'stdout' });
+    expect(JSON.parse(failed[0])).to.include({ level: 30, code: 550, verb: 'MKD', arg: 'newdir' });
+    await control.close();
+    const guess = await RawControl.connect('127.0.0.1', port);
+    await guess.command('USER someone');
+    expect((await guess.command('PASS wrong')).code).to.equal(530);
+    const login = await handle.waitForLine(/^.*"msg":"login failed".*$/, { stream: 'stdout' });
+    expect(JSON.parse(login[0])).to.include({ level: 40, user: 'someone' });
+    expect(handle.stdout()).not.to.contain('wrong');
+    await guess.close();
+  });
+
+  describe('on a terminal', function () {
+    it('logs readable lines, says on Ctrl-C what running transfers get, and a second Ctrl-C cuts them cleanly', async function () {
+      const root = join(dir, 'tty');
+      await mkdir(root);
+      await writeFile(join(root, 'big.bin'), Buffer.alloc(16 * 1024 * 1024));
+      const handle = await startInPty(
+        process.execPath,
+        [BIN, '--root', root, '--port', '0', '--anonymous', '--shutdown-timeout', '60'],
+        { XDG_STATE_HOME: join(dir, 'state') },
+      );
+      running.push(handle);
+      const listening = await handle.waitForLine(/INFO.*listening.*"port":\s*(\d+)/);
+      expect(listening[0]).not.to.match(/^\s*\{/);
+      const control = await RawControl.connect('127.0.0.1', Number(listening[1]));
+      await control.login('anonymous', 'x@y');
+      const socket = connect({
+        host: '127.0.0.1',
+        port: parseEpsvReply((await control.command('EPSV')).text),
+      });
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      socket.pause();
+      expect((await control.command('RETR big.bin')).code).to.equal(150);
+
+      handle.write('\u0003');
+      await handle.waitForLine(
+        /ftpkitd: stopping; 1 running transfer gets up to 60 s to finish\. Ctrl-C again stops them now\./,
+      );
+      handle.write('\u0003');
+      expect((await control.read(5000)).code).to.equal(426);
+      expect((await control.read(5000)).code).to.equal(421);
+      expect((await handle.exited).code).to.equal(0);
+      const out = handle.stdout();
+      const order = ['shutting down', 'second signal', '"direction":"send"', 'stopped'].map((text) =>
+        out.indexOf(text),
+      );
+      expect(order, out).to.deep.equal([...order].sort((x, y) => x - y));
+      expect(order[0]).to.be.above(-1);
+      socket.destroy();
+      await control.close();
+    });
+
+    it('passwd asks twice without echo, and changes nothing when the two differ', async function () {
+      const users = join(dir, 'users.json');
+      const ok = await runInPty(
+        process.execPath,
+        [BIN, 'passwd', '--users', users, 'alice'],
+        [
+          { expect: 'New password for alice: ', send: 'tty-secret\r' },
+          { expect: 'Retype it: ', send: 'tty-secret\r' },
+          { expect: 'user alice created' },
+        ],
+      );
+      expect(ok.code, ok.stdout + ok.stderr).to.equal(0);
+      expect(ok.stdout).not.to.contain('tty-secret');
+      const before = await readFile(users, 'utf8');
+      const mismatch = await runInPty(
+        process.execPath,
+        [BIN, 'passwd', '--users', users, 'alice'],
+        [
+          { expect: 'New password for alice: ', send: 'one\r' },
+          { expect: 'Retype it: ', send: 'two\r' },
+          { expect: 'do not match' },
+        ],
+      );
+      expect(mismatch.code).to.equal(1);
+      expect(mismatch.stdout).to.contain('ftpkitd: passwd: the passwords do not match; nothing changed');
+      expect(await readFile(users, 'utf8')).to.equal(before);
+    });
+  });
+
+  it('passwd --help shows its own help', async function () {
+    const help = await run(process.execPath, [BIN, 'passwd', '--help']);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.match(/^ftpkitd passwd: /);
+    expect(help.stdout).to.contain('--read-only');
+    expect(help.stdout).not.to.contain('--pasv-range');
   });
 });

@@ -1,0 +1,181 @@
+import { mkdir, realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Account, Authenticator } from '../auth/account.js';
+import { AnonymousAuthenticator } from '../auth/anonymous.js';
+import { chainAuthenticators } from '../auth/chain.js';
+import { defaultStateDir, loadGeneratedAccount, type GeneratedAccount } from '../auth/generated-user.js';
+import { UsersFileAuthenticator } from '../auth/users-file.js';
+import {
+  flagLayer,
+  OPTION_NAMES,
+  readConfigFile,
+  readEnvironment,
+  resolveOptions,
+  type RawOptions,
+} from '../config.js';
+import { describeErrno, errnoCode } from '../fs/errors.js';
+import type { Logger } from '../logger.js';
+import type { ServerOptions } from '../options.js';
+import { FtpServer } from '../server.js';
+import { banner, urlHost } from './banner.js';
+import { StartupError } from './exit.js';
+import { HELP } from './help.js';
+import { createCliLogger } from './log-output.js';
+import { packageVersion } from './version.js';
+import { unwritableFolders } from './writable-check.js';
+
+const BOOLEAN_OPTIONS = new Set(['anonymous', 'anonymous-write']);
+
+/** `ftpkitd [options]`: serves until SIGINT or SIGTERM. */
+export async function serve(argv: string[]): Promise<void> {
+  const flagOptions = Object.fromEntries(
+    OPTION_NAMES.map((name) => [name, { type: BOOLEAN_OPTIONS.has(name) ? 'boolean' : 'string' } as const]),
+  );
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...flagOptions,
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
+  });
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (values.version === true) {
+    process.stdout.write(`ftpkitd ${await packageVersion()}\n`);
+    return;
+  }
+  const given = values as Record<string, string | boolean | undefined>;
+  const flags: RawOptions = {};
+  for (const name of OPTION_NAMES) {
+    const value = given[name];
+    if (typeof value === 'string' || typeof value === 'boolean') flags[name] = value;
+  }
+  const configFile = typeof values.config === 'string' ? values.config : undefined;
+  const layers = [readEnvironment(process.env), flagLayer(flags)];
+  if (configFile !== undefined) layers.unshift(await readConfigFile(configFile));
+  const options = resolveOptions(layers);
+  const logger = createCliLogger(options);
+
+  const root = await prepareRoot(options.root);
+  const resolved = { ...options, root };
+  const { authenticator, accounts, generated } = await loadAccounts(resolved);
+  for (const { folder, users } of await unwritableFolders(accounts)) {
+    logger.warn(
+      { folder, users, uid: process.getuid?.() },
+      "not writable by the server's user: uploads, mkdir, delete and rename there will fail with 550",
+    );
+  }
+
+  const server = new FtpServer({
+    options: resolved,
+    authenticator,
+    logger,
+    anonymousEnabled: resolved.anonymous,
+  });
+  const address = await listen(server, resolved);
+  process.stderr.write(banner(root, `${urlHost(resolved.host)}:${address.port}`, generated));
+  handleSignals(server, logger, resolved);
+}
+
+/** The root as an absolute real path, created when missing: a service started from / must not serve /ftp-root by surprise. */
+async function prepareRoot(root: string): Promise<string> {
+  const absolute = resolve(root);
+  try {
+    await mkdir(absolute, { recursive: true });
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST')
+      throw new StartupError(`cannot create the root ${absolute}: ${describeErrno(err)}`);
+  }
+  const info = await stat(absolute).catch((err: unknown) => {
+    throw new StartupError(`cannot use the root ${absolute}: ${describeErrno(err)}`);
+  });
+  if (!info.isDirectory()) throw new StartupError(`the root ${absolute} is not a directory`);
+  return realpath(absolute);
+}
+
+interface Accounts {
+  authenticator: Authenticator;
+  /** Who may log in and where, for the startup checks. */
+  accounts: Account[];
+  generated?: GeneratedAccount;
+}
+
+async function loadAccounts(options: ServerOptions): Promise<Accounts> {
+  const { root } = options;
+  const authenticators: Authenticator[] = [];
+  const accounts: Account[] = [];
+  if (options.usersFile !== undefined) {
+    const users = await UsersFileAuthenticator.load(options.usersFile, root);
+    authenticators.push(users);
+    accounts.push(...users.accounts);
+  }
+  if (options.anonymous) {
+    authenticators.push(new AnonymousAuthenticator({ root, writable: options.anonymousWrite }));
+    accounts.push({ user: 'anonymous', home: root, writable: options.anonymousWrite, anonymous: true });
+  }
+  if (authenticators.length > 0) return { authenticator: chainAuthenticators(authenticators), accounts };
+  const generated = await loadGeneratedAccount(options.stateDir ?? defaultStateDir(), root);
+  return { authenticator: generated.authenticator, accounts: generated.authenticator.accounts, generated };
+}
+
+async function listen(server: FtpServer, options: ServerOptions): ReturnType<FtpServer['listen']> {
+  try {
+    return await server.listen();
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === undefined) throw err;
+    const { address, port } = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    const where = address === undefined ? `${options.host}:${options.port}` : `${address}:${port ?? ''}`;
+    throw new StartupError(`cannot listen on ${where}: ${describeErrno(err)}${listenHint(code, port)}`);
+  }
+}
+
+function listenHint(code: string, port: number | undefined): string {
+  if (code === 'EADDRINUSE') return ' (another server is there; choose another port)';
+  if (code === 'EACCES' && port !== undefined && port < 1024) {
+    return ' (ports below 1024 need root or CAP_NET_BIND_SERVICE; see the README on running as a service)';
+  }
+  if (code === 'EADDRNOTAVAIL') return ' (no interface of this machine has that address)';
+  return '';
+}
+
+/**
+ * The first SIGINT or SIGTERM lets running transfers finish until --shutdown-timeout; a second one
+ * cuts them now, still cleanly (426, no partial file); a third exits at once.
+ */
+function handleSignals(server: FtpServer, logger: Logger, options: ServerOptions): void {
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals === 1) {
+      if (signal === 'SIGINT')
+        process.stderr.write(stoppingText(server.transferCount, options.shutdownTimeoutMs));
+      void server.close().then(() => process.exit(0));
+    } else if (signals === 2) {
+      logger.warn({ signal }, 'second signal: cutting running transfers now');
+      void server.stopNow();
+    } else {
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // logrotate's postrotate sends SIGHUP: the xferlog goes on in the new file.
+  process.on('SIGHUP', () => {
+    server.reopenLogs().then(
+      () => logger.info('logs reopened'),
+      (err: unknown) => logger.error({ err: (err as Error).message }, 'cannot reopen logs'),
+    );
+  });
+}
+
+function stoppingText(transfers: number, graceMs: number): string {
+  if (transfers === 0) return '\nftpkitd: stopping\n';
+  const running = transfers === 1 ? '1 running transfer gets' : `${transfers} running transfers get`;
+  return `\nftpkitd: stopping; ${running} up to ${graceMs / 1000} s to finish. Ctrl-C again stops them now.\n`;
+}
