@@ -2,7 +2,7 @@
 // connection: what `mget *.txt` in the classic clients sends, and what vsftpd 3 answers to it.
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RawControl } from '../../helpers/raw-control.js';
 import { PASSWORD, USER, startServer, type TestServer } from '../../helpers/start-server.js';
@@ -171,5 +171,21 @@ describe('server listings with shell patterns', function () {
     expect(refused.code).to.equal(550);
     expect(refused.text).to.match(/10000/);
     expect((await nlst('many/f1?')).lines).to.have.lengthOf(10);
+  });
+
+  it('shows a directory with the size the filesystem gives it, in LIST and MLSD', async function () {
+    const size = (await stat(join(root, 'dir'))).size;
+    const list = await listing(control, server.host, 'LIST');
+    const dirLine = list.lines.find((line) => line.endsWith(' dir'));
+    expect(dirLine).to.match(new RegExp(`^d\\S+\\s+\\d+\\s+\\S+\\s+\\S+\\s+${size} `));
+    const mlsd = await listing(control, server.host, 'MLSD');
+    const dirFacts = mlsd.lines.find((line) => line.endsWith(' dir'));
+    expect(dirFacts).to.match(new RegExp(`^type=dir;sizd=${size};`));
+    expect(dirFacts).not.to.match(/;size=/);
+    const mlst = await control.command('MLST dir');
+    expect(mlst.lines[1]).to.match(new RegExp(`^ type=dir;sizd=${size};`));
+    expect(
+      (await control.command('FEAT')).lines.some((l) => /^ MLST type\*;size\*;sizd\*;/.test(l)),
+    ).to.equal(true);
   });
 });
