@@ -235,7 +235,7 @@ describe('harness: stock clients against pyftpdlib', function () {
 
   for (const mode of MODES) {
     it(`tnftp ${mode}: get and put`, async function () {
-      requirePeer(this, 'ftp');
+      requirePeer(this, 'tnftp');
       const srv = server!;
       const got = join(local, `tnftp got ${mode}.txt`);
       const verbs = await verbsOf(srv, async () => {

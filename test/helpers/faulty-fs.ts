@@ -45,9 +45,9 @@ export async function faultyFileSystem(home: string, plan: FaultPlan): Promise<F
     if (fault?.at === 'start' && fault.error !== 'stall') throw failure(fault.error);
   };
   const overrides: Partial<FileSystem> = {
-    async list(path) {
+    async list(path, accept) {
       atStart(plan.take('list'));
-      return local.list(path);
+      return local.list(path, accept);
     },
     async rename(from, to) {
       atStart(plan.take('rename'));

@@ -1,5 +1,5 @@
 import { Client } from 'basic-ftp';
-import { findCommand, python3For, tnftpCommand } from './peers.js';
+import { findCommand, inetutilsFtpCommand, python3For, tnftpCommand } from './peers.js';
 import { run, type RunResult } from './process.js';
 
 /** Where a stock client connects; every path below is relative to the login directory. */
@@ -513,6 +513,47 @@ export function tnftpPut(
 /** LIST of remoteDir; the listing is in stdout among tnftp's verbose reply lines. */
 export function tnftpLs(target: FtpTarget, remoteDir: string, options: TnftpOptions): Promise<ClientResult> {
   return tnftpScript(target, [`ls ${tnftpQuote(remoteDir)}`], options);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// inetutils-ftp (GNU's classic `ftp`)
+
+export interface InetutilsFtpOptions {
+  mode: DataMode;
+  timeoutMs?: number;
+  /** Local working directory for relative local paths. */
+  cwd?: string;
+}
+
+/**
+ * Feeds commands to `inetutils-ftp -n -v -i host port` on stdin after login and binary mode; the
+ * data mode is chosen by flag (`-p`/`-A`) since its `passive` command only toggles. Like tnftp it
+ * exits 0 when a command failed: check the files, or the reply lines in stdout. Its command lines
+ * are split like tnftp's (tnftpQuote).
+ */
+export function inetutilsFtpScript(
+  target: FtpTarget,
+  commands: readonly string[],
+  options: InetutilsFtpOptions,
+): Promise<ClientResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
+  const script = [
+    `user ${tnftpQuote(target.user)} ${tnftpQuote(target.password)}`,
+    'binary',
+    ...commands,
+    'bye',
+    '',
+  ].join('\n');
+  return run(
+    need(inetutilsFtpCommand(), 'inetutils-ftp'),
+    ['-n', '-v', '-i', '-e', options.mode === 'passive' ? '-p' : '-A', target.host, String(target.port)],
+    {
+      input: script,
+      timeoutMs: timeoutMs + KILL_MARGIN_MS,
+      env: CLIENT_ENV,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------

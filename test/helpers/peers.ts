@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
-export type PeerName = 'curl' | 'lftp' | 'ftp' | 'python3' | 'pyftpdlib' | 'vsftpd';
+export type PeerName = 'curl' | 'lftp' | 'tnftp' | 'inetutils-ftp' | 'python3' | 'pyftpdlib' | 'vsftpd';
 
 // Server binaries live in sbin, which a non-root PATH often leaves out.
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -85,19 +85,16 @@ export function hasPython3Module(mod: string): boolean {
 }
 
 /**
- * tnftp, also installed as `ftp` on Debian; a plain `ftp` is accepted only when it is tnftp, since
- * the netkit and inetutils clients take different options.
+ * tnftp by its own name. Debian's tnftp and inetutils-ftp both register the `ftp` alternative, and
+ * they take different options, so `ftp` is never used: which one owns it must not matter.
  */
 export function tnftpCommand(): string | undefined {
-  const tnftp = findCommand('tnftp');
-  if (tnftp !== undefined) return tnftp;
-  const ftp = findCommand('ftp');
-  if (ftp === undefined) return undefined;
-  try {
-    return realpathSync(ftp).includes('tnftp') ? ftp : undefined;
-  } catch {
-    return undefined;
-  }
+  return findCommand('tnftp');
+}
+
+/** GNU inetutils' ftp client, by the name Debian installs it under. */
+export function inetutilsFtpCommand(): string | undefined {
+  return findCommand('inetutils-ftp');
 }
 
 /** Forgets every lookup, for tests that change PATH or FTPKIT_PYTHON3. */
@@ -116,10 +113,9 @@ export function peerProblem(name: PeerName): string | undefined {
     case 'curl':
     case 'lftp':
       return hasCommand(name) ? undefined : `${name} is not installed (not found on PATH)`;
-    case 'ftp':
-      return tnftpCommand() === undefined
-        ? 'tnftp is not installed (neither tnftp nor a tnftp ftp)'
-        : undefined;
+    case 'tnftp':
+    case 'inetutils-ftp':
+      return hasCommand(name) ? undefined : `${name} is not installed (not found on PATH)`;
     case 'python3':
       return python3For('ftplib') === undefined ? 'no python3 with ftplib found' : undefined;
     case 'pyftpdlib':

@@ -36,7 +36,7 @@ for (const host of HOSTS) {
   const extendedChoices = host === '::1' ? [true] : [true, false];
 
   describe(`interop: tnftp against ftpkitd over ${host}`, function () {
-    const { srv, local } = useInteropFixture(host, 'interop-tnftp', 'ftp');
+    const { srv, local } = useInteropFixture(host, 'interop-tnftp', 'tnftp');
     let bigHash = '';
 
     before(async function () {

@@ -5,11 +5,13 @@ import type { EntryType, FileEntry } from './entry.js';
 
 /**
  * Facts we can produce from a FileEntry, in the order they are written (RFC 3659 7.5; the unix.*
- * ones as ProFTPD names them). "unique" is left out: FileEntry carries no inode to build it from.
+ * ones as ProFTPD names them; sizd, a directory's size, as pure-ftpd does). "unique" is left out:
+ * FileEntry carries no inode to build it from.
  */
 export const SUPPORTED_FACTS: readonly string[] = [
   'type',
   'size',
+  'sizd',
   'modify',
   'perm',
   'unix.mode',
@@ -49,6 +51,8 @@ function typeValue(entry: FileEntry, override: 'cdir' | 'pdir' | undefined): str
   }
 }
 
+const octets = (size: number): string => String(Math.max(0, Math.trunc(size) || 0));
+
 /** A fact value may not hold ";" (it ends the fact) nor spaces or line breaks (they end the facts). */
 const factValue = (text: string): string => text.replace(/[;\s\0]/g, '_');
 
@@ -61,7 +65,9 @@ const factValue = (text: string): string => text.replace(/[;\s\0]/g, '_');
 export function formatMlsxLine(entry: FileEntry, options: MlsxFormatOptions): string {
   const values = new Map<string, string | undefined>([
     ['type', typeValue(entry, options.type)],
-    ['size', entry.type === 'dir' ? undefined : String(Math.max(0, Math.trunc(entry.size) || 0))],
+    // RFC 3659 gives size to files only; a directory's own size goes in pure-ftpd's sizd fact.
+    ['size', entry.type === 'dir' ? undefined : octets(entry.size)],
+    ['sizd', entry.type === 'dir' ? octets(entry.size) : undefined],
     [
       'modify',
       entry.modified && !Number.isNaN(entry.modified.getTime()) ? formatTimeVal(entry.modified) : undefined,

@@ -2,42 +2,12 @@ import { Readable } from 'node:stream';
 import type { FileEntry } from '../../protocol/listing/entry.js';
 import { formatMlsxLine, formatMlstFeature } from '../../protocol/listing/mlsx.js';
 import { formatUnixLine } from '../../protocol/listing/unix.js';
-import { baseName } from '../../protocol/path.js';
 import { FtpError } from '../../protocol/errors.js';
 import { Reply } from '../../protocol/reply-codes.js';
 import { sendToSocket } from '../transfer/streams.js';
 import type { CommandContext } from './context.js';
+import { parseListArg, resolveListTarget, targetEntries } from './list-target.js';
 import type { CommandSpec } from './registry.js';
-
-interface ListTarget {
-  path: string;
-  showHidden: boolean;
-}
-
-/**
- * LIST/NLST take `ls` options from many clients ("-la", "-a dir"). A leading "-word" is treated as
- * options, as vsftpd and pyftpdlib do; the rest stays byte-exact as the path.
- */
-export function parseListArg(ctx: CommandContext, arg: string): ListTarget {
-  let rest = arg;
-  let showHidden = false;
-  const options = /^(-[A-Za-z]+)(?: +|$)/.exec(rest);
-  if (options?.[1] !== undefined) {
-    showHidden = options[1].includes('a') || options[1].includes('A');
-    rest = rest.slice(options[0].length);
-  }
-  return { path: ctx.resolve(rest), showHidden };
-}
-
-/** Entries a listing shows: a directory's contents, or the one entry a file path names. */
-async function entriesFor(ctx: CommandContext, target: ListTarget): Promise<FileEntry[]> {
-  const fs = ctx.files();
-  const entry = await fs.stat(target.path);
-  if (entry.type !== 'dir') return [{ ...entry, name: baseName(target.path) }];
-  const entries = await fs.list(target.path);
-  const shown = target.showHidden ? entries : entries.filter((e) => !e.name.startsWith('.'));
-  return shown.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
 
 /** RFC 3659 perm fact from the account's rights and the entry's type. */
 export function permFact(ctx: CommandContext, entry: FileEntry): string {
@@ -78,10 +48,11 @@ export const listingCommands: CommandSpec[] = [
     verb: 'LIST',
     needsDataChannel: true,
     arg: 'optional',
-    syntax: 'LIST [<sp> [-options] pathname]',
+    syntax: 'LIST [<sp> [-options] pathname-or-pattern]',
     async handler(ctx, arg) {
-      const target = parseListArg(ctx, arg);
-      const entries = await entriesFor(ctx, target);
+      const listArg = parseListArg(arg);
+      const target = await resolveListTarget(ctx, listArg);
+      const entries = await targetEntries(ctx, target, listArg.showHidden);
       const now = new Date();
       sendLines(
         ctx,
@@ -95,12 +66,16 @@ export const listingCommands: CommandSpec[] = [
     verb: 'NLST',
     needsDataChannel: true,
     arg: 'optional',
-    syntax: 'NLST [<sp> pathname]',
+    syntax: 'NLST [<sp> [-options] pathname-or-pattern]',
     async handler(ctx, arg) {
-      const target = parseListArg(ctx, arg);
-      const entries = await entriesFor(ctx, target);
-      // A CR or LF in a name would forge a line; such names cannot be addressed over FTP anyway.
-      const names = entries.map((e) => e.name).filter((n) => !/[\r\n\0]/.test(n));
+      const listArg = parseListArg(arg);
+      const target = await resolveListTarget(ctx, listArg);
+      const entries = await targetEntries(ctx, target, listArg.showHidden);
+      // A pattern's names carry the directory the client gave, so that they can be fetched as
+      // they are (mget dir/*.txt). A CR or LF in a name would forge a line; such names cannot be
+      // addressed over FTP anyway.
+      const prefix = target.kind === 'pattern' ? target.prefix : '';
+      const names = entries.map((e) => prefix + e.name).filter((n) => !/[\r\n\0]/.test(n));
       sendLines(ctx, target.path, names, 'Here comes the name list.');
     },
   },
@@ -108,17 +83,22 @@ export const listingCommands: CommandSpec[] = [
     verb: 'MLSD',
     needsDataChannel: true,
     arg: 'optional',
-    syntax: 'MLSD [<sp> pathname]',
+    syntax: 'MLSD [<sp> pathname-or-pattern]',
     async handler(ctx, arg) {
-      const path = ctx.resolve(arg);
+      const target = await resolveListTarget(ctx, { text: arg, showHidden: false });
       const fs = ctx.files();
-      const dir = await fs.stat(path);
-      if (dir.type !== 'dir')
-        throw new FtpError(Reply.FileUnavailable, 'Not a directory; use MLST for a file.');
-      const entries = await fs.list(path);
+      let entries: FileEntry[];
+      if (target.kind === 'pattern') {
+        entries = await targetEntries(ctx, target, false);
+      } else {
+        const dir = await fs.stat(target.path);
+        if (dir.type !== 'dir')
+          throw new FtpError(Reply.FileUnavailable, 'Not a directory; use MLST for a file.');
+        entries = await fs.list(target.path);
+      }
       sendLines(
         ctx,
-        path,
+        target.path,
         entries.map((e) => mlsxLine(ctx, e)),
         'Here comes the machine listing.',
       );
@@ -138,13 +118,18 @@ export const listingCommands: CommandSpec[] = [
   },
 ];
 
-/** STAT with a path: the LIST output over the control channel (213 for a file, 212 for a dir). */
+/**
+ * STAT with a path: the LIST output over the control channel (213 for a file, 212 for a directory
+ * or a pattern's matches).
+ */
 export async function statPath(ctx: CommandContext, arg: string): Promise<void> {
-  const target = parseListArg(ctx, arg);
-  const entry = await ctx.files().stat(target.path);
-  const entries = await entriesFor(ctx, target);
+  const listArg = parseListArg(arg);
+  const target = await resolveListTarget(ctx, listArg);
+  const entries = await targetEntries(ctx, target, listArg.showHidden);
   const now = new Date();
-  const code = entry.type === 'dir' ? Reply.DirectoryStatus : Reply.FileStatus;
+  // A pattern's matches come from a directory, and so does their status.
+  const isFile = target.kind === 'path' && (await ctx.files().stat(target.path)).type !== 'dir';
+  const code = isFile ? Reply.FileStatus : Reply.DirectoryStatus;
   ctx.reply(code, [
     `Status of ${target.path}:`,
     ...entries.map((e) => formatUnixLine(e, now)),

@@ -37,8 +37,11 @@ export interface Upload {
 export interface FileSystem {
   /** Entry for one path; `name` is the base name ("/" for the root). Follows symlinks inside the root. */
   stat(path: string): Promise<FileEntry>;
-  /** Entries of a directory, without "." and "..". */
-  list(path: string): Promise<FileEntry[]>;
+  /**
+   * Entries of a directory, without "." and "..". With `accept`, only the names it accepts: a store
+   * can then skip looking at the others (a pattern in a big directory).
+   */
+  list(path: string, accept?: (name: string) => boolean): Promise<FileEntry[]>;
   /**
    * The file's bytes from `offset`; refuses anything but a regular file. May answer at once (a
    * local disk); failures always come as a rejection.

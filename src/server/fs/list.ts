@@ -12,13 +12,19 @@ import { errnoCode } from './errors.js';
  * Links inside the root are shown as what they lead to; other links as opaque links (see entry.ts).
  * Entries that vanish while we look are skipped, and so are names that are not valid UTF-8: no
  * command could name them (see Session), and shown with U+FFFD they would stand for another name.
+ * Names `accept` refuses are dropped before anything is stat'ed.
  */
-export async function listDirectory(jail: RootJail, dir: string, concurrency: number): Promise<FileEntry[]> {
+export async function listDirectory(
+  jail: RootJail,
+  dir: string,
+  concurrency: number,
+  accept: (name: string) => boolean = () => true,
+): Promise<FileEntry[]> {
   const names: string[] = [];
   for (const raw of await readdir(dir, { encoding: 'buffer' })) {
     if (!isUtf8(raw)) continue;
     const name = raw.toString('utf8');
-    if (!name.startsWith(UPLOAD_TEMP_PREFIX)) names.push(name);
+    if (!name.startsWith(UPLOAD_TEMP_PREFIX) && accept(name)) names.push(name);
   }
 
   const entries: (FileEntry | undefined)[] = new Array<FileEntry | undefined>(names.length);

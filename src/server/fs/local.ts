@@ -104,11 +104,11 @@ export class LocalFileSystem implements FileSystem {
     });
   }
 
-  list(ftpPath: string): Promise<FileEntry[]> {
+  list(ftpPath: string, accept?: (name: string) => boolean): Promise<FileEntry[]> {
     return asFtp(async () => {
       const real = this.#jail.real(ftpPath);
       if (!(await stat(real)).isDirectory()) throw new FileUnavailableError('Not a directory.');
-      return listDirectory(this.#jail, real, this.#listConcurrency);
+      return listDirectory(this.#jail, real, this.#listConcurrency, accept);
     });
   }
 

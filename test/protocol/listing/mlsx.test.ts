@@ -53,6 +53,12 @@ describe('protocol/listing/mlsx', () => {
       expect(formatMlsxLine(dir, { facts, type: 'pdir', name: '..' })).to.equal(
         'type=pdir;unix.mode=2775; ..',
       );
+      // A directory's own size is pure-ftpd's sizd fact, which files never carry.
+      const withSizd = new Set([...facts, 'sizd']);
+      expect(formatMlsxLine(dir, { facts: withSizd })).to.equal('type=dir;sizd=4096;unix.mode=2775; sub');
+      expect(formatMlsxLine(file, { facts: withSizd })).to.equal(
+        'type=file;size=12;unix.mode=0644; report.txt',
+      );
       expect(formatMlsxLine({ name: 'l', type: 'link', size: 3 }, { facts })).to.equal(
         'type=OS.unix=symlink;size=3; l',
       );
@@ -101,10 +107,10 @@ describe('protocol/listing/mlsx', () => {
   describe('FEAT and OPTS', () => {
     it('marks enabled facts with "*"', () => {
       expect(formatMlstFeature(new Set(['type', 'size', 'modify']))).to.equal(
-        'MLST type*;size*;modify*;perm;unix.mode;unix.owner;unix.group;',
+        'MLST type*;size*;sizd;modify*;perm;unix.mode;unix.owner;unix.group;',
       );
       expect(formatMlstFeature(all)).to.equal(
-        'MLST type*;size*;modify*;perm*;unix.mode*;unix.owner*;unix.group*;',
+        'MLST type*;size*;sizd*;modify*;perm*;unix.mode*;unix.owner*;unix.group*;',
       );
     });
 
