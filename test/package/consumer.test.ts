@@ -2,13 +2,12 @@
 // TypeScript under `nodenext` and `bundler` resolution against the shipped declarations, and run:
 // ESM through the entry points, CommonJS through require(esm), and the client without the server.
 import { expect } from 'chai';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { run, type RunResult } from '../helpers/process.js';
+import { run } from '../helpers/process.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { installTarball, ok, pack, ROOT } from './packed.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 const CONSUMER = `import { Readable } from 'node:stream';
@@ -75,11 +74,6 @@ function tsconfig(resolution: 'nodenext' | 'bundler'): unknown {
       };
 }
 
-function ok(result: RunResult, what: string): RunResult {
-  expect(result.code, `${what}\n${result.stdout}\n${result.stderr}`).to.equal(0);
-  return result;
-}
-
 describe('package: a consumer project against the packed package', function () {
   this.timeout(120_000);
   let dir: TempDir;
@@ -88,25 +82,9 @@ describe('package: a consumer project against the packed package', function () {
   before(async function () {
     dir = await makeTempDir('package-consumer');
     project = join(dir.path, 'consumer');
-    const modules = join(project, 'node_modules');
-    await mkdir(join(modules, 'ftpkit'), { recursive: true });
     // The files `npm publish` would ship, as built by the test run.
-    const packed = ok(
-      await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir.path], {
-        cwd: ROOT,
-        timeoutMs: 60_000,
-      }),
-      'npm pack',
-    );
-    const tarball = join(dir.path, packed.stdout.trim().split('\n').at(-1) ?? '');
-    ok(await run('tar', ['-xzf', tarball, '-C', join(modules, 'ftpkit'), '--strip-components=1']), 'tar');
-    // Installed as npm would, from the project's own copies (the test stays off the network).
-    const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    for (const dependency of [...Object.keys(manifest.dependencies), '@types']) {
-      await symlink(join(ROOT, 'node_modules', dependency), join(modules, dependency));
-    }
+    const tarball = await pack(ROOT, dir.path, { scripts: false });
+    await installTarball(tarball, project);
     await writeFile(
       join(project, 'package.json'),
       JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
