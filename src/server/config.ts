@@ -219,6 +219,8 @@ export async function readConfigFile(file: string): Promise<OptionLayer> {
   }
   const values: RawOptions = {};
   for (const [name, value] of Object.entries(parsed)) {
+    // JSON has no comments: keys such as "//" or "// port" carry notes (deploy/ftpkitd.json).
+    if (name.startsWith('//')) continue;
     if (!(name in SPEC)) throw new ConfigError(`config file ${file}: unknown option ${JSON.stringify(name)}`);
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new ConfigError(`config file ${file}: "${name}" must be a string, number or boolean`);

@@ -46,6 +46,15 @@ describe('server/config', function () {
     expect(options.pasvRange).to.deep.equal({ min: 50000, max: 50010 });
   });
 
+  it('takes keys starting with "//" in a config file as comments', async function () {
+    const file = join(dir, 'comments.json');
+    await writeFile(
+      file,
+      JSON.stringify({ '//': 'for the reader', '// port': ['any', { json: null }], port: 2100 }),
+    );
+    expect((await readConfigFile(file)).values).to.deep.equal({ port: 2100 });
+  });
+
   it('makes --anonymous-write imply --anonymous', function () {
     expect(resolveOptions([flagLayer({ 'anonymous-write': true })]).anonymous).to.equal(true);
     expect(resolveOptions([flagLayer({ anonymous: 'yes' })]).anonymous).to.equal(true);
