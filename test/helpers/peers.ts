@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
-export type PeerName = 'curl' | 'lftp' | 'tnftp' | 'inetutils-ftp' | 'python3' | 'pyftpdlib' | 'vsftpd';
+export type PeerName =
+  'curl' | 'lftp' | 'tnftp' | 'inetutils-ftp' | 'python3' | 'pyftpdlib' | 'vsftpd' | 'systemd-analyze';
 
 // Server binaries live in sbin, which a non-root PATH often leaves out.
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -125,6 +126,8 @@ export function peerProblem(name: PeerName): string | undefined {
     case 'vsftpd':
       if (!hasCommand('vsftpd')) return 'vsftpd is not installed';
       return isRoot() ? undefined : 'vsftpd needs root (it chroots and drops privileges)';
+    case 'systemd-analyze':
+      return hasCommand(name) ? undefined : 'systemd-analyze is not installed (Debian package systemd)';
   }
 }
 
