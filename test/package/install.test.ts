@@ -68,13 +68,14 @@ describe('package: the commands from a tarball packed in a fresh clone', functio
     await dir.remove();
   });
 
-  it('ships what the bins import; not the tests, the benches, build information or stale modules', async function () {
+  it('ships what the bins import and deploy/; not the tests, the benches, build information or stale modules', async function () {
     for (const name of BINS) {
       const imports = await binImports(manifest, name);
       expect(imports, name).to.not.be.empty;
       expect(files, name).to.include.members(imports);
     }
     expect(files).to.not.include('build/src/stale.js');
+    expect(files).to.include.members(['deploy/ftpkitd.service', 'deploy/ftpkitd.json']);
     expect(
       files.filter((file) => /^build\/(?!src\/)|\.tsbuildinfo$|^(src|test|bench)\//.test(file)),
     ).to.deep.equal([]);
