@@ -1,9 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { normalizeAddress } from '../protocol/address/ip.js';
-import { formatReply } from '../protocol/reply.js';
-import { Reply } from '../protocol/reply-codes.js';
+import { normalizeAddress, formatReply, Reply } from '../protocol/index.js';
 import type { Account, Authenticator } from './auth/account.js';
 import { LoginGuard } from './auth/login-guard.js';
 import { createRegistry } from './commands/index.js';

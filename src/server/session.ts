@@ -1,13 +1,18 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { CommandDecoder, type DecodedLine } from '../protocol/command-decoder.js';
-import { parseCommandLine, type Command } from '../protocol/command.js';
-import { normalizeAddress } from '../protocol/address/ip.js';
-import { FtpError, TransferAbortedError } from '../protocol/errors.js';
-import { resolvePath } from '../protocol/path.js';
-import { Reply } from '../protocol/reply-codes.js';
-import { formatReply } from '../protocol/reply.js';
-import { SUPPORTED_FACTS } from '../protocol/listing/mlsx.js';
+import {
+  CommandDecoder,
+  type DecodedLine,
+  parseCommandLine,
+  type Command,
+  normalizeAddress,
+  FtpError,
+  TransferAbortedError,
+  resolvePath,
+  Reply,
+  formatReply,
+  SUPPORTED_FACTS,
+} from '../protocol/index.js';
 import type {
   CommandContext,
   RunningTransfer,

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Reply } from '../../protocol/reply-codes.js';
+import { Reply } from '../../protocol/index.js';
 import type { CommandSpec } from './registry.js';
 
 const ANONYMOUS_NAMES = new Set(['anonymous', 'ftp']);

@@ -1,9 +1,14 @@
-import { addressFamily, normalizeAddress } from '../../protocol/address/ip.js';
-import { decodeEprt } from '../../protocol/address/eprt.js';
-import { formatEpsvReply, parseEpsvArg } from '../../protocol/address/epsv.js';
-import { decodeHostPort, encodeHostPort } from '../../protocol/address/port.js';
-import { FtpError } from '../../protocol/errors.js';
-import { Reply } from '../../protocol/reply-codes.js';
+import {
+  addressFamily,
+  normalizeAddress,
+  decodeEprt,
+  formatEpsvReply,
+  parseEpsvArg,
+  decodeHostPort,
+  encodeHostPort,
+  FtpError,
+  Reply,
+} from '../../protocol/index.js';
 import { checkActiveTarget, createActiveChannel } from '../data/active.js';
 import type { PassiveChannel } from '../data/passive.js';
 import type { CommandContext } from './context.js';

@@ -1,7 +1,11 @@
-import { FileUnavailableError, FtpError } from '../../protocol/errors.js';
-import { quotePath } from '../../protocol/quote.js';
-import { Reply } from '../../protocol/reply-codes.js';
-import { formatTimeVal, parseTimeVal } from '../../protocol/time-val.js';
+import {
+  FileUnavailableError,
+  FtpError,
+  quotePath,
+  Reply,
+  formatTimeVal,
+  parseTimeVal,
+} from '../../protocol/index.js';
 import type { CommandSpec } from './registry.js';
 
 export const fileCommands: CommandSpec[] = [

@@ -1,7 +1,4 @@
-import { formatFeatureReply } from '../../protocol/features.js';
-import { parseMlstOpts } from '../../protocol/listing/mlsx.js';
-import { FtpError } from '../../protocol/errors.js';
-import { Reply } from '../../protocol/reply-codes.js';
+import { formatFeatureReply, parseMlstOpts, FtpError, Reply } from '../../protocol/index.js';
 import { statPath } from './listing.js';
 import type { CommandContext } from './context.js';
 import type { CommandSpec } from './registry.js';

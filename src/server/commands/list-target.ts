@@ -1,6 +1,4 @@
-import type { FileEntry } from '../../protocol/listing/entry.js';
-import { FileUnavailableError } from '../../protocol/errors.js';
-import { baseName } from '../../protocol/path.js';
+import { type FileEntry, FileUnavailableError, baseName } from '../../protocol/index.js';
 import { namePattern, type NameMatcher } from '../fs/name-pattern.js';
 import type { CommandContext } from './context.js';
 

@@ -1,9 +1,12 @@
 import { Readable } from 'node:stream';
-import type { FileEntry } from '../../protocol/listing/entry.js';
-import { formatMlsxLine, formatMlstFeature } from '../../protocol/listing/mlsx.js';
-import { formatUnixLine } from '../../protocol/listing/unix.js';
-import { FtpError } from '../../protocol/errors.js';
-import { Reply } from '../../protocol/reply-codes.js';
+import {
+  type FileEntry,
+  formatMlsxLine,
+  formatMlstFeature,
+  formatUnixLine,
+  FtpError,
+  Reply,
+} from '../../protocol/index.js';
 import { sendToSocket } from '../transfer/streams.js';
 import type { CommandContext } from './context.js';
 import { parseListArg, resolveListTarget, targetEntries } from './list-target.js';

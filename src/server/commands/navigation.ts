@@ -1,7 +1,4 @@
-import { FileUnavailableError } from '../../protocol/errors.js';
-import { parentPath } from '../../protocol/path.js';
-import { quotePath } from '../../protocol/quote.js';
-import { Reply } from '../../protocol/reply-codes.js';
+import { FileUnavailableError, parentPath, quotePath, Reply } from '../../protocol/index.js';
 import type { CommandContext } from './context.js';
 import type { CommandSpec } from './registry.js';
 

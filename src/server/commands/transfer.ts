@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { FileNameNotAllowedError, FtpError } from '../../protocol/errors.js';
-import { baseName, parentPath, resolvePath } from '../../protocol/path.js';
-import { Reply } from '../../protocol/reply-codes.js';
+import {
+  FileNameNotAllowedError,
+  FtpError,
+  baseName,
+  parentPath,
+  resolvePath,
+  Reply,
+} from '../../protocol/index.js';
 import type { ReadSource, Upload, WriteMode } from '../fs/file-system.js';
 import { receiveFromSocket, sendToSocket } from '../transfer/streams.js';
 import type { CommandContext } from './context.js';

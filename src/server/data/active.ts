@@ -1,6 +1,11 @@
 import { connect, type Socket } from 'node:net';
-import { DataConnectionError, SyntaxErrorInArgs } from '../../protocol/errors.js';
-import { addressFamily, normalizeAddress, sameHost } from '../../protocol/address/ip.js';
+import {
+  DataConnectionError,
+  SyntaxErrorInArgs,
+  addressFamily,
+  normalizeAddress,
+  sameHost,
+} from '../../protocol/index.js';
 import type { DataChannel } from './channel.js';
 import { routeSource } from './route-source.js';
 import { socketAddress } from './socket-address.js';

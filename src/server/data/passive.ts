@@ -1,6 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { DataConnectionError } from '../../protocol/errors.js';
-import { normalizeAddress, sameHost } from '../../protocol/address/ip.js';
+import { DataConnectionError, normalizeAddress, sameHost } from '../../protocol/index.js';
 import type { DataChannel } from './channel.js';
 import { listenOnFreePort } from './port-pool.js';
 import { socketAddress } from './socket-address.js';

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { DataConnectionError } from '../../protocol/errors.js';
+import { DataConnectionError } from '../../protocol/index.js';
 import { describeSocketError } from './socket-error.js';
 
 /** An inclusive range of TCP ports for passive listeners (what firewalls are opened for). */

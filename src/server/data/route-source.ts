@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { addressFamily, normalizeAddress } from '../../protocol/address/ip.js';
+import { addressFamily, normalizeAddress } from '../../protocol/index.js';
 
 /** Long enough to spare nearly every transfer the probe, short enough to follow a route change. */
 const TTL_MS = 60_000;

@@ -1,4 +1,4 @@
-import { addressFamily, normalizeAddress } from '../../protocol/address/ip.js';
+import { addressFamily, normalizeAddress } from '../../protocol/index.js';
 
 /**
  * An address to hand to bind/connect. A dual-stack socket reports IPv4 peers as "::ffff:a.b.c.d";

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { lstatNow, realpathNow } from './metadata.js';
-import { FileNameNotAllowedError, FileUnavailableError } from '../../protocol/errors.js';
+import { FileNameNotAllowedError, FileUnavailableError } from '../../protocol/index.js';
 import { errnoCode, toFtpError } from './errors.js';
 
 /** Uploads in progress live under this prefix; such names are hidden and cannot be addressed. */

@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import type { EntryType, FileEntry } from '../../protocol/listing/entry.js';
+import type { EntryType, FileEntry } from '../../protocol/index.js';
 
 // Listings never reveal host accounts or uids.
 const OWNER = 'ftp';

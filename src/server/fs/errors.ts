@@ -5,7 +5,7 @@ import {
   InsufficientStorageError,
   LocalProcessingError,
   StorageExceededError,
-} from '../../protocol/errors.js';
+} from '../../protocol/index.js';
 
 /** The `code` of a Node system error (ENOENT, EACCES…), or undefined for anything else. */
 export function errnoCode(err: unknown): string | undefined {

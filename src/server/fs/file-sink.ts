@@ -1,6 +1,6 @@
 import { close, closeSync, fsync, writev, writevSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { LocalProcessingError } from '../../protocol/errors.js';
+import { LocalProcessingError } from '../../protocol/index.js';
 import { toFtpError } from './errors.js';
 
 /** Bytes of an upload written synchronously before the rest goes through the thread pool. */

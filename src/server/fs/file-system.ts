@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { FileEntry } from '../../protocol/listing/entry.js';
+import type { FileEntry } from '../../protocol/index.js';
 
 /**
  * Where an upload writes:

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { FileEntry } from '../../protocol/listing/entry.js';
+import type { FileEntry } from '../../protocol/index.js';
 import { UPLOAD_TEMP_PREFIX, type RootJail } from './confine.js';
 import { opaqueLinkEntry, toFileEntry } from './entry.js';
 import { errnoCode } from './errors.js';

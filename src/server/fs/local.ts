@@ -10,8 +10,12 @@ import {
   type Stats,
 } from 'node:fs';
 import path from 'node:path';
-import { FileNameNotAllowedError, FileUnavailableError, SyntaxErrorInArgs } from '../../protocol/errors.js';
-import type { FileEntry } from '../../protocol/listing/entry.js';
+import {
+  FileNameNotAllowedError,
+  FileUnavailableError,
+  SyntaxErrorInArgs,
+  type FileEntry,
+} from '../../protocol/index.js';
 import { RootJail, UPLOAD_TEMP_PREFIX, ftpSegments, isInside } from './confine.js';
 import { toFileEntry } from './entry.js';
 import { FileSink } from './file-sink.js';

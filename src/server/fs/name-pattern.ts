@@ -1,4 +1,4 @@
-import { SyntaxErrorInArgs } from '../../protocol/errors.js';
+import { SyntaxErrorInArgs } from '../../protocol/index.js';
 
 /**
  * Longest pattern taken, in characters: NAME_MAX, the longest name a pattern could stand for on

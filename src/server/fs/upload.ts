@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { LocalProcessingError } from '../../protocol/errors.js';
+import { LocalProcessingError } from '../../protocol/index.js';
 import { toFtpError } from './errors.js';
 import type { Upload } from './file-system.js';
 

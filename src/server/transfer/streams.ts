@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { createAsciiDecoder, createAsciiEncoder } from '../../protocol/ascii.js';
+import { createAsciiDecoder, createAsciiEncoder } from '../../protocol/index.js';
 
 /**
  * File (or listing) bytes to the data socket; TYPE A turns LF into CRLF on the way. Returns
