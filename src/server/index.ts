@@ -1,4 +1,5 @@
 export { FtpServer, type FtpServerInit } from './server.js';
+export type { Clock } from './clock.js';
 export { defaultOptions, type ServerOptions, type PortRange } from './options.js';
 export type { FileSystem, Upload, WriteMode } from './fs/file-system.js';
 export type { Account, Authenticator } from './auth/account.js';

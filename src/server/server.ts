@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { normalizeAddress, formatReply, Reply } from '../protocol/index.js';
 import type { Account, Authenticator } from './auth/account.js';
 import { LoginGuard } from './auth/login-guard.js';
+import { systemClock, type Clock } from './clock.js';
 import { createRegistry } from './commands/index.js';
 import type { ServerServices } from './commands/context.js';
 import type { CommandRegistry } from './commands/registry.js';
@@ -25,6 +26,8 @@ export interface FtpServerInit {
   createFileSystem?: (account: Account) => Promise<FileSystem>;
   /** Told of sessions, logins, bans, replies and transfers, beside the metrics and xferlog. */
   observers?: ServerObserver[];
+  /** What sessions time their idleness with; the system clock unless a test moves its own. */
+  clock?: Clock;
 }
 
 /** How long a client cut at shutdown gets to take its last replies before its socket goes. */
@@ -42,6 +45,7 @@ export class FtpServer implements ServerServices {
   readonly anonymousEnabled: boolean;
   readonly log: Logger;
   readonly observers: Observers;
+  readonly clock: Clock;
   private readonly server: Server;
   private readonly sessions = new Set<Session>();
   private readonly perIp = new Map<string, number>();
@@ -57,6 +61,7 @@ export class FtpServer implements ServerServices {
     this.authenticator = init.authenticator;
     this.log = init.logger;
     this.anonymousEnabled = init.anonymousEnabled ?? false;
+    this.clock = init.clock ?? systemClock;
     this.observers = new Observers((err) => {
       this.log.error({ err: (err as Error).message }, 'an observer failed; it keeps being called');
     });

@@ -75,8 +75,8 @@ export class Session implements CommandContext {
   private queuedBytes = 0;
   private draining = false;
   /** When the client last sent anything, or a transfer ended: idleness counts from here. */
-  private lastActive = Date.now();
-  private idleTimer: NodeJS.Timeout | undefined;
+  private lastActive: number;
+  private cancelIdleTimer = (): void => undefined;
   private loginTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private dataChannel: DataChannel | undefined;
@@ -97,6 +97,7 @@ export class Session implements CommandContext {
     this.localAddress = normalizeAddress(socket.localAddress ?? '');
     this.onClose = onClose;
     socket.setNoDelay(true);
+    this.lastActive = services.clock.now();
     this.armIdleTimer(services.options.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
       this.onData(chunk);
@@ -202,7 +203,7 @@ export class Session implements CommandContext {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.idleTimer);
+    this.cancelIdleTimer();
     clearTimeout(this.loginTimer);
     this.socket.end();
     // A peer that never reads must not keep the socket alive.
@@ -271,7 +272,7 @@ export class Session implements CommandContext {
     this.running = transfer;
     transfer.done = work.finally(() => {
       this.running = undefined;
-      this.lastActive = Date.now();
+      this.lastActive = this.services.clock.now();
       this.kick();
     });
   }
@@ -394,7 +395,7 @@ export class Session implements CommandContext {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.lastActive = Date.now();
+    this.lastActive = this.services.clock.now();
     for (const line of this.decoder.push(chunk)) {
       this.queue.push(line);
       this.queuedBytes += lineSize(line);
@@ -591,19 +592,18 @@ export class Session implements CommandContext {
 
   /*
    * One timer per idle period that looks at lastActive when it fires, rather than a timer moved on
-   * every read and write (socket.setTimeout): a command then costs one Date.now().
+   * every read and write (socket.setTimeout): a command then costs one clock read.
    */
   private armIdleTimer(delayMs: number): void {
-    this.idleTimer = setTimeout(() => {
+    this.cancelIdleTimer = this.services.clock.after(delayMs, () => {
       this.onIdleTimer();
-    }, delayMs);
-    this.idleTimer.unref();
+    });
   }
 
   private onIdleTimer(): void {
     if (this.closed) return;
     const { idleTimeoutMs } = this.services.options;
-    const left = this.lastActive + idleTimeoutMs - Date.now();
+    const left = this.lastActive + idleTimeoutMs - this.services.clock.now();
     // A running transfer keeps the session; its end counts as activity.
     if (left > 0 || this.running) {
       this.armIdleTimer(left > 0 ? left : idleTimeoutMs);
@@ -615,7 +615,7 @@ export class Session implements CommandContext {
 
   private teardown(): void {
     this.closed = true;
-    clearTimeout(this.idleTimer);
+    this.cancelIdleTimer();
     clearTimeout(this.loginTimer);
     this.queue.length = 0;
     this.setDataChannel(undefined);

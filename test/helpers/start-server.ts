@@ -2,6 +2,7 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Account, Authenticator } from '../../src/server/auth/account.js';
+import type { Clock } from '../../src/server/clock.js';
 import { AnonymousAuthenticator } from '../../src/server/auth/anonymous.js';
 import { chainAuthenticators } from '../../src/server/auth/chain.js';
 import { createLogger, type Logger } from '../../src/server/logger.js';
@@ -45,6 +46,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Storage for each login instead of the local folder at the account's home. */
   createFileSystem?: (account: Account) => Promise<FileSystem>;
+  /** Time for the sessions' idle timeout (see ManualClock) instead of the system's. */
+  clock?: Clock;
 }
 
 export async function startServer(start: StartOptions = {}): Promise<TestServer> {
@@ -71,6 +74,7 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     logger: start.logger ?? createLogger(options.logLevel, process.stderr),
     anonymousEnabled: start.anonymous !== undefined,
     ...(start.createFileSystem && { createFileSystem: start.createFileSystem }),
+    ...(start.clock && { clock: start.clock }),
   });
   const removeRoot = async (): Promise<void> => {
     if (ownRoot) await rm(root, { recursive: true, force: true });

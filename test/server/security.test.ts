@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { mkdir, readFile, readdir, symlink, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { RawControl, collect } from '../helpers/raw-control.js';
 import { startServer, type TestServer, USER, PASSWORD } from '../helpers/start-server.js';
 import { parsePasvReply } from '../../src/protocol/address/port.js';
@@ -264,14 +264,16 @@ describe('server security and bad input', function () {
   it('counts each command as activity, and a transfer longer than the idle timeout', async function () {
     await control.close();
     await server.close();
-    server = await startServer({ options: { idleTimeoutMs: 300 } });
+    const clock = new ManualClock();
+    server = await startServer({ options: { idleTimeoutMs: 300 }, clock });
     // Larger than what the kernel buffers on loopback, so a paused reader holds the transfer up.
     const size = 64 * 1024 * 1024;
     await writeFile(join(server.root, 'big.bin'), Buffer.alloc(size));
     control = await RawControl.connect(server.host, server.port);
     await control.login(USER, PASSWORD);
+    // A 421 sent while the clock moved would come before the NOOP's answer.
     for (let i = 0; i < 5; i++) {
-      await delay(150);
+      clock.advance(150);
       expect((await control.command('NOOP')).code).to.equal(200);
     }
     // A reader that stalls longer than the idle timeout, no command meanwhile: the session stays.
@@ -279,12 +281,15 @@ describe('server security and bad input', function () {
     const socket = connect({ host: server.host, port });
     await once(socket, 'connect');
     expect((await control.command('RETR big.bin')).code).to.equal(150);
-    await delay(700);
+    clock.advance(700);
     expect((await control.command('STAT')).text).to.match(/Transfer in progress/);
+    clock.advance(400);
     expect((await collect(socket)).length).to.equal(size);
     expect((await control.read()).code).to.equal(226);
-    // Idle from the end of the transfer on.
+    // Idle from the end of the transfer on, not from the STAT before it.
+    clock.advance(299);
     expect((await control.command('NOOP')).code).to.equal(200);
+    clock.advance(300);
     expect((await control.read(3000)).code).to.equal(421);
   });
 

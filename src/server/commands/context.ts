@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Account, Authenticator } from '../auth/account.js';
 import type { LoginGuard } from '../auth/login-guard.js';
+import type { Clock } from '../clock.js';
 import type { DataChannel } from '../data/channel.js';
 import type { PassiveChannel } from '../data/passive.js';
 import type { FileSystem } from '../fs/file-system.js';
@@ -18,6 +19,8 @@ export interface ServerServices {
   /** Whether USER anonymous is answered with the anonymous prompt. */
   readonly anonymousEnabled: boolean;
   readonly observers: Observers;
+  /** What sessions time their idleness with. */
+  readonly clock: Clock;
   createFileSystem(account: Account): Promise<FileSystem>;
 }
 
