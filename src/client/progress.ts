@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { systemClock, type Clock } from './clock.js';
 import type { TransferProgress } from './options.js';
 
 /** Often enough for a progress bar, rarely enough to cost nothing on a fast transfer. */
@@ -16,25 +17,32 @@ const HEARTBEAT_MS = 250;
 export class ProgressMeter {
   readonly #onProgress: (progress: TransferProgress) => void;
   readonly #offset: number;
-  readonly #started = performance.now();
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #clock: Clock;
+  readonly #started: number;
+  readonly #stopHeartbeat: () => void;
   #total: number | undefined;
   #bytes = 0;
-  #lastReport = 0;
+  /** Never, at first: the first bytes are reported at once, whatever the clock reads. */
+  #lastReport = -Infinity;
 
-  constructor(onProgress: (progress: TransferProgress) => void, offset: number, total?: number) {
+  constructor(
+    onProgress: (progress: TransferProgress) => void,
+    offset: number,
+    total?: number,
+    clock: Clock = systemClock,
+  ) {
     this.#onProgress = onProgress;
     this.#offset = offset;
     this.#total = total;
-    this.#heartbeat = setInterval(() => {
-      const now = performance.now();
+    this.#clock = clock;
+    this.#started = clock.now();
+    this.#stopHeartbeat = clock.every(HEARTBEAT_MS, () => {
+      const now = clock.now();
       if (now - this.#lastReport >= HEARTBEAT_MS) {
         this.#lastReport = now;
         this.#report(now, false);
       }
-    }, HEARTBEAT_MS);
-    // A meter left running must not keep a process alive.
-    this.#heartbeat.unref();
+    });
   }
 
   get total(): number | undefined {
@@ -57,7 +65,7 @@ export class ProgressMeter {
 
   add(bytes: number): void {
     this.#bytes += bytes;
-    const now = performance.now();
+    const now = this.#clock.now();
     if (now - this.#lastReport >= REPORT_INTERVAL_MS) {
       this.#lastReport = now;
       this.#report(now, false);
@@ -67,12 +75,12 @@ export class ProgressMeter {
   /** The last report, with `done`; the meter stops. */
   finish(): void {
     this.stop();
-    this.#report(performance.now(), true);
+    this.#report(this.#clock.now(), true);
   }
 
   /** No more reports (a failed transfer); safe to call twice. */
   stop(): void {
-    clearInterval(this.#heartbeat);
+    this.#stopHeartbeat();
   }
 
   #report(now: number, done: boolean): void {

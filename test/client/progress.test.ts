@@ -1,35 +1,62 @@
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { TransferProgress } from '../../src/client/options.js';
 import { ProgressMeter, sizeFromPreliminary } from '../../src/client/progress.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { collectInto } from './fake-server.js';
 
-/** Longer than the meter's 100 ms reporting interval. */
-const PAST_INTERVAL_MS = 120;
+/** The meter's reporting interval while data comes. */
+const INTERVAL_MS = 100;
 
 describe('client/progress', () => {
   describe('ProgressMeter', () => {
     it('reports the first bytes at once, then not again within the interval', () => {
       const calls: TransferProgress[] = [];
-      const meter = new ProgressMeter((p) => calls.push(p), 0, 1000);
+      // At 0, where a meter that took "never reported" for time 0 would wait out an interval first.
+      const clock = new ManualClock(0);
+      const meter = new ProgressMeter((p) => calls.push(p), 0, 1000, clock);
       meter.add(10);
       expect(calls).to.have.length(1);
       expect(calls[0]).to.include({ bytes: 10, total: 1000, offset: 0, done: false });
       for (let i = 0; i < 500; i++) meter.add(1);
+      clock.advance(INTERVAL_MS - 1);
+      meter.add(1);
       expect(calls).to.have.length(1);
     });
 
-    it('reports again once the interval has passed, with the bytes so far', async () => {
+    it('reports again once the interval has passed, with the bytes so far', () => {
       const calls: TransferProgress[] = [];
-      const meter = new ProgressMeter((p) => calls.push(p), 0);
+      const clock = new ManualClock(5000);
+      const meter = new ProgressMeter((p) => calls.push(p), 0, undefined, clock);
       meter.add(5);
       meter.add(5);
-      await delay(PAST_INTERVAL_MS);
+      clock.advance(INTERVAL_MS);
       meter.add(7);
       expect(calls.map((c) => c.bytes)).to.deep.equal([5, 17]);
       expect(calls.every((c) => !c.done)).to.equal(true);
+    });
+
+    it('reports a stalled transfer every 250 ms with its count and a falling rate, until finish()', () => {
+      const calls: TransferProgress[] = [];
+      const clock = new ManualClock();
+      const meter = new ProgressMeter((p) => calls.push(p), 0, undefined, clock);
+      clock.advance(100);
+      meter.add(30);
+      // Data reported 150 ms ago: the heartbeat has nothing to add yet.
+      clock.advance(150);
+      expect(calls).to.have.length(1);
+      clock.advance(250);
+      clock.advance(250);
+      expect(calls.map((c) => [c.bytes, c.rate])).to.deep.equal([
+        [30, 300],
+        [30, 60],
+        [30, 40],
+      ]);
+      meter.finish();
+      clock.advance(1000);
+      expect(calls).to.have.length(4);
+      expect(calls[3]).to.include({ bytes: 30, rate: 40, done: true });
     });
 
     it('finish() reports once more with done and every byte counted', () => {
@@ -69,20 +96,14 @@ describe('client/progress', () => {
       expect(calls.map((c) => c.total)).to.deep.equal([99, 99]);
     });
 
-    it('computes a rate from the bytes and the time since the start', async () => {
+    it('computes a rate from the bytes and the time since the start', () => {
       const calls: TransferProgress[] = [];
-      const before = performance.now();
-      const meter = new ProgressMeter((p) => calls.push(p), 0);
-      const made = performance.now();
-      await delay(PAST_INTERVAL_MS);
-      const woke = performance.now();
+      const clock = new ManualClock(1000);
+      const meter = new ProgressMeter((p) => calls.push(p), 0, undefined, clock);
+      clock.advance(2000);
       meter.add(1200);
       meter.finish();
-      const after = performance.now();
-      const rate = calls.at(-1)!.rate;
-      // The meter's clock ran at least from `made` to `woke` and at most from `before` to `after`.
-      expect(rate).to.be.at.most(1200 / ((woke - made) / 1000));
-      expect(rate).to.be.at.least(1200 / ((after - before) / 1000));
+      expect(calls.at(-1)).to.include({ bytes: 1200, rate: 600, done: true });
     });
 
     it('counter() passes every byte through unchanged and counts them', async () => {
