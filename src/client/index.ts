@@ -11,6 +11,7 @@ export {
 } from './mirror.js';
 export { FtpReplyError, ConnectionClosedError, ClientTimeoutError, type TimeoutPhase } from './errors.js';
 export type * from './options.js';
+export type { Clock } from './clock.js';
 export {
   FtpError,
   ProtocolViolationError,

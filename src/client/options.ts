@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { FileEntry } from '../protocol/index.js';
+import type { Clock } from './clock.js';
 
 /** Who opens the data connection: the server (active: PORT/EPRT) or the client (passive: PASV/EPSV). */
 export type DataMode = 'active' | 'passive';
@@ -61,6 +62,11 @@ export interface ClientOptions {
   onProtocol?: (line: ProtocolLine) => void;
   /** Structured debug logs of the exchange (passwords masked); silent when absent. */
   logger?: Logger;
+  /**
+   * What progress reports and an aborted upload's grace are timed with; the system's by default.
+   * For tests, which move a clock of their own instead of waiting.
+   */
+  clock?: Clock;
 }
 
 /** FtpClient.connect()'s options: where, as whom, and the client's own options. */

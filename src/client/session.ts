@@ -42,6 +42,7 @@ import type {
   TransferType,
   UploadOptions,
 } from './options.js';
+import { systemClock, type Clock } from './clock.js';
 import { ProgressMeter, sizeFromPreliminary } from './progress.js';
 import { runTransfer, type TransferVerb } from './transfer.js';
 
@@ -91,6 +92,7 @@ export class Session {
   readonly #options: ClientOptions;
   readonly #modes: SessionModes;
   readonly #encoding: ControlEncoding;
+  readonly #clock: Clock;
   #loggedIn = false;
   #features = new Map<string, string>();
   #serverType: TransferType | undefined;
@@ -104,6 +106,7 @@ export class Session {
     this.#options = options;
     this.#modes = modes;
     this.#encoding = options.encoding ?? 'utf8';
+    this.#clock = options.clock ?? systemClock;
   }
 
   get control(): ControlConnection {
@@ -335,7 +338,9 @@ export class Session {
         ? await this.#sizeIfOffered(remotePath)
         : undefined;
     const meter =
-      options.onProgress === undefined ? undefined : new ProgressMeter(options.onProgress, offset, total);
+      options.onProgress === undefined
+        ? undefined
+        : new ProgressMeter(options.onProgress, offset, total, this.#clock);
     const receiver = typeof destination === 'string' && type === 'binary' ? new FileReceiver() : undefined;
     try {
       const result = await this.#transfer({
@@ -398,7 +403,9 @@ export class Session {
         }
       }
       const meter =
-        options.onProgress === undefined ? undefined : new ProgressMeter(options.onProgress, offset, total);
+        options.onProgress === undefined
+          ? undefined
+          : new ProgressMeter(options.onProgress, offset, total, this.#clock);
       const type = options.type ?? this.#modes.type;
       // A small file is read whole before the command goes out and sent in one write: no read
       // stream, no pipeline, no read to find the end (2,000 x 4 KiB: ~10% more files/s).
@@ -532,6 +539,7 @@ export class Session {
       signal: spec.signal,
       data,
       dataTimeoutMs: this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs,
+      clock: this.#clock,
       run: (socket, preliminary) => spec.run(socket, preliminary, receiving),
     });
     return { bytes, message: reply.text };

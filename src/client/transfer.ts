@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { isFailure, isPreliminary, Reply, type FtpReply } from '../protocol/index.js';
 import { abortReason } from './abort.js';
+import type { Clock } from './clock.js';
 import { maskCommand, type ControlConnection } from './control.js';
 import { abandon, type PendingData } from './data/channel.js';
 import { ClientTimeoutError, FtpReplyError } from './errors.js';
@@ -18,6 +19,8 @@ export interface TransferRequest {
   readonly data: PendingData;
   /** How long the data connection may stay silent while the data moves. */
   readonly dataTimeoutMs: number;
+  /** Times an aborted upload's grace. */
+  readonly clock: Clock;
   /** Moves the data; resolves once it has all been written (download) or sent (upload). */
   run(socket: Socket, preliminary: FtpReply | undefined): Promise<void>;
 }
@@ -156,7 +159,7 @@ class Transfer {
   }
 
   #onAbort(): void {
-    const { control, data } = this.#request;
+    const { control, data, clock } = this.#request;
     const final = this.#final;
     if (final === undefined) {
       data.close();
@@ -173,7 +176,7 @@ class Transfer {
     // what it got as the whole file. A server that reads ABOR only once the data ends gets the
     // connection closed after a grace.
     this.#socket?.cork();
-    this.#released = settledOrAfter(final, ABORT_GRACE_MS).then(() => {
+    this.#released = settledOrAfter(final, ABORT_GRACE_MS, clock).then(() => {
       data.close();
     });
   }
@@ -193,11 +196,11 @@ class Transfer {
 }
 
 /** Resolves once `promise` settles, or after `ms`, whichever comes first; never rejects. */
-function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+function settledOrAfter(promise: Promise<unknown>, ms: number, clock: Clock): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    const cancel = clock.after(ms, resolve);
     const done = (): void => {
-      clearTimeout(timer);
+      cancel();
       resolve();
     };
     promise.then(done, done);

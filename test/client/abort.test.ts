@@ -2,11 +2,13 @@
 // The two travel on different sockets, and a server that sees the data end first stores what it
 // got as the whole file (a reset right after data reads as a clean end of file in libuv).
 import { expect } from 'chai';
+import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FtpClient } from '../../src/client/client.js';
-import type { DataMode } from '../../src/client/options.js';
+import type { ConnectOptions, DataMode } from '../../src/client/options.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { rejectionOf } from '../helpers/rejection.js';
 import { waitFor } from '../helpers/wait.js';
 import { FakeServer, connectTo, type FakeHandler, type FakeSession } from './fake-server.js';
@@ -26,6 +28,20 @@ function record(socket: Socket): DataRecord {
   return seen;
 }
 
+/** How long the client holds an aborted upload's data connection for a server that does not answer. */
+const GRACE_MS = 1000;
+
+/**
+ * Resolves once the event loop has polled for I/O since the call. The client runs in this process,
+ * so what it sent before the call (an ABOR, a cut of the data connection) has reached the fake
+ * server over loopback and, after that poll, been read: "not cut yet" needs no waiting on time.
+ */
+async function afterNextPoll(): Promise<void> {
+  // Called from an I/O callback, the first immediate runs before the loop polls again.
+  await nextTurn();
+  await nextTurn();
+}
+
 describe('client: aborting an upload', () => {
   let fake: FakeServer | undefined;
   let client: FtpClient | undefined;
@@ -37,11 +53,15 @@ describe('client: aborting an upload', () => {
     fake = undefined;
   });
 
-  async function setup(mode: DataMode, stor: FakeHandler): Promise<FakeServer> {
+  async function setup(
+    mode: DataMode,
+    stor: FakeHandler,
+    options: Partial<ConnectOptions> = {},
+  ): Promise<FakeServer> {
     fake = await FakeServer.start({
       handlers: { STOR: stor, ABOR: (session) => session.reply('226 Abort successful.') },
     });
-    client = await connectTo(fake, mode);
+    client = await connectTo(fake, mode, options);
     return fake;
   }
 
@@ -67,8 +87,7 @@ describe('client: aborting an upload', () => {
         const socket = await session.dataSocket();
         seen = record(socket);
         await session.waitForLines(session.lines.length + 1);
-        // Ample time for a cut sent right behind the ABOR to arrive.
-        await delay(150);
+        await afterNextPoll();
         cutBeforeAnswer = seen.cut;
         socket.destroy();
         session.reply('426 Transfer aborted.');
@@ -93,7 +112,7 @@ describe('client: aborting an upload', () => {
         controller.abort();
         await session.waitForLines(session.lines.length + 1);
         session.reply('150 Ok to send data.');
-        await delay(150);
+        await afterNextPoll();
         cutBeforeAnswer = seen.cut;
         socket.destroy();
         session.reply('426 Transfer aborted.');
@@ -107,21 +126,38 @@ describe('client: aborting an upload', () => {
     });
   }
 
-  // The same code in both modes; once is enough for a test that waits out the grace.
+  // The same code in both modes; once is enough.
   for (const mode of ['passive'] as const) {
-    it(`${mode}: cuts the data connection after a grace when the server waits for its end`, async () => {
+    it(`${mode}: cuts the data connection a second after the ABOR when the server waits for its end`, async () => {
       let seen: DataRecord | undefined;
-      const server = await setup(mode, async (session: FakeSession) => {
-        session.reply('150 Ok to send data.');
-        const socket = await session.dataSocket();
-        seen = record(socket);
-        // Like a server that reads the control connection only between transfers.
-        await new Promise((resolve) => socket.once('close', resolve));
-        session.reply('426 Connection closed; transfer aborted.');
-      });
+      let cutBeforeGrace: boolean | undefined;
+      let cutAtGrace: boolean | undefined;
+      const clock = new ManualClock();
+      const server = await setup(
+        mode,
+        async (session: FakeSession) => {
+          session.reply('150 Ok to send data.');
+          const socket = await session.dataSocket();
+          seen = record(socket);
+          const closed = once(socket, 'close');
+          // Like a server that reads the control connection only between transfers: the ABOR is
+          // left unanswered, and only tells the test when to move the clock.
+          await session.waitForLines(session.lines.length + 1);
+          clock.advance(GRACE_MS - 1);
+          await afterNextPoll();
+          cutBeforeGrace = seen.cut;
+          clock.advance(1);
+          await afterNextPoll();
+          cutAtGrace = seen.cut;
+          await closed;
+          session.reply('426 Connection closed; transfer aborted.');
+        },
+        { clock },
+      );
       const outcome = await abortMidway(server, () => seen);
       expect(outcome.name).to.equal('AbortError');
-      expect(seen!.cut).to.equal(true);
+      expect(cutBeforeGrace).to.equal(false);
+      expect(cutAtGrace).to.equal(true);
       expect((await client!.raw('NOOP')).code).to.equal(200);
     });
   }
