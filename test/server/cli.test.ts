@@ -23,6 +23,15 @@ import { run, startProcess, type ProcessHandle } from '../helpers/process.js';
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../../../bin/ftpkitd.js');
 
+/** A passive data connection of our own, never read (RawControl.passive would drain it). */
+async function unreadDataConnection(control: RawControl): Promise<Socket> {
+  const socket = connect({ host: '127.0.0.1', port: parseEpsvReply((await control.command('EPSV')).text) });
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  socket.pause();
+  return socket;
+}
+
 describe('ftpkitd command line', function () {
   let dir: string;
   const running: ProcessHandle[] = [];
@@ -262,13 +271,7 @@ describe('ftpkitd command line', function () {
     for (let i = 0; i < 20; i++) {
       const control = await RawControl.connect('127.0.0.1', port);
       await control.login('anonymous', 'x@y');
-      // A data connection of our own, never read: RawControl.passive would drain it.
-      const socket = connect({
-        host: '127.0.0.1',
-        port: parseEpsvReply((await control.command('EPSV')).text),
-      });
-      socket.on('error', () => undefined);
-      await once(socket, 'connect');
+      const socket = await unreadDataConnection(control);
       data.push(socket);
       if (i < 10) {
         if (i % 2 === 1) await writeFile(join(root, `up${i}.txt`), old);
@@ -420,13 +423,7 @@ describe('ftpkitd command line', function () {
       expect(listening[0]).not.to.match(/^\s*\{/);
       const control = await RawControl.connect('127.0.0.1', Number(listening[1]));
       await control.login('anonymous', 'x@y');
-      const socket = connect({
-        host: '127.0.0.1',
-        port: parseEpsvReply((await control.command('EPSV')).text),
-      });
-      socket.on('error', () => undefined);
-      await once(socket, 'connect');
-      socket.pause();
+      const socket = await unreadDataConnection(control);
       expect((await control.command('RETR big.bin')).code).to.equal(150);
 
       handle.write('\u0003');
