@@ -7,7 +7,6 @@ import {
   type Command,
   normalizeAddress,
   FtpError,
-  TransferAbortedError,
   resolvePath,
   Reply,
   formatReply,
@@ -21,10 +20,10 @@ import type {
   TransferJob,
 } from './commands/context.js';
 import type { DataChannel } from './data/channel.js';
-import { createPassiveChannel, isPassiveChannel, type PassiveChannel } from './data/passive.js';
+import { createPassiveChannel, type PassiveChannel } from './data/passive.js';
 import { PassiveReuse } from './data/passive-reuse.js';
 import type { FileSystem } from './fs/file-system.js';
-import type { TransferRecord } from './observe/observer.js';
+import { TransferRunner, type TransferHost } from './transfer/runner.js';
 
 /**
  * Lines waiting while a command or a transfer runs, by count and by size; past either the socket
@@ -51,21 +50,11 @@ function freshState(): SessionState {
   };
 }
 
-interface ActiveTransfer extends RunningTransfer {
-  /** Closed on abort: a transfer still waiting for its connection stops waiting. */
-  channel: DataChannel;
-  /** Made when a stream pipeline first asks for the signal (see TransferJob.run). */
-  controller: AbortController | undefined;
-  aborted: boolean;
-  done: Promise<void>;
-  socket: Socket | undefined;
-}
-
 /**
  * One control connection. Reads lines in order and runs one command at a time, except that ABOR,
  * STAT and QUIT are answered at once while a transfer runs, so the control channel stays live.
  */
-export class Session implements CommandContext {
+export class Session implements CommandContext, TransferHost {
   state: SessionState = freshState();
   readonly peerAddress: string;
   readonly localAddress: string;
@@ -82,7 +71,8 @@ export class Session implements CommandContext {
   private dataChannel: DataChannel | undefined;
   /** Made on the first PASV/EPSV: most sessions never need one. */
   private passiveReuse: PassiveReuse | undefined;
-  private running: ActiveTransfer | undefined;
+  /** Made on the first transfer: most idle sessions never need one. */
+  private runner: TransferRunner | undefined;
   private logger: Logger | undefined;
   private readonly onClose: (session: Session) => void;
 
@@ -117,11 +107,11 @@ export class Session implements CommandContext {
   }
 
   get transfer(): RunningTransfer | undefined {
-    return this.running;
+    return this.runner?.current;
   }
 
   get isTransferring(): boolean {
-    return this.running !== undefined;
+    return this.runner?.current !== undefined;
   }
 
   get isLoggedIn(): boolean {
@@ -149,8 +139,7 @@ export class Session implements CommandContext {
     this.send(formatReply(code, text));
   }
 
-  /** Two replies in one write. */
-  private replyPair(code: number, text: string, nextCode: number, nextText: string): void {
+  replyPair(code: number, text: string, nextCode: number, nextText: string): void {
     this.services.observers.reply(code);
     this.services.observers.reply(nextCode);
     this.send(formatReply(code, text) + formatReply(nextCode, nextText));
@@ -226,7 +215,7 @@ export class Session implements CommandContext {
   }
 
   transferDone(): Promise<void> {
-    return this.running?.done ?? Promise.resolve();
+    return this.runner?.done() ?? Promise.resolve();
   }
 
   whenClosed(): Promise<void> {
@@ -250,147 +239,21 @@ export class Session implements CommandContext {
     this.dataChannel = undefined;
     this.state.restOffset = 0;
     if (!channel) throw new FtpError(Reply.CantOpenData, 'Use PORT, EPRT, PASV or EPSV first.');
-    const transfer: ActiveTransfer = {
-      job,
-      startedAt: Date.now(),
-      channel,
-      controller: undefined,
-      aborted: false,
-      socket: undefined,
-      done: Promise.resolve(),
-      bytes: () => (transfer.socket ? transfer.socket.bytesRead + transfer.socket.bytesWritten : 0),
-    };
-    const opened = channel.open();
-    // A passive client has usually connected before it sent the command: a small file then goes
-    // out within this turn of the event loop, with no promise, timer or extra wake-up.
-    const work =
-      opened instanceof Promise
-        ? this.openThenProceed(transfer, channel, opened)
-        : this.proceed(transfer, channel, opened);
-    if (work === undefined) return;
-    // The transfer outlives the command: the next command waits for it, ABOR and STAT see it.
-    this.running = transfer;
-    transfer.done = work.finally(() => {
-      this.running = undefined;
-      this.lastActive = this.services.clock.now();
-      this.kick();
-    });
+    this.runner ??= new TransferRunner(this);
+    this.runner.start(job, channel);
   }
 
-  private async openThenProceed(transfer: ActiveTransfer, channel: DataChannel, opened: Promise<Socket>) {
-    let socket: Socket;
-    try {
-      socket = await opened;
-    } catch (err) {
-      return this.complete(transfer, channel, Promise.reject(asError(err)));
-    }
-    return this.proceed(transfer, channel, socket);
+  abortTransfer(): Promise<boolean> {
+    return this.runner?.abort() ?? Promise.resolve(false);
   }
 
-  /** Runs the job on the connected socket; a promise only when the transfer outlives this turn. */
-  private proceed(transfer: ActiveTransfer, channel: DataChannel, socket: Socket): Promise<void> | undefined {
-    let running: Promise<void> | undefined;
-    try {
-      running = this.begin(transfer, socket);
-    } catch (err) {
-      running = Promise.reject(asError(err));
-    }
-    if (running !== undefined) return this.complete(transfer, channel, running);
-    this.finish(transfer, channel, true);
-    return undefined;
+  transferEnded(): void {
+    this.lastActive = this.services.clock.now();
+    this.kick();
   }
 
-  /**
-   * Starts moving bytes over the data connection. As vsftpd does, 150 comes once the connection
-   * stands: a connection that never comes gets a lone 425. A job that is over as soon as it starts
-   * (a small file) has 150 and 226 leave in one write, which spares a write and the client a
-   * wake-up per file, and returns undefined; otherwise the promise of the rest.
-   */
-  private begin(transfer: ActiveTransfer, socket: Socket): Promise<void> | undefined {
-    const { job } = transfer;
-    transfer.socket = socket;
-    this.services.observers.dataConnected(transfer.channel.mode, Date.now() - transfer.startedAt);
-    const upload = job.commit !== undefined;
-    // An upload's 150 goes out first: the client starts sending while the receiving end is set up,
-    // and its first bytes wait in the socket meanwhile.
-    if (upload) this.reply(Reply.FileStatusOk, job.opening);
-    const running = job.run(socket, () => abortController(transfer).signal);
-    if (!upload) {
-      if (running === undefined) {
-        this.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
-        return undefined;
-      }
-      this.reply(Reply.FileStatusOk, job.opening);
-    }
-    socket.setTimeout(this.services.options.dataTimeoutMs, () => {
-      socket.destroy(new TransferAbortedError('Data connection timed out; transfer aborted.'));
-    });
-    return running ?? Promise.resolve();
-  }
-
-  /** Waits for the bytes (and the upload's commit), then 226; or the reply that says what failed. */
-  private async complete(transfer: ActiveTransfer, channel: DataChannel, running: Promise<void>) {
-    const { job } = transfer;
-    let ok = false;
-    try {
-      await running;
-      await job.commit?.();
-      ok = true;
-      this.reply(Reply.ClosingData, doneText(job));
-    } catch (err) {
-      if (transfer.aborted) {
-        this.reply(Reply.TransferAborted, 'Transfer aborted.');
-      } else if (err instanceof FtpError) {
-        this.reply(err.replyCode, err.message);
-      } else {
-        this.log.debug({ err: (err as Error).message }, 'transfer failed');
-        this.reply(Reply.TransferAborted, 'Connection closed; transfer aborted.');
-      }
-    } finally {
-      this.finish(transfer, channel, ok);
-      if (!ok) await job.discard?.().catch((err: unknown) => this.log.warn({ err }, 'discard failed'));
-    }
-  }
-
-  /** Releases the connection and logs the transfer; after a passive one, readies the next PASV. */
-  private finish(transfer: ActiveTransfer, channel: DataChannel, ok: boolean): void {
-    const { job } = transfer;
-    // A client moving many files sends PASV again a command or two later (ftplib: TYPE, PASV):
-    // the listener of a transfer that went well stays for it (see PassiveReuse).
-    const kept = ok && isPassiveChannel(channel) && this.keepPassive(channel);
-    if (!kept) channel.close();
-    transfer.socket?.destroy();
-    const { observers } = this.services;
-    // As for debug lines in send(): no record built per transfer when nobody keeps it.
-    const logged = this.parentLog.isLevelEnabled('info');
-    if (!logged && !observers.watching) return;
-    const endedAt = Date.now();
-    const record: TransferRecord = {
-      direction: job.describe.direction,
-      path: job.describe.path,
-      bytes: transfer.bytes(),
-      ms: endedAt - transfer.startedAt,
-      ok,
-      aborted: transfer.aborted,
-      mode: channel.mode,
-      type: this.state.type,
-      user: this.state.account?.user ?? '',
-      anonymous: this.state.account?.anonymous ?? false,
-      ip: this.peerAddress,
-      endedAt,
-    };
-    observers.transfer(record);
-    if (!logged) return;
-    const { direction, path, bytes, ms, aborted, mode } = record;
-    this.log.info({ direction, path, bytes, ms, ok, aborted, mode }, 'transfer');
-  }
-
-  async abortTransfer(): Promise<boolean> {
-    const transfer = this.running;
-    if (!transfer) return false;
-    stop(transfer);
-    await transfer.done;
-    return true;
+  logsInfo(): boolean {
+    return this.parentLog.isLevelEnabled('info');
   }
 
   private onData(chunk: Buffer): void {
@@ -461,7 +324,7 @@ export class Session implements CommandContext {
   private drain(): Promise<void> | undefined {
     for (;;) {
       if (this.closed) return undefined;
-      const index = this.running ? this.queue.findIndex((line) => this.isUrgentLine(line)) : 0;
+      const index = this.isTransferring ? this.queue.findIndex((line) => this.isUrgentLine(line)) : 0;
       const next = this.queue[index];
       // During a transfer, its completion calls kick() again.
       if (index === -1 || next === undefined) break;
@@ -489,7 +352,7 @@ export class Session implements CommandContext {
     await this.drain();
   }
 
-  private keepPassive(channel: PassiveChannel): boolean {
+  keepPassive(channel: PassiveChannel): boolean {
     // Not for a session that has ended or turned to active mode meanwhile.
     if (this.closed || this.dataChannel?.mode === 'active') return false;
     return this.passiveReuse?.keep(channel) ?? false;
@@ -605,7 +468,7 @@ export class Session implements CommandContext {
     const { idleTimeoutMs } = this.services.options;
     const left = this.lastActive + idleTimeoutMs - this.services.clock.now();
     // A running transfer keeps the session; its end counts as activity.
-    if (left > 0 || this.running) {
+    if (left > 0 || this.isTransferring) {
       this.armIdleTimer(left > 0 ? left : idleTimeoutMs);
       return;
     }
@@ -620,35 +483,12 @@ export class Session implements CommandContext {
     this.queue.length = 0;
     this.setDataChannel(undefined);
     this.passiveReuse?.clear();
-    if (this.running) stop(this.running);
+    this.runner?.stop();
     this.onClose(this);
   }
-}
-
-function abortController(transfer: ActiveTransfer): AbortController {
-  transfer.controller ??= new AbortController();
-  return transfer.controller;
-}
-
-/** Aborts a transfer: it stops waiting for its connection, or its streams and socket go. */
-function stop(transfer: ActiveTransfer): void {
-  transfer.aborted = true;
-  // Made now if no pipeline has asked yet: one that starts after the abort (its connection was
-  // already on its way) then gets a signal that has fired.
-  abortController(transfer).abort();
-  transfer.channel.close();
-  transfer.socket?.destroy();
 }
 
 /** What a queued line holds, in characters (a line too long was dropped already). */
 function lineSize(line: DecodedLine): number {
   return line.kind === 'line' ? line.line.length : 0;
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
-
-function doneText(job: TransferJob): string {
-  return typeof job.done === 'string' ? job.done : job.done();
 }
