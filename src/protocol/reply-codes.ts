@@ -1,4 +1,4 @@
-/** Named reply codes (RFC 959 section 4.2, RFC 2428, RFC 3659), so handlers read as intent. */
+/** Named reply codes (RFC 959 section 4.2, RFC 2428, RFC 3659, RFC 4217), so handlers read as intent. */
 export const Reply = {
   /** 110: restart marker reply (stream mode has none). */
   RestartMarker: 110,
@@ -36,6 +36,8 @@ export const Reply = {
   EnteringExtendedPassive: 229,
   /** 230: user logged in. */
   LoggedIn: 230,
+  /** 234: AUTH accepted; the TLS handshake follows (RFC 4217). */
+  AuthOk: 234,
   /** 250: requested file action okay, completed. */
   FileActionOk: 250,
   /** 257: pathname created (MKD), or the current one (PWD). */
@@ -70,10 +72,18 @@ export const Reply = {
   NotImplementedForParam: 504,
   /** 522: network protocol not supported (EPRT, EPSV). */
   NetworkProtocolNotSupported: 522,
+  /** 521: the data connection cannot be opened with this PROT setting (RFC 4217). */
+  DataProtectionRequired: 521,
   /** 530: not logged in. */
   NotLoggedIn: 530,
   /** 532: need an account for storing files. */
   NeedAccountToStore: 532,
+  /** 533: command protection level denied for policy reasons (RFC 2228; CCC here). */
+  ProtectionDenied: 533,
+  /** 534: request denied for policy reasons (RFC 2228). */
+  DeniedByPolicy: 534,
+  /** 536: requested PROT level not supported (RFC 2228). */
+  ProtLevelNotSupported: 536,
   /** 550: file unavailable (not found, no access). */
   FileUnavailable: 550,
   /** 551: action aborted: page type unknown. */

@@ -29,6 +29,7 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'pretty'] as const;
+const REQUIREMENTS = ['required', 'optional'] as const;
 
 /**
  * Option names as the CLI spells them, with their place in ServerOptions. A config file uses the
@@ -59,6 +60,10 @@ const SPEC = {
   'log-level': { key: 'logLevel', kind: 'level' },
   'log-format': { key: 'logFormat', kind: 'format' },
   'state-dir': { key: 'stateDir', kind: 'string' },
+  'tls-cert': { key: 'tlsCert', kind: 'string' },
+  'tls-key': { key: 'tlsKey', kind: 'string' },
+  'tls-policy': { key: 'tlsPolicy', kind: 'requirement' },
+  'tls-session-reuse': { key: 'tlsSessionReuse', kind: 'requirement' },
 } as const satisfies Record<string, { key: keyof ServerOptions; kind: string }>;
 
 export type OptionName = keyof typeof SPEC;
@@ -200,6 +205,9 @@ function applyValues(options: ServerOptions, layer: OptionLayer): ServerOptions 
       case 'format':
         out[key] = parseChoice(name, text, LOG_FORMATS);
         break;
+      case 'requirement':
+        out[key] = parseChoice(name, text, REQUIREMENTS);
+        break;
     }
   }
   return out as unknown as ServerOptions;
@@ -250,5 +258,13 @@ export function resolveOptions(layers: readonly OptionLayer[]): ServerOptions {
   let options = defaultOptions;
   for (const layer of layers) options = apply(options, layer);
   if (options.anonymousWrite) options = { ...options, anonymous: true };
+  // Checked once every layer is in: the certificate may come from the file and the key from a flag.
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    const missing = options.tlsCert === undefined ? 'tls-cert' : 'tls-key';
+    const given = missing === 'tls-cert' ? 'tls-key' : 'tls-cert';
+    throw new ConfigError(
+      `${given} is set but ${missing} is not: FTPS needs both the certificate and its key`,
+    );
+  }
   return options;
 }

@@ -46,6 +46,14 @@ export interface ServerOptions {
   logLevel: Level | 'silent';
   /** How the CLI prints logs: undefined picks pretty on a terminal, JSON elsewhere. */
   logFormat?: 'json' | 'pretty';
+  /** PEM certificate (a chain allowed) for FTPS; with tlsKey it enables AUTH TLS. */
+  tlsCert?: string;
+  /** PEM private key matching tlsCert. */
+  tlsKey?: string;
+  /** With a certificate: 'required' refuses non-anonymous logins and transfers outside TLS. */
+  tlsPolicy: 'required' | 'optional';
+  /** 'required': a protected data connection must resume its own control connection's TLS session. */
+  tlsSessionReuse: 'required' | 'optional';
   /** Where the CLI keeps its generated account; undefined: $XDG_STATE_HOME/ftpkitd or ~/.local/state/ftpkitd. */
   stateDir?: string;
 }
@@ -68,4 +76,6 @@ export const defaultOptions: ServerOptions = {
   maxUnauthenticated: 500,
   shutdownTimeoutMs: 10_000,
   logLevel: 'info',
+  tlsPolicy: 'required',
+  tlsSessionReuse: 'required',
 };

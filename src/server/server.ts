@@ -15,6 +15,7 @@ import { XferLog } from './observe/xferlog.js';
 import { LocalFileSystem } from './fs/local.js';
 import type { ServerOptions } from './options.js';
 import { Session } from './session.js';
+import type { TlsCredentials } from './tls/credentials.js';
 
 export interface FtpServerInit {
   options: ServerOptions;
@@ -28,6 +29,8 @@ export interface FtpServerInit {
   observers?: ServerObserver[];
   /** What sessions time their idleness with; the system clock unless a test moves its own. */
   clock?: Clock;
+  /** Certificate and key for FTPS (see loadTlsCredentials); without them AUTH TLS is refused. */
+  tls?: TlsCredentials;
 }
 
 /** How long a client cut at shutdown gets to take its last replies before its socket goes. */
@@ -55,6 +58,7 @@ export class FtpServer implements ServerServices {
   private xferlog: XferLog | undefined;
   private metricsEndpoint: MetricsEndpoint | undefined;
   private hurry: (() => void) | undefined;
+  private tls: TlsCredentials | undefined;
 
   constructor(init: FtpServerInit) {
     this.options = init.options;
@@ -62,6 +66,7 @@ export class FtpServer implements ServerServices {
     this.log = init.logger;
     this.anonymousEnabled = init.anonymousEnabled ?? false;
     this.clock = init.clock ?? systemClock;
+    this.tls = init.tls;
     this.observers = new Observers((err) => {
       this.log.error({ err: (err as Error).message }, 'an observer failed; it keeps being called');
     });
@@ -80,6 +85,15 @@ export class FtpServer implements ServerServices {
     this.server = createServer({ noDelay: true }, (socket) => {
       this.accept(socket);
     });
+  }
+
+  tlsCredentials(): TlsCredentials | undefined {
+    return this.tls;
+  }
+
+  /** A renewed certificate: sessions that do AUTH TLS from now on get it; running ones keep theirs. */
+  setTlsCredentials(credentials: TlsCredentials): void {
+    this.tls = credentials;
   }
 
   createFileSystem(account: Account): Promise<FileSystem> {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import {
   CommandDecoder,
@@ -20,10 +21,13 @@ import type {
   TransferJob,
 } from './commands/context.js';
 import type { DataChannel } from './data/channel.js';
-import { createPassiveChannel, type PassiveChannel } from './data/passive.js';
+import { createPassiveChannel, isPassiveChannel, type PassiveChannel } from './data/passive.js';
 import { PassiveReuse } from './data/passive-reuse.js';
+import { tlsRequired } from './commands/auth.js';
 import type { FileSystem } from './fs/file-system.js';
-import { TransferRunner, type TransferHost } from './transfer/runner.js';
+import { createSessionContext } from './tls/credentials.js';
+import { wrapDataSocket } from './tls/data-socket.js';
+import { TransferRunner, type DataProtection, type TransferHost } from './transfer/runner.js';
 
 /**
  * Lines waiting while a command or a transfer runs, by count and by size; past either the socket
@@ -47,6 +51,8 @@ function freshState(): SessionState {
     epsvAll: false,
     mlstFacts: new Set(SUPPORTED_FACTS),
     loginFailures: 0,
+    pbsz: false,
+    protection: 'C',
   };
 }
 
@@ -58,7 +64,7 @@ export class Session implements CommandContext, TransferHost {
   state: SessionState = freshState();
   readonly peerAddress: string;
   readonly localAddress: string;
-  private readonly decoder = new CommandDecoder();
+  private decoder = new CommandDecoder();
   private readonly queue: DecodedLine[] = [];
   /** The text held in `queue`, in characters. */
   private queuedBytes = 0;
@@ -75,9 +81,23 @@ export class Session implements CommandContext, TransferHost {
   private runner: TransferRunner | undefined;
   private logger: Logger | undefined;
   private readonly onClose: (session: Session) => void;
+  /** Made at AUTH TLS: the control connection's and its data connections' (see createSessionContext). */
+  private secureContext: SecureContext | undefined;
+  private socket: Socket;
+  private readonly listeners = {
+    data: (chunk: Buffer): void => {
+      this.onData(chunk);
+    },
+    error: (err: Error): void => {
+      this.log.debug({ err: err.message }, 'control connection error');
+    },
+    close: (): void => {
+      this.teardown();
+    },
+  };
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     readonly services: ServerServices,
     private readonly id: string,
     private readonly parentLog: Logger,
@@ -86,18 +106,54 @@ export class Session implements CommandContext, TransferHost {
     this.peerAddress = normalizeAddress(socket.remoteAddress ?? '');
     this.localAddress = normalizeAddress(socket.localAddress ?? '');
     this.onClose = onClose;
+    this.socket = socket;
     socket.setNoDelay(true);
     this.lastActive = services.clock.now();
     this.armIdleTimer(services.options.idleTimeoutMs);
-    socket.on('data', (chunk: Buffer) => {
-      this.onData(chunk);
-    });
-    socket.on('error', (err) => {
-      this.log.debug({ err: err.message }, 'control connection error');
-    });
-    socket.on('close', () => {
-      this.teardown();
-    });
+    this.attach(socket);
+  }
+
+  private attach(socket: Socket): void {
+    socket
+      .on('data', this.listeners.data)
+      .on('error', this.listeners.error)
+      .on('close', this.listeners.close);
+  }
+
+  get tlsActive(): boolean {
+    return this.secureContext !== undefined;
+  }
+
+  /**
+   * Continues the control connection over TLS, as the server's side; the 234 has been written in
+   * clear before. Lines the client sent behind AUTH TLS are dropped, not run: in clear, anyone on
+   * the path could have put them there (the STARTTLS command injection).
+   */
+  startTls(): void {
+    const credentials = this.services.tlsCredentials();
+    if (credentials === undefined) throw new FtpError(Reply.NotImplemented, 'TLS is not configured.');
+    const context = createSessionContext(credentials);
+    const raw = this.socket;
+    raw
+      .off('data', this.listeners.data)
+      .off('error', this.listeners.error)
+      .off('close', this.listeners.close);
+    // The raw socket's errors surface on the TLS socket; this one only keeps them from throwing.
+    raw.on('error', () => undefined);
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.decoder = new CommandDecoder();
+    this.secureContext = context;
+    this.socket = new TLSSocket(raw, { isServer: true, secureContext: context });
+    this.attach(this.socket);
+  }
+
+  dataProtection(): DataProtection | undefined {
+    if (this.state.protection !== 'P' || this.secureContext === undefined) return undefined;
+    return {
+      context: this.secureContext,
+      reuseRequired: this.services.options.tlsSessionReuse === 'required',
+    };
   }
 
   /** Created on first use: most idle sessions never log, and a child logger costs memory. */
@@ -164,6 +220,10 @@ export class Session implements CommandContext, TransferHost {
     this.dataChannel?.close();
     this.dataChannel = channel;
     if (channel?.mode === 'active') this.passiveReuse?.clear();
+    const protection = this.dataProtection();
+    if (protection !== undefined && channel !== undefined && isPassiveChannel(channel)) {
+      channel.wrapOnAccept((socket) => wrapDataSocket(socket, protection.context));
+    }
   }
 
   openPassive(): PassiveChannel | Promise<PassiveChannel> {
@@ -404,6 +464,19 @@ export class Session implements CommandContext, TransferHost {
     }
     if (spec.needsWrite && !this.state.account?.writable) {
       this.refuse(command, Reply.FileUnavailable, 'Permission denied: this account is read-only.');
+      return undefined;
+    }
+    if (
+      spec.needsDataChannel &&
+      this.state.protection !== 'P' &&
+      !this.state.account?.anonymous &&
+      tlsRequired(this)
+    ) {
+      this.refuse(
+        command,
+        Reply.DataProtectionRequired,
+        'Data connections must be protected: send PBSZ 0 and PROT P first (tls-policy is required).',
+      );
       return undefined;
     }
     if (spec.needsDataChannel && !this.dataChannel) {

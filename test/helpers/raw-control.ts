@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { ReplyDecoder } from '../../src/protocol/reply-decoder.js';
 import type { FtpReply } from '../../src/protocol/reply.js';
 import { parsePasvReply } from '../../src/protocol/address/port.js';
@@ -10,21 +11,25 @@ import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
  * they come. Every wait is bounded so a broken server fails the test instead of hanging it.
  */
 export class RawControl {
-  readonly socket: Socket;
+  socket: Socket;
   private readonly decoder = new ReplyDecoder();
   private readonly replies: FtpReply[] = [];
   private waiters: ((reply: FtpReply | Error) => void)[] = [];
   private ended = false;
   greeting: FtpReply | undefined;
+  /** The TLS session the server last gave the control connection (a ticket), for data connections. */
+  tlsSession: Buffer | undefined;
   /** Every chunk as it arrived: shows which replies the server sent in one write. */
   readonly chunks: string[] = [];
 
+  private readonly onData = (chunk: Buffer): void => {
+    this.chunks.push(chunk.toString('latin1'));
+    for (const reply of this.decoder.push(chunk)) this.deliver(reply);
+  };
+
   private constructor(socket: Socket) {
     this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk.toString('latin1'));
-      for (const reply of this.decoder.push(chunk)) this.deliver(reply);
-    });
+    socket.on('data', this.onData);
     socket.on('close', () => {
       this.ended = true;
       for (const waiter of this.waiters) waiter(new Error('control connection closed'));
@@ -47,6 +52,29 @@ export class RawControl {
     const control = new RawControl(socket);
     control.greeting = await control.read();
     return control;
+  }
+
+  /**
+   * After a 234 to AUTH TLS: the TLS handshake as the client, on the same connection; replies are
+   * read from the TLS socket from then on. Trusts any certificate unless `options` say otherwise.
+   */
+  async startTls(options: ConnectionOptions = {}): Promise<TLSSocket> {
+    const raw = this.socket;
+    raw.off('data', this.onData);
+    const secure = connectTls({ socket: raw, rejectUnauthorized: false, ...options });
+    secure.on('data', this.onData);
+    secure.on('session', (session: Buffer) => {
+      this.tlsSession = session;
+    });
+    secure.on('error', () => undefined);
+    secure.on('close', () => {
+      this.ended = true;
+      for (const waiter of this.waiters) waiter(new Error('control connection closed'));
+      this.waiters = [];
+    });
+    await once(secure, 'secureConnect');
+    this.socket = secure;
+    return secure;
   }
 
   get isClosed(): boolean {

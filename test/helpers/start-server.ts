@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../../src/server/logger.js';
 import type { FileSystem } from '../../src/server/fs/file-system.js';
 import { defaultOptions, type ServerOptions } from '../../src/server/options.js';
 import { FtpServer } from '../../src/server/server.js';
+import type { TlsCredentials } from '../../src/server/tls/credentials.js';
 
 export const USER = 'tester';
 export const PASSWORD = 'p4ss word';
@@ -48,6 +49,8 @@ export interface StartOptions {
   createFileSystem?: (account: Account) => Promise<FileSystem>;
   /** Time for the sessions' idle timeout (see ManualClock) instead of the system's. */
   clock?: Clock;
+  /** FTPS certificate and key (see test/helpers/tls-cert.ts); none: AUTH TLS is refused. */
+  tls?: TlsCredentials;
 }
 
 export async function startServer(start: StartOptions = {}): Promise<TestServer> {
@@ -75,6 +78,7 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     anonymousEnabled: start.anonymous !== undefined,
     ...(start.createFileSystem && { createFileSystem: start.createFileSystem }),
     ...(start.clock && { clock: start.clock }),
+    ...(start.tls && { tls: start.tls }),
   });
   const removeRoot = async (): Promise<void> => {
     if (ownRoot) await rm(root, { recursive: true, force: true });

@@ -20,6 +20,7 @@ import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
 import { runInPty, startInPty } from '../helpers/pty.js';
 import { RawControl } from '../helpers/raw-control.js';
 import { run, startProcess, type ProcessHandle } from '../helpers/process.js';
+import { makeCertificate } from '../helpers/tls-cert.js';
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../../../bin/ftpkitd.js');
 
@@ -145,6 +146,41 @@ describe('ftpkitd command line', function () {
       expect(result.code, args.join(' ')).to.equal(1);
       expect(result.stderr, args.join(' ')).to.match(expected);
     }
+  });
+
+  it('fails to start with one line and exit code 1 on a TLS certificate or key that cannot serve', async function () {
+    const one = await makeCertificate(dir, 'one');
+    const other = await makeCertificate(dir, 'other');
+    const notPem = join(dir, 'not.pem');
+    await writeFile(notPem, 'hello\n');
+    const cases: [string[], RegExp][] = [
+      [
+        ['--tls-cert', join(dir, 'missing.crt'), '--tls-key', one.keyFile],
+        /^ftpkitd: cannot read the TLS certificate .*missing\.crt: no such file or directory\n$/,
+      ],
+      [
+        ['--tls-cert', one.certFile, '--tls-key', other.keyFile],
+        /^ftpkitd: TLS certificate .*one\.crt and key .*other\.key: the key does not belong to the certificate\n$/,
+      ],
+      [['--tls-cert', one.certFile, '--tls-key', notPem], /^ftpkitd: the TLS key .*not\.pem is not PEM/],
+    ];
+    for (const [args, expected] of cases) {
+      const result = await run(process.execPath, [
+        BIN,
+        '--root',
+        join(dir, 'r'),
+        '--anonymous',
+        '--port',
+        '0',
+        ...args,
+      ]);
+      expect(result.code, args.join(' ')).to.equal(1);
+      expect(result.stderr, args.join(' ')).to.match(expected);
+    }
+    const half = await run(process.execPath, [BIN, '--root', join(dir, 'r'), '--tls-cert', one.certFile]);
+    // Exit 1, not 2: the pair may come from a config file and a flag together.
+    expect(half.code).to.equal(1);
+    expect(half.stderr).to.match(/^ftpkitd: tls-cert is set but tls-key is not/);
   });
 
   it('passwd creates accounts that --users serves, read-only honoured', async function () {

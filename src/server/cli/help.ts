@@ -32,6 +32,12 @@ Options:
                           (PORT alone: 127.0.0.1; :PORT: every address)    [off]
   --xferlog FILE          append a line per file transfer, xferlog format;
                           SIGHUP reopens it after rotation                 [off]
+  --tls-cert FILE         PEM certificate (chain allowed): FTPS with AUTH TLS
+  --tls-key FILE          PEM private key of --tls-cert
+  --tls-policy P          required: logins (but anonymous) and transfers need
+                          TLS and PROT P; optional: plain FTP too         [required]
+  --tls-session-reuse R   required: a protected data connection must resume
+                          its control connection's TLS session; optional   [required]
   --config FILE           JSON file with the same option names; flags win
   --log-level LEVEL       fatal, error, warn, info, debug, trace, silent   [info]
   --log-format FORMAT     json or pretty                [pretty on a terminal, json otherwise]

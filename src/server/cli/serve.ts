@@ -18,6 +18,7 @@ import { describeErrno, errnoCode } from '../fs/errors.js';
 import type { Logger } from '../logger.js';
 import type { ServerOptions } from '../options.js';
 import { FtpServer } from '../server.js';
+import { loadTlsCredentials } from '../tls/credentials.js';
 import { banner, urlHost } from './banner.js';
 import { StartupError } from './exit.js';
 import { HELP } from './help.js';
@@ -63,6 +64,10 @@ export async function serve(argv: string[]): Promise<void> {
 
   const root = await prepareRoot(options.root);
   const resolved = { ...options, root };
+  const tls =
+    resolved.tlsCert !== undefined && resolved.tlsKey !== undefined
+      ? await loadTlsCredentials(resolved.tlsCert, resolved.tlsKey)
+      : undefined;
   const { authenticator, accounts, generated } = await loadAccounts(resolved);
   for (const { folder, users } of await unwritableFolders(accounts)) {
     logger.warn(
@@ -76,6 +81,7 @@ export async function serve(argv: string[]): Promise<void> {
     authenticator,
     logger,
     anonymousEnabled: resolved.anonymous,
+    ...(tls && { tls }),
   });
   const address = await listen(server, resolved);
   process.stderr.write(banner(root, `${urlHost(resolved.host)}:${address.port}`, generated));

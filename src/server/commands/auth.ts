@@ -1,8 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Reply } from '../../protocol/index.js';
+import type { CommandContext } from './context.js';
 import type { CommandSpec } from './registry.js';
 
 const ANONYMOUS_NAMES = new Set(['anonymous', 'ftp']);
+
+/** A certificate and tls-policy required: accounts other than anonymous use TLS only. */
+export function tlsRequired(ctx: CommandContext): boolean {
+  return ctx.services.tlsCredentials() !== undefined && ctx.services.options.tlsPolicy === 'required';
+}
 
 export const authCommands: CommandSpec[] = [
   {
@@ -15,8 +21,14 @@ export const authCommands: CommandSpec[] = [
         ctx.reply(Reply.NotLoggedIn, 'Already logged in; use REIN to change user.');
         return;
       }
+      const anonymous = ctx.services.anonymousEnabled && ANONYMOUS_NAMES.has(arg.toLowerCase());
+      // Refused before PASS: the password must not cross the network in clear.
+      if (!anonymous && !ctx.tlsActive && tlsRequired(ctx)) {
+        ctx.reply(Reply.NotLoggedIn, 'TLS is required on this server: send AUTH TLS before USER.');
+        return;
+      }
       ctx.state.pendingUser = arg;
-      if (ctx.services.anonymousEnabled && ANONYMOUS_NAMES.has(arg.toLowerCase())) {
+      if (anonymous) {
         ctx.reply(Reply.NeedPassword, 'Anonymous login ok, send your email address as password.');
       } else {
         // Same answer for every name, so USER cannot be used to probe which accounts exist.

@@ -8,6 +8,7 @@ import type { PassiveChannel } from '../data/passive.js';
 import type { FileSystem } from '../fs/file-system.js';
 import type { Observers } from '../observe/observer.js';
 import type { ServerOptions } from '../options.js';
+import type { TlsCredentials } from '../tls/credentials.js';
 import type { CommandRegistry } from './registry.js';
 
 /** What every session shares with its server. */
@@ -21,6 +22,8 @@ export interface ServerServices {
   readonly observers: Observers;
   /** What sessions time their idleness with. */
   readonly clock: Clock;
+  /** The certificate and key for FTPS as they stand now (a reload replaces them); undefined: no TLS. */
+  tlsCredentials(): TlsCredentials | undefined;
   createFileSystem(account: Account): Promise<FileSystem>;
 }
 
@@ -39,6 +42,10 @@ export interface SessionState {
   epsvAll: boolean;
   mlstFacts: Set<string>;
   loginFailures: number;
+  /** PBSZ was given on the TLS control connection (PROT needs it first, RFC 4217). */
+  pbsz: boolean;
+  /** PROT: 'P' wraps each data connection in TLS. */
+  protection: 'C' | 'P';
 }
 
 /**
@@ -96,4 +103,8 @@ export interface CommandContext {
   close(): void;
   /** Resets to the state right after the greeting (REIN). */
   reinitialize(): void;
+  /** Whether the control connection runs over TLS (after AUTH TLS, or on the implicit port). */
+  readonly tlsActive: boolean;
+  /** After the 234 reply to AUTH TLS: the control connection becomes the TLS server's side. */
+  startTls(): void;
 }

@@ -5,11 +5,13 @@ import { infoCommands } from './info.js';
 import { listingCommands } from './listing.js';
 import { navigationCommands } from './navigation.js';
 import { CommandRegistry } from './registry.js';
+import { securityCommands } from './security.js';
 import { transferCommands } from './transfer.js';
 
 export function createRegistry(): CommandRegistry {
   return new CommandRegistry([
     ...authCommands,
+    ...securityCommands,
     ...navigationCommands,
     ...dataSetupCommands,
     ...transferCommands,

@@ -7,7 +7,7 @@ import type { CommandContext } from './context.js';
 export interface CommandSpec {
   verb: string;
   aliases?: readonly string[];
-  /** Default true: only USER, PASS, QUIT, FEAT, SYST, HELP, NOOP (and AUTH) work before login. */
+  /** Default true: only USER, PASS, QUIT, FEAT, SYST, HELP, NOOP, AUTH, PBSZ, PROT work before login. */
   needsLogin?: boolean;
   /** 'none' ignores a stray argument, as vsftpd does; 'required' answers 501 without one. */
   arg: 'none' | 'optional' | 'required';
@@ -17,8 +17,8 @@ export interface CommandSpec {
   needsDataChannel?: boolean;
   /** Handled at once even while a transfer runs (ABOR, STAT, QUIT). */
   duringTransfer?: boolean;
-  /** FEAT line(s), without the leading space. */
-  feat?: string | ((ctx: CommandContext) => string);
+  /** FEAT line(s), without the leading space; a function may leave the command out (undefined). */
+  feat?: string | ((ctx: CommandContext) => string | undefined);
   /** Syntax shown by HELP VERB. */
   syntax: string;
   handler: (ctx: CommandContext, arg: string) => Promise<void> | void;
@@ -51,7 +51,8 @@ export class CommandRegistry {
     const lines = new Set<string>();
     for (const spec of this.specs) {
       if (spec.feat === undefined) continue;
-      lines.add(typeof spec.feat === 'string' ? spec.feat : spec.feat(ctx));
+      const line = typeof spec.feat === 'string' ? spec.feat : spec.feat(ctx);
+      if (line !== undefined) lines.add(line);
     }
     return [...lines].sort();
   }

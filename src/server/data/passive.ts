@@ -24,6 +24,12 @@ export interface PassiveChannel extends DataChannel {
    * handed out its connection).
    */
   recycle(): boolean;
+  /**
+   * Under PROT P: the connection is wrapped (its TLS handshake started) as soon as it is accepted,
+   * or now if it already was. curl starts its handshake before it sends RETR/STOR and waits for
+   * the answer. Applies until recycle().
+   */
+  wrapOnAccept(wrap: (socket: Socket) => Socket): void;
 }
 
 export interface PassiveChannelOptions {
@@ -85,6 +91,7 @@ class PassiveListener implements PassiveChannel {
   #opened = false;
   /** Announced to the client: false between a recycle() and the next claim(). */
   #claimed = true;
+  #wrap: ((socket: Socket) => Socket) | undefined;
 
   constructor(server: Server, port: number, options: PassiveChannelOptions) {
     this.#server = server;
@@ -126,7 +133,15 @@ class PassiveListener implements PassiveChannel {
     });
   }
 
+  wrapOnAccept(wrap: (socket: Socket) => Socket): void {
+    this.#wrap = wrap;
+    const state = this.#state;
+    if (state.kind === 'accepted' && !state.socket.destroyed)
+      this.#state = { kind: 'accepted', socket: wrap(state.socket) };
+  }
+
   recycle(): boolean {
+    this.#wrap = undefined;
     if (this.#options.reusable !== true || this.#state.kind !== 'handedOut' || !this.#server.listening) {
       this.close();
       return false;
@@ -162,7 +177,8 @@ class PassiveListener implements PassiveChannel {
     return socket;
   }
 
-  readonly #onConnection = (socket: Socket): void => {
+  readonly #onConnection = (connection: Socket): void => {
+    let socket = connection;
     const remote = socket.remoteAddress;
     if (remote === undefined || !sameHost(remote, this.#options.allowedPeer)) {
       // Someone else raced the client to the announced port: drop them, keep waiting for the peer.
@@ -181,6 +197,11 @@ class PassiveListener implements PassiveChannel {
     // Without a 'data' listener the socket buffers what the client sends (and then applies TCP
     // backpressure), so an early upload loses nothing before open() hands the socket out.
     if (this.#options.reusable !== true) this.#server.close();
+    if (this.#wrap !== undefined) {
+      // Its errors surface on the wrapping socket.
+      socket.on('error', ignore);
+      socket = this.#wrap(socket);
+    }
     const pending = this.#pending;
     if (pending !== undefined) {
       this.#state = { kind: 'handedOut' };

@@ -1,10 +1,12 @@
 import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { FtpError, TransferAbortedError, Reply } from '../../protocol/index.js';
 import type { RunningTransfer, ServerServices, SessionState, TransferJob } from '../commands/context.js';
 import type { DataChannel } from '../data/channel.js';
 import { isPassiveChannel, type PassiveChannel } from '../data/passive.js';
 import type { TransferRecord } from '../observe/observer.js';
+import { dataHandshake, wrapDataSocket } from '../tls/data-socket.js';
 
 /** What the runner needs of its session: replies, logs, and a say over the passive listener. */
 export interface TransferHost {
@@ -21,6 +23,16 @@ export interface TransferHost {
   keepPassive(channel: PassiveChannel): boolean;
   /** The transfer has replied and released its connection: the session reads commands again. */
   transferEnded(): void;
+  /** Under PROT P: how to protect the data connection; undefined leaves it clear. */
+  dataProtection(): DataProtection | undefined;
+}
+
+/** TLS on a data connection: the server's side always, whoever connected (RFC 4217 section 7). */
+export interface DataProtection {
+  /** The control connection's context: only its own tickets decrypt, so only its session resumes. */
+  context: SecureContext;
+  /** Refuse a data connection that does not resume the control connection's session. */
+  reuseRequired: boolean;
 }
 
 interface ActiveTransfer extends RunningTransfer {
@@ -31,6 +43,8 @@ interface ActiveTransfer extends RunningTransfer {
   aborted: boolean;
   done: Promise<void>;
   socket: Socket | undefined;
+  /** 150 has gone out (under TLS it goes before the handshake, which the client may wait for). */
+  announced: boolean;
 }
 
 /**
@@ -59,14 +73,21 @@ export class TransferRunner {
       controller: undefined,
       aborted: false,
       socket: undefined,
+      announced: false,
       done: Promise.resolve(),
       bytes: () => (transfer.socket ? transfer.socket.bytesRead + transfer.socket.bytesWritten : 0),
     };
     const opened = channel.open();
+    const protection = this.host.dataProtection();
     // A passive client has usually connected before it sent the command: a small file then goes
-    // out within this turn of the event loop, with no promise, timer or extra wake-up.
+    // out within this turn of the event loop, with no promise, timer or extra wake-up. Not so
+    // under TLS, where a handshake takes round trips.
     const work =
-      opened instanceof Promise ? this.openThenProceed(transfer, opened) : this.proceed(transfer, opened);
+      protection !== undefined
+        ? this.openSecure(transfer, opened, protection)
+        : opened instanceof Promise
+          ? this.openThenProceed(transfer, opened)
+          : this.proceed(transfer, opened);
     if (work === undefined) return;
     // The transfer outlives the command: the next command waits for it, ABOR and STAT see it.
     this.running = transfer;
@@ -100,6 +121,43 @@ export class TransferRunner {
     return this.proceed(transfer, socket);
   }
 
+  /**
+   * The connection, then 150, then the TLS handshake: curl starts its handshake before it sends
+   * RETR and waits for nothing, ftplib and lftp wait for the 150 before they start theirs. A data
+   * connection that does not resume this control connection's session gets 522 (vsftpd's answer).
+   */
+  private async openSecure(
+    transfer: ActiveTransfer,
+    opened: Socket | Promise<Socket>,
+    protection: DataProtection,
+  ): Promise<void> {
+    let secure: TLSSocket;
+    try {
+      const socket = await opened;
+      // A passive connection is wrapped as it is accepted (see PassiveChannel.wrapOnAccept).
+      secure = socket instanceof TLSSocket ? socket : wrapDataSocket(socket, protection.context);
+      transfer.socket = secure;
+      this.announce(transfer);
+      await dataHandshake(secure, this.host.services.options.dataTimeoutMs);
+      if (protection.reuseRequired && !secure.isSessionReused()) {
+        throw new FtpError(
+          Reply.NetworkProtocolNotSupported,
+          "Data connection refused: its TLS session must resume the control connection's (tls-session-reuse is required).",
+        );
+      }
+    } catch (err) {
+      return this.complete(transfer, Promise.reject(asError(err)));
+    }
+    return this.proceed(transfer, secure);
+  }
+
+  /** 150, once: before the handshake under TLS, else when the job starts. */
+  private announce(transfer: ActiveTransfer): void {
+    if (transfer.announced) return;
+    transfer.announced = true;
+    this.host.reply(Reply.FileStatusOk, transfer.job.opening);
+  }
+
   /** Runs the job on the connected socket; a promise only when the transfer outlives this turn. */
   private proceed(transfer: ActiveTransfer, socket: Socket): Promise<void> | undefined {
     let running: Promise<void> | undefined;
@@ -127,14 +185,16 @@ export class TransferRunner {
     const upload = job.commit !== undefined;
     // An upload's 150 goes out first: the client starts sending while the receiving end is set up,
     // and its first bytes wait in the socket meanwhile.
-    if (upload) host.reply(Reply.FileStatusOk, job.opening);
+    if (upload) this.announce(transfer);
     const running = job.run(socket, () => abortController(transfer).signal);
     if (!upload) {
       if (running === undefined) {
-        host.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
+        if (transfer.announced) host.reply(Reply.ClosingData, doneText(job));
+        else host.replyPair(Reply.FileStatusOk, job.opening, Reply.ClosingData, doneText(job));
+        transfer.announced = true;
         return undefined;
       }
-      host.reply(Reply.FileStatusOk, job.opening);
+      this.announce(transfer);
     }
     socket.setTimeout(host.services.options.dataTimeoutMs, () => {
       socket.destroy(new TransferAbortedError('Data connection timed out; transfer aborted.'));

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createAsciiDecoder, createAsciiEncoder } from '../../protocol/index.js';
@@ -28,7 +29,8 @@ export function sendToSocket(
 function sendBuffer(buffer: Buffer, socket: Socket): Promise<void> | undefined {
   socket.write(buffer);
   if (socket.errored !== null) throw socket.errored;
-  if (socket.writableLength === 0) {
+  // Over TLS, destroy() would drop the close_notify: clients that wait for it (ftplib) then fail.
+  if (socket.writableLength === 0 && !(socket instanceof TLSSocket)) {
     // The kernel took every byte. Closing now puts the FIN right behind them, where end() would
     // wait a turn of the event loop for shutdown() and its callback before the client sees EOF.
     socket.destroy();

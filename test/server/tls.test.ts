@@ -1,0 +1,208 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect as connectTls, type SecureVersion, type TLSSocket } from 'node:tls';
+import { parseEpsvReply } from '../../src/protocol/index.js';
+import { loadTlsCredentials } from '../../src/server/tls/credentials.js';
+import { sha256Buffer } from '../helpers/hash.js';
+import { collect, RawControl } from '../helpers/raw-control.js';
+import { PASSWORD, startServer, USER, type StartOptions, type TestServer } from '../helpers/start-server.js';
+import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
+
+const CONTENT = Buffer.alloc(300 * 1024, 'ftps ');
+
+describe('server/FTPS (RFC 4217)', function () {
+  let dir: TempDir;
+  let certificate: TestCertificate;
+  const open: (TestServer | RawControl)[] = [];
+
+  before(async function () {
+    dir = await makeTempDir('tls');
+    certificate = await makeCertificate(dir.path);
+  });
+
+  after(async function () {
+    await dir.remove();
+  });
+
+  afterEach(async function () {
+    for (const item of open.splice(0)) await item.close();
+  });
+
+  async function serve(start: StartOptions = {}, withCertificate = true): Promise<TestServer> {
+    const tls = withCertificate
+      ? await loadTlsCredentials(certificate.certFile, certificate.keyFile)
+      : undefined;
+    const srv = await startServer({ ...start, ...(tls && { tls }) });
+    open.push(srv);
+    await writeFile(join(srv.root, 'file.bin'), CONTENT);
+    return srv;
+  }
+
+  async function control(srv: TestServer): Promise<RawControl> {
+    const c = await RawControl.connect(srv.host, srv.port);
+    open.push(c);
+    return c;
+  }
+
+  /** AUTH TLS, login, PBSZ 0, PROT P, TYPE I. */
+  async function secureLogin(srv: TestServer, maxVersion?: SecureVersion): Promise<RawControl> {
+    const c = await control(srv);
+    expect((await c.command('AUTH TLS')).code).to.equal(234);
+    await c.startTls(maxVersion ? { maxVersion } : {});
+    await c.login(USER, PASSWORD);
+    expect((await c.command('PBSZ 0')).code).to.equal(200);
+    expect((await c.command('PROT P')).code).to.equal(200);
+    expect((await c.command('TYPE I')).code).to.equal(200);
+    return c;
+  }
+
+  /** EPSV, then a TLS data connection offering `session`, then RETR; the reply and the bytes. */
+  async function retrieve(
+    srv: TestServer,
+    c: RawControl,
+    session: Buffer | undefined,
+    maxVersion?: SecureVersion,
+  ): Promise<{ codes: number[]; texts: string[]; data: Buffer }> {
+    const port = parseEpsvReply((await c.command('EPSV')).text);
+    const data: TLSSocket = connectTls({
+      host: srv.host,
+      port,
+      rejectUnauthorized: false,
+      ...(session && { session }),
+      ...(maxVersion && { maxVersion }),
+    });
+    data.on('error', () => undefined);
+    const bytes = collect(data).catch(() => Buffer.alloc(0));
+    // curl's order: the handshake first, then RETR.
+    await once(data, 'secureConnect');
+    const first = await c.command('RETR file.bin');
+    const replies = [first];
+    if (first.code < 200) replies.push(await c.read());
+    return { codes: replies.map((r) => r.code), texts: replies.map((r) => r.text), data: await bytes };
+  }
+
+  it('without a certificate: FEAT offers no AUTH, and AUTH TLS gets 502', async function () {
+    const srv = await serve({}, false);
+    const c = await control(srv);
+    const feat = await c.command('FEAT');
+    expect(feat.text).not.to.match(/AUTH|PBSZ|PROT/);
+    const auth = await c.command('AUTH TLS');
+    expect(auth.code).to.equal(502);
+    expect(auth.text).to.match(/no TLS certificate/);
+  });
+
+  it('with a certificate: FEAT lists AUTH TLS, PBSZ and PROT; PROT S/E get 536, CCC 533', async function () {
+    const srv = await serve();
+    const c = await control(srv);
+    const feat = await c.command('FEAT');
+    expect(feat.lines).to.include.members([' AUTH TLS', ' PBSZ', ' PROT']);
+    expect((await c.command('PBSZ 0')).code).to.equal(503);
+    expect((await c.command('AUTH GSSAPI')).code).to.equal(504);
+    expect((await c.command('AUTH TLS')).code).to.equal(234);
+    const secure = await c.startTls();
+    expect(secure.getProtocol()).to.equal('TLSv1.3');
+    expect((await c.command('PROT P')).code).to.equal(503);
+    expect((await c.command('PBSZ 0')).code).to.equal(200);
+    expect((await c.command('PROT S')).code).to.equal(536);
+    expect((await c.command('PROT E')).code).to.equal(536);
+    expect((await c.command('PROT X')).code).to.equal(504);
+    expect((await c.command('CCC')).code).to.equal(533);
+    expect((await c.command('AUTH TLS')).code).to.equal(503);
+    expect((await c.command('NOOP')).code).to.equal(200);
+  });
+
+  it('refuses TLS 1.1', async function () {
+    const srv = await serve();
+    const c = await control(srv);
+    expect((await c.command('AUTH TLS')).code).to.equal(234);
+    let failed = false;
+    await c.startTls({ maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }).catch(() => (failed = true));
+    expect(failed).to.equal(true);
+  });
+
+  it('drops commands sent in clear behind AUTH TLS instead of running them', async function () {
+    // Optional, so that the USER would be taken if it ran.
+    const srv = await serve({ options: { tlsPolicy: 'optional' } });
+    const c = await control(srv);
+    c.send(`AUTH TLS\r\nUSER ${USER}\r\n`);
+    expect((await c.read()).code).to.equal(234);
+    await c.startTls();
+    // Had USER run, PASS would log in; as it did not, PASS finds no user.
+    expect((await c.command(`PASS ${PASSWORD}`)).code).to.equal(503);
+  });
+
+  it('tls-policy required: USER before AUTH TLS gets 530 (anonymous excepted), a transfer without PROT P 521', async function () {
+    const srv = await serve({ anonymous: 'read' });
+    const plain = await control(srv);
+    const user = await plain.command(`USER ${USER}`);
+    expect(user.code).to.equal(530);
+    expect(user.text).to.match(/TLS is required/);
+    await plain.login('anonymous', 'guest@example.com');
+    expect((await plain.command('SIZE file.bin')).code).to.equal(213);
+
+    const c = await control(srv);
+    expect((await c.command('AUTH TLS')).code).to.equal(234);
+    await c.startTls();
+    await c.login(USER, PASSWORD);
+    const { socket } = await c.passive(srv.host, true);
+    const retr = await c.command('RETR file.bin');
+    socket.destroy();
+    expect(retr.code).to.equal(521);
+    expect(retr.text).to.match(/PROT P/);
+  });
+
+  it('tls-policy optional: plain logins and transfers work beside TLS', async function () {
+    const srv = await serve({ options: { tlsPolicy: 'optional' } });
+    const c = await control(srv);
+    await c.login(USER, PASSWORD);
+    expect((await c.command('TYPE I')).code).to.equal(200);
+    const { data } = await c.passive(srv.host, true);
+    expect((await c.command('RETR file.bin')).code).to.equal(150);
+    expect(sha256Buffer(await data)).to.equal(sha256Buffer(CONTENT));
+    expect((await c.read()).code).to.equal(226);
+  });
+
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    describe(`data connections over ${version}`, function () {
+      it('a download that resumes the control session arrives whole', async function () {
+        const srv = await serve();
+        const c = await secureLogin(srv, version);
+        const { codes, data } = await retrieve(srv, c, c.tlsSession, version);
+        expect(codes).to.deep.equal([150, 226]);
+        expect(sha256Buffer(data)).to.equal(sha256Buffer(CONTENT));
+      });
+
+      it('a data connection with a fresh TLS session is refused with 522 naming the option', async function () {
+        const srv = await serve();
+        const c = await secureLogin(srv, version);
+        const { codes, texts, data } = await retrieve(srv, c, undefined, version);
+        expect(codes).to.deep.equal([150, 522]);
+        expect(texts[1]).to.match(/tls-session-reuse/);
+        expect(data).to.have.lengthOf(0);
+      });
+
+      it("a data connection resuming another control connection's session is refused", async function () {
+        const srv = await serve();
+        const first = await secureLogin(srv, version);
+        const second = await secureLogin(srv, version);
+        // The second session's ticket is good: it resumes on the second's own data connection.
+        const own = await retrieve(srv, second, second.tlsSession, version);
+        expect(own.codes).to.deep.equal([150, 226]);
+        const { codes, data } = await retrieve(srv, first, second.tlsSession, version);
+        expect(codes).to.deep.equal([150, 522]);
+        expect(data).to.have.lengthOf(0);
+      });
+
+      it('with tls-session-reuse optional a fresh session is let through', async function () {
+        const srv = await serve({ options: { tlsSessionReuse: 'optional' } });
+        const c = await secureLogin(srv, version);
+        const { codes, data } = await retrieve(srv, c, undefined, version);
+        expect(codes).to.deep.equal([150, 226]);
+        expect(sha256Buffer(data)).to.equal(sha256Buffer(CONTENT));
+      });
+    });
+  }
+});
