@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { withTimeout } from './timeout.js';
 
 /**
@@ -57,10 +58,17 @@ export class ControlConnection {
   /** What the next reply answers, for timeout messages. */
   private awaiting = 'the greeting';
 
+  private socket: Socket;
+
   private constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly timeoutMs: number,
   ) {
+    this.socket = socket;
+    this.listen(socket);
+  }
+
+  private listen(socket: Socket): void {
     socket.setEncoding('latin1');
     socket.on('data', (text: string) => {
       this.onText(text);
@@ -71,6 +79,22 @@ export class ControlConnection {
     socket.on('close', () => {
       this.fail(new Error('control connection closed by the server'));
     });
+  }
+
+  /**
+   * AUTH TLS and the handshake (RFC 4217), then PBSZ 0 and PROT P. The certificate is not checked:
+   * the bench's servers present a throw-away one, and what is measured is the work, not the trust.
+   */
+  async startTls(): Promise<void> {
+    await this.expect('AUTH TLS', [234]);
+    const plain = this.socket;
+    plain.removeAllListeners('data').removeAllListeners('error').removeAllListeners('close');
+    const secure = tlsConnect({ socket: plain, rejectUnauthorized: false });
+    this.socket = secure;
+    this.listen(secure);
+    await withTimeout(once(secure, 'secureConnect'), this.timeoutMs, 'the TLS handshake');
+    await this.expect('PBSZ 0', [200]);
+    await this.expect('PROT P', [200]);
   }
 
   /** Connects and reads the greeting, which must be 220. */

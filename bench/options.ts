@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** What a plain run measures. */
-export const DEFAULT_SCENARIOS = ['large', 'small', 'concurrency', 'login', 'memory'] as const;
+export const DEFAULT_SCENARIOS = ['large', 'small', 'concurrency', 'login', 'memory', 'tls'] as const;
 /** Load scenarios: minutes each, so they run only when named with --only. */
 export const LOAD_SCENARIOS = ['idle', 'soak'] as const;
 export const SCENARIO_IDS = [...DEFAULT_SCENARIOS, ...LOAD_SCENARIOS] as const;

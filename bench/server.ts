@@ -23,9 +23,11 @@ import { memoryScenario } from './scenarios/memory.js';
 import { soakScenario } from './scenarios/soak.js';
 import { errorText, type Scenario } from './scenarios/scenario.js';
 import { smallScenario } from './scenarios/small.js';
+import { tlsScenario } from './scenarios/tls.js';
 import { DEFAULT_CONNECTIONS, serverProblem, startServer } from './servers.js';
 import { ensureOpenFiles } from './limits.js';
 import { checkTargets } from './summary.js';
+import { makeServerCertificate, type ServerCertificate } from './tls-certificate.js';
 import { withTimeout } from './timeout.js';
 import { makeRoot, makeWorkspace, Sources } from './workspace.js';
 
@@ -37,7 +39,16 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
   memory: memoryScenario,
   idle: idleScenario,
   soak: soakScenario,
+  tls: tlsScenario,
 };
+
+let certificate: Promise<ServerCertificate> | undefined;
+
+/** One throw-away certificate per run, for every server of the TLS scenarios. */
+function serverCertificate(workspace: string): Promise<ServerCertificate> {
+  certificate ??= makeServerCertificate(workspace);
+  return certificate;
+}
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -56,7 +67,7 @@ async function runOne(
   janitor: Janitor,
   removals?: (() => Promise<void>)[],
 ): Promise<Outcome> {
-  const problem = serverProblem(name);
+  const problem = serverProblem(name) ?? scenario.skip?.(name);
   if (problem !== undefined) return { kind: 'skipped', reason: problem };
   let root: string;
   try {
@@ -69,7 +80,8 @@ async function runOne(
     const connections = scenario.connections?.(options) ?? DEFAULT_CONNECTIONS;
     // Both ends of every connection live on this machine: the bench's and the server's.
     await ensureOpenFiles(connections + 1024);
-    const server = await startServer(name, root, workspace, janitor, connections);
+    const certificate = scenario.tls === true ? await serverCertificate(workspace) : undefined;
+    const server = await startServer(name, root, workspace, janitor, connections, certificate);
     try {
       const progress = (line: string): void => {
         log(`  [${scenario.id}] ${name}: ${line}`);

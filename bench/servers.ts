@@ -9,6 +9,7 @@ import type { Janitor } from './janitor.js';
 import { processTree, sampleMemory, stillRunning, type MemorySample } from './memory.js';
 import type { ServerName } from './options.js';
 import { pollUntil, sleep } from './timeout.js';
+import type { ServerCertificate } from './tls-certificate.js';
 import { vsftpdConfig } from './vsftpd-config.js';
 
 export const HOST = '127.0.0.1';
@@ -96,7 +97,12 @@ function wrap(name: ServerName, proc: ProcessHandle, port: number, janitor: Jani
   };
 }
 
-async function startFtpkitd(root: string, janitor: Janitor, connections: number): Promise<RunningServer> {
+async function startFtpkitd(
+  root: string,
+  janitor: Janitor,
+  connections: number,
+  tls: ServerCertificate | undefined,
+): Promise<RunningServer> {
   // Run the bin itself, as the installed `ftpkitd` command runs: its shebang carries the V8 flags.
   // Its defaults stand (login delay, bans, timeouts) but for the connection limits, which every
   // server gets lifted alike.
@@ -112,6 +118,8 @@ async function startFtpkitd(root: string, janitor: Janitor, connections: number)
     '0',
     '--root',
     root,
+    // Its TLS defaults stand too: TLS required, data connections must resume the control session.
+    ...(tls === undefined ? [] : ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile]),
   ]);
   try {
     const match = await proc.waitForLine(/on ftp:\/\/127\.0\.0\.1:(\d+)\//, { timeoutMs: START_TIMEOUT_MS });
@@ -168,6 +176,7 @@ async function startVsftpd(
   workDir: string,
   janitor: Janitor,
   connections: number,
+  tls: ServerCertificate | undefined,
 ): Promise<RunningServer> {
   const vsftpd = findCommand('vsftpd');
   if (vsftpd === undefined) throw new Error('vsftpd is not installed');
@@ -178,7 +187,11 @@ async function startVsftpd(
   for (let attempt = 1; attempt <= 5; attempt++) {
     const port = await freePort();
     const confFile = join(confDir, `vsftpd-${attempt}.conf`);
-    await writeFile(confFile, vsftpdConfig({ port, root, emptyDir, connections }), { mode: 0o600 });
+    await writeFile(
+      confFile,
+      vsftpdConfig({ port, root, emptyDir, connections, ...(tls === undefined ? {} : { tls }) }),
+      { mode: 0o600 },
+    );
     const proc = await startProcess(vsftpd, [confFile]);
     const deadline = Date.now() + START_TIMEOUT_MS;
     let up = false;
@@ -209,7 +222,7 @@ export const DEFAULT_CONNECTIONS = 2000;
 
 /**
  * Starts a fresh server process serving `root` on 127.0.0.1, registered with the janitor, admitting
- * `connections` at once (ftp-srv has no limit).
+ * `connections` at once (ftp-srv has no limit), with explicit FTPS when given a certificate.
  */
 export async function startServer(
   name: ServerName,
@@ -217,13 +230,15 @@ export async function startServer(
   workDir: string,
   janitor: Janitor,
   connections = DEFAULT_CONNECTIONS,
+  tls?: ServerCertificate,
 ): Promise<RunningServer> {
   switch (name) {
     case 'ftpkitd':
-      return startFtpkitd(root, janitor, connections);
+      return startFtpkitd(root, janitor, connections, tls);
     case 'ftp-srv':
+      if (tls !== undefined) throw new Error('the bench runs ftp-srv without TLS');
       return startFtpSrv(root, janitor);
     case 'vsftpd':
-      return startVsftpd(root, workDir, janitor, connections);
+      return startVsftpd(root, workDir, janitor, connections, tls);
   }
 }

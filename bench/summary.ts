@@ -41,6 +41,28 @@ function smallChecks(results: AllResults): TargetCheck[] {
   });
 }
 
+/** Against vsftpd over TLS: throughput within 1.3x of its (both are bound by OpenSSL's AES), small files at or above. */
+function tlsChecks(results: AllResults): TargetCheck[] {
+  const tls = results.get('tls');
+  const compare = (key: string, label: string, least: number, unit: string, digits: number): TargetCheck => {
+    const target = least === 1 ? `TLS ${label} >= vsftpd` : `TLS ${label} within 1.3x of vsftpd`;
+    const ours = findMetric(tls?.get('ftpkitd'), key);
+    const theirs = findMetric(tls?.get('vsftpd'), key);
+    if (ours === undefined || theirs === undefined)
+      return { target, verdict: 'not measured', detail: 'needs ftpkitd and vsftpd' };
+    return {
+      target,
+      verdict: ours.value >= least * theirs.value ? 'PASS' : 'FAIL',
+      detail: `${ours.value.toFixed(digits)} vs ${theirs.value.toFixed(digits)} ${unit} (${ratio(ours.value, theirs.value)})`,
+    };
+  };
+  return [
+    ...LARGE_MODES.map((mode) => compare(`tls-${mode.key}`, mode.label, 1 / 1.3, 'GB/s', 2)),
+    compare('tls-small-down', 'small files download', 1, 'files/s', 0),
+    compare('tls-small-up', 'small files upload', 1, 'files/s', 0),
+  ];
+}
+
 function concurrencyCheck(results: AllResults): TargetCheck {
   const target = '200 concurrent sessions, zero failures';
   const outcome = results.get('concurrency')?.get('ftpkitd');
@@ -118,5 +140,6 @@ export function checkTargets(results: AllResults): TargetCheck[] {
   if (results.has('memory')) checks.push(memoryCheck(results));
   if (results.has('idle')) checks.push(idleCheck(results));
   if (results.has('soak')) checks.push(soakCheck(results));
+  if (results.has('tls')) checks.push(...tlsChecks(results));
   return checks;
 }

@@ -1,3 +1,5 @@
+import type { ServerCertificate } from './tls-certificate.js';
+
 /**
  * A vsftpd configuration that keeps vsftpd's built-in defaults (listen backlog, timeouts, umask,
  * sandboxing by process) and sets only what the bench needs to run it: standalone on loopback in
@@ -9,6 +11,7 @@ export function vsftpdConfig(fields: {
   root: string;
   emptyDir: string;
   connections: number;
+  tls?: ServerCertificate;
 }): string {
   return [
     'listen=YES',
@@ -33,6 +36,24 @@ export function vsftpdConfig(fields: {
     `secure_chroot_dir=${fields.emptyDir}`,
     `max_clients=${fields.connections}`,
     `max_per_ip=${fields.connections}`,
+    ...(fields.tls === undefined ? [] : tlsLines(fields.tls)),
     '',
   ].join('\n');
+}
+
+/**
+ * Explicit FTPS as vsftpd users set it up: logins and data of anonymous users over TLS too, and
+ * data connections resuming the control session (require_ssl_reuse, vsftpd's default, left as is).
+ */
+function tlsLines(tls: ServerCertificate): string[] {
+  return [
+    'ssl_enable=YES',
+    'allow_anon_ssl=YES',
+    'force_anon_logins_ssl=YES',
+    'force_anon_data_ssl=YES',
+    `rsa_cert_file=${tls.certFile}`,
+    `rsa_private_key_file=${tls.keyFile}`,
+    // vsftpd 3.0.3's default cipher list (DES-CBC3-SHA) is refused by OpenSSL 3: no handshake at all.
+    'ssl_ciphers=HIGH',
+  ];
 }

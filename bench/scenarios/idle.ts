@@ -36,7 +36,7 @@ async function openSessions(
 export const idleScenario: Scenario = {
   id: 'idle',
   title: (options) =>
-    `6. Idle load: ${options.sessions} logged-in control connections held at once, then a NOOP on every one; memory per session (RSS; vsftpd: summed PSS)`,
+    `7. Idle load: ${options.sessions} logged-in control connections held at once, then a NOOP on every one; memory per session (RSS; vsftpd: summed PSS)`,
   sources: () => Promise.resolve({}),
   connections: (options) => options.sessions + 100,
   timeoutMs: (options) => 5 * 60_000 + options.sessions * 20,

@@ -26,6 +26,10 @@ export interface Scenario {
   timeoutMs(options: BenchOptions): number;
   /** Connections each server must admit at once (its limits are set so); 2000 when absent. */
   connections?(options: BenchOptions): number;
+  /** Why a server does not run this scenario, or undefined when it does. */
+  skip?(server: ServerName): string | undefined;
+  /** Servers start with a throw-away certificate (explicit FTPS). */
+  readonly tls?: boolean;
   /** Fresh-server rounds for this server (the median is reported); 1 when absent. */
   rounds?(options: BenchOptions, server: ServerName): number;
   run(context: ScenarioContext): Promise<ScenarioResult>;

@@ -22,7 +22,7 @@ const WIND_DOWN_MS = 60_000;
 export const soakScenario: Scenario = {
   id: 'soak',
   title: (options) =>
-    `7. Soak: ${options.soakMinutes} min, ${options.soakClients} honest clients (half active, half passive) uploading, reading back, downloading and listing with SHA-256 checks, while abusers guess passwords, squat unauthenticated, flood STAT, reset transfers half-way and storm ABOR`,
+    `8. Soak: ${options.soakMinutes} min, ${options.soakClients} honest clients (half active, half passive) uploading, reading back, downloading and listing with SHA-256 checks, while abusers guess passwords, squat unauthenticated, flood STAT, reset transfers half-way and storm ABOR`,
   async sources(sources) {
     return { mid: await sources.mid(FILE_SIZE) };
   },
