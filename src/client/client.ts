@@ -15,6 +15,7 @@ import type {
   UploadOptions,
 } from './options.js';
 import { DEFAULTS, Session } from './session.js';
+import { secureSession, TlsChannel } from './tls.js';
 
 export { isPlainName } from '../protocol/index.js';
 
@@ -97,6 +98,16 @@ export class FtpClient {
   }
 
   /**
+   * The connection's security, when it is FTPS: the TLS version of the control connection, and
+   * whether the data connections are TLS too (PROT P accepted). Undefined for plain FTP.
+   */
+  get tls(): { version: string; dataProtected: boolean } | undefined {
+    const channel = this.#session?.control.tls;
+    if (channel === undefined) return undefined;
+    return { version: channel.version ?? 'unknown', dataProtected: channel.dataProtected };
+  }
+
+  /**
    * Opens the control connection and reads the greeting; `login()` comes next. The signal cancels
    * the attempt (the promise rejects with its reason).
    * @throws Error when the client is connected already (close() first).
@@ -108,7 +119,9 @@ export class FtpClient {
     options: { signal?: AbortSignal } = {},
   ): Promise<FtpReply> {
     if (this.isOpen) throw new Error('Already connected; close() first.');
-    const port = target.port ?? 21;
+    const secure = this.#options.secure ?? false;
+    const port = target.port ?? (secure === 'implicit' ? 990 : 21);
+    const tls = secure === false ? undefined : new TlsChannel(target.host, this.#options);
     const { control, greeting } = await ControlConnection.open(target.host, port, {
       connectTimeoutMs: this.#options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
       replyTimeoutMs: this.#options.replyTimeoutMs ?? DEFAULTS.replyTimeoutMs,
@@ -116,7 +129,23 @@ export class FtpClient {
       logger: this.#options.logger?.child({ ftpServer: `${target.host}:${port}` }),
       signal: options.signal,
       encoding: this.#options.encoding,
+      implicitTls: secure === 'implicit' ? tls : undefined,
     });
+    if (secure !== false && tls !== undefined) {
+      const { signal } = options;
+      const onAbort = (): void => {
+        control.destroy(abortReason(signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await secureSession(control, tls, secure);
+      } catch (error) {
+        control.destroy(error instanceof Error ? error : new Error(String(error)));
+        throw signal?.aborted === true ? abortReason(signal) : error;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    }
     this.#session = new Session(control, this.#options, this);
     this.#host = target.host;
     this.#port = port;

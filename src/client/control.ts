@@ -1,9 +1,11 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { formatCommand, isPreliminary, Reply, ReplyDecoder, type FtpReply } from '../protocol/index.js';
 import { abortReason } from './abort.js';
 import { ClientTimeoutError, ConnectionClosedError, type TimeoutPhase } from './errors.js';
 import type { ControlEncoding, ProtocolLine } from './options.js';
+import { certificateError, handshake, type TlsChannel } from './tls.js';
 
 export interface ControlOptions {
   connectTimeoutMs: number;
@@ -14,6 +16,8 @@ export interface ControlOptions {
   signal?: AbortSignal | undefined;
   /** How commands and replies are encoded; default UTF-8. */
   encoding?: ControlEncoding | undefined;
+  /** Implicit FTPS: TLS from the first byte, the server verified as the channel says. */
+  implicitTls?: TlsChannel | undefined;
 }
 
 export interface SendOptions {
@@ -47,7 +51,12 @@ export function maskCommand(wire: string): string {
  * garbled reply, server closing) closes the connection and is the reason every later call gets.
  */
 export class ControlConnection {
-  readonly socket: Socket;
+  /** What commands are written to and replies read from: the TCP socket, or TLS over it. */
+  #socket: Socket;
+  /** The TCP connection itself, whose addresses the data connections use. */
+  readonly #tcp: Socket;
+  readonly #host: string;
+  #tls: TlsChannel | undefined;
   readonly #options: ControlOptions;
   readonly #decoder: ReplyDecoder;
   readonly #queue: Waiter[] = [];
@@ -56,22 +65,39 @@ export class ControlConnection {
   #closed: ConnectionClosedError | undefined;
   readonly #closedPromise: Promise<void>;
 
-  private constructor(socket: Socket, options: ControlOptions) {
-    this.socket = socket;
+  private constructor(socket: Socket, host: string, options: ControlOptions) {
+    this.#socket = socket;
+    this.#tcp = socket;
+    this.#host = host;
     this.#options = options;
+    this.#tls = options.implicitTls;
     this.#decoder = new ReplyDecoder({ encoding: options.encoding ?? 'utf8' });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.#onData(chunk);
-    });
-    socket.on('error', (error) => {
-      this.#fail(new ConnectionClosedError(`Control connection failed: ${error.message}`, { cause: error }));
-    });
+    this.#listen(socket);
     this.#closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () => {
       this.#fail(new ConnectionClosedError('Control connection closed by the server.'));
     });
+  }
+
+  /** Reads replies from `socket` (the TCP socket, then the TLS socket once AUTH TLS is through). */
+  #listen(socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => {
+      if (socket === this.#socket) this.#onData(chunk);
+    });
+    socket.on('error', (error) => {
+      if (socket !== this.#socket) return;
+      const refused = socket instanceof TLSSocket ? certificateError(error, socket, this.#host) : undefined;
+      const reason = new ConnectionClosedError(
+        refused?.message ?? `Control connection failed: ${error.message}`,
+        {
+          cause: refused ?? error,
+        },
+      );
+      this.#fail(reason, refused ?? reason);
+    });
     socket.once('end', () => {
+      if (socket !== this.#socket) return;
       this.#fail(new ConnectionClosedError('Control connection closed by the server.'));
       socket.end();
     });
@@ -85,8 +111,16 @@ export class ControlConnection {
   ): Promise<{ control: ControlConnection; greeting: FtpReply }> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const socket = netConnect({ host, port });
-    const control = new ControlConnection(socket, options);
+    const tls = options.implicitTls;
+    let socket: Socket;
+    if (tls === undefined) {
+      socket = netConnect({ host, port });
+    } else {
+      const secure = tlsConnect({ ...tls.connectOptions(), port });
+      tls.track(secure);
+      socket = secure;
+    }
+    const control = new ControlConnection(socket, host, options);
     const greeting = new Promise<FtpReply>((resolve, reject) => {
       control.#greeting = { wire: '', shown: 'greeting', written: true, options: {}, resolve, reject };
     });
@@ -105,6 +139,43 @@ export class ControlConnection {
       throw signal?.aborted === true ? abortReason(signal) : error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The TCP connection to the server: its addresses are the data connections' too. */
+  get socket(): Socket {
+    return this.#tcp;
+  }
+
+  /** The TLS side of the session, once the connection is secure (implicit, or after AUTH TLS). */
+  get tls(): TlsChannel | undefined {
+    return this.#tls;
+  }
+
+  /**
+   * Turns the connection into TLS, as the client: after the server's 234 to AUTH TLS, with no
+   * command in flight. Resolves once the handshake is done.
+   * @throws TlsCertificateError when the server's certificate does not verify (the connection is
+   *   then closed), or what failed the connection.
+   */
+  async startTls(channel: TlsChannel): Promise<void> {
+    if (this.#closed) throw this.#closed;
+    if (this.#tls !== undefined) throw new Error('The control connection is secure already.');
+    const secure = tlsConnect({ ...channel.connectOptions(), socket: this.#tcp });
+    channel.track(secure);
+    this.#socket = secure;
+    this.#tls = channel;
+    this.#listen(secure);
+    try {
+      await handshake(secure, this.#host, this.#options.replyTimeoutMs, 'reply');
+    } catch (error) {
+      // The handshake's failure is the reason the connection is gone.
+      this.#fail(
+        error instanceof ConnectionClosedError
+          ? error
+          : new ConnectionClosedError((error as Error).message, { cause: error }),
+      );
+      throw error;
     }
   }
 
@@ -170,7 +241,7 @@ export class ControlConnection {
 
   /** Ends the connection politely after the queued commands (the caller sends QUIT first). */
   async end(): Promise<void> {
-    if (!this.socket.destroyed) this.socket.end();
+    if (!this.#socket.destroyed) this.#socket.end();
     await this.#closedPromise;
   }
 
@@ -184,7 +255,7 @@ export class ControlConnection {
   #write(waiter: Waiter): void {
     waiter.written = true;
     this.#show('sent', waiter.shown);
-    this.socket.write(waiter.wire, this.#options.encoding ?? 'utf8');
+    this.#socket.write(waiter.wire, this.#options.encoding ?? 'utf8');
   }
 
   #onData(chunk: Buffer): void {
@@ -283,7 +354,8 @@ export class ControlConnection {
     if (this.#closed) return;
     this.#closed = reason;
     this.#disarm();
-    this.socket.destroy();
+    this.#socket.destroy();
+    this.#tcp.destroy();
     this.#greeting?.reject(sent);
     this.#greeting = undefined;
     for (const waiter of this.#queue.splice(0)) waiter.reject(waiter.written ? sent : reason);

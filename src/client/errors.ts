@@ -55,3 +55,27 @@ export class ClientTimeoutError extends Error {
     this.phase = phase;
   }
 }
+
+/** Why a server's TLS certificate was refused. */
+export type CertificateProblem =
+  'self-signed' | 'expired' | 'not-yet-valid' | 'wrong-host' | 'untrusted' | 'invalid';
+
+/**
+ * The server's TLS certificate did not verify (FTPS with `rejectUnauthorized`, the default): the
+ * connection is closed before a password or a byte of data goes out. `message` says why in one
+ * line; `problem` says it for programs; `cause` is Node's own error.
+ */
+export class TlsCertificateError extends Error {
+  /** Always "ERR_FTP_TLS_CERTIFICATE". */
+  readonly code: string = 'ERR_FTP_TLS_CERTIFICATE';
+  readonly problem: CertificateProblem;
+  /** The host the client connected to. */
+  readonly host: string;
+
+  constructor(problem: CertificateProblem, host: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TlsCertificateError';
+    this.problem = problem;
+    this.host = host;
+  }
+}

@@ -9,7 +9,14 @@ export {
   type MirrorFileEvent,
   type MirrorSummary,
 } from './mirror.js';
-export { FtpReplyError, ConnectionClosedError, ClientTimeoutError, type TimeoutPhase } from './errors.js';
+export {
+  FtpReplyError,
+  ConnectionClosedError,
+  ClientTimeoutError,
+  TlsCertificateError,
+  type TimeoutPhase,
+  type CertificateProblem,
+} from './errors.js';
 export type * from './options.js';
 export type { Clock } from './clock.js';
 export {

@@ -29,8 +29,33 @@ export interface ProtocolLine {
   text: string;
 }
 
-/** How an FtpClient works: its data mode, timeouts, limits, encoding and what it reports. */
-export interface ClientOptions {
+/**
+ * FTPS (RFC 4217): `false` is plain FTP; 'explicit' asks for TLS after the greeting (AUTH TLS, on
+ * the FTP port, 21 by default); 'implicit' speaks TLS from the first byte (port 990 by default).
+ */
+export type SecureMode = false | 'explicit' | 'implicit';
+
+/** How a secure connection verifies the server. */
+export interface TlsOptions {
+  /** Certificates (PEM) to trust instead of Node's bundled authorities: a private CA, or a self-signed server. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /**
+   * Refuse a certificate that does not verify (TlsCertificateError, before anything is sent);
+   * default true. False accepts any certificate: the connection is then encrypted, but anyone in
+   * the way can pose as the server.
+   */
+  rejectUnauthorized?: boolean;
+  /** The name the certificate must carry, and the SNI sent; default the host connected to. */
+  servername?: string;
+}
+
+/** How an FtpClient works: its data mode, timeouts, limits, encoding, security and what it reports. */
+export interface ClientOptions extends TlsOptions {
+  /**
+   * FTPS, default false (plain FTP). With TLS every data connection is TLS too (PBSZ 0, PROT P),
+   * and resumes the control connection's TLS session, as servers that check it require.
+   */
+  secure?: SecureMode;
   /** Data connection mode; default 'passive'. Can be changed later with `client.mode = ...`. */
   mode?: DataMode;
   /** Milliseconds for the TCP connect and the greeting. Default 15,000. */
@@ -73,7 +98,7 @@ export interface ClientOptions {
 export interface ConnectOptions extends ClientOptions {
   /** The server's host name or IP address (an IPv6 address without brackets). */
   host: string;
-  /** Default 21. */
+  /** Default 21; 990 with `secure: 'implicit'`. */
   port?: number;
   /** Default 'anonymous'. */
   user?: string;

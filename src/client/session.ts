@@ -26,7 +26,7 @@ import {
 } from '../protocol/index.js';
 import { maskCommand, type ControlConnection } from './control.js';
 import { openActive } from './data/active.js';
-import type { PendingData } from './data/channel.js';
+import { overTls, type PendingData } from './data/channel.js';
 import { FileReceiver } from './data/file-receiver.js';
 import { openPassive } from './data/passive.js';
 import { FtpReplyError } from './errors.js';
@@ -529,7 +529,9 @@ export class Session {
     const control = this.#control;
     spec.signal?.throwIfAborted();
     if (spec.verb === 'RETR' || spec.verb === 'STOR' || spec.verb === 'APPE') await this.#setType(spec.type);
-    const receiving = spec.onread !== undefined && this.#modes.mode === 'passive';
+    // FileReceiver reads a plain socket only: a TLS one decrypts into buffers of its own.
+    const receiving =
+      spec.onread !== undefined && this.#modes.mode === 'passive' && control.tls?.dataProtected !== true;
     const data = await this.#openData(control, receiving ? spec.onread : undefined);
     const { bytes, reply } = await runTransfer({
       control,
@@ -545,7 +547,16 @@ export class Session {
     return { bytes, message: reply.text };
   }
 
+  /** The data connection for one transfer, TLS when the session protects its data (PROT P). */
   async #openData(control: ControlConnection, onread: OnReadOpts | undefined): Promise<PendingData> {
+    const data = await this.#openTcpData(control, onread);
+    const tls = control.tls;
+    if (tls?.dataProtected !== true) return data;
+    const timeoutMs = this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs;
+    return overTls(data, (tcp) => tls.secureData(tcp, timeoutMs));
+  }
+
+  async #openTcpData(control: ControlConnection, onread: OnReadOpts | undefined): Promise<PendingData> {
     const send = (verb: string, arg?: string): Promise<FtpReply> => this.#send(verb, arg);
     const serverAddress = control.socket.remoteAddress ?? '';
     const timeoutMs = this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, Server, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FtpSrv } from 'ftp-srv';
@@ -24,9 +25,18 @@ export interface PeerServer {
   stop(): Promise<void>;
 }
 
+/** FTPS for a peer server: explicit (AUTH TLS on the FTP port) or implicit (TLS from the first byte). */
+export interface PeerTls {
+  mode: 'explicit' | 'implicit';
+  certFile: string;
+  keyFile: string;
+}
+
 export interface PeerServerOptions {
   root: string;
   host?: LoopbackHost;
+  /** Serve FTPS only: TLS required for the login and for every data connection. */
+  tls?: PeerTls;
   /** How long startup may take. Default 10 s. */
   startTimeoutMs?: number;
 }
@@ -171,9 +181,15 @@ async function freePort(host: LoopbackHost): Promise<number> {
   return address.port;
 }
 
-/** Reads the greeting; true when it is ours (not another program that grabbed the port meanwhile). */
-async function greets(host: string, port: number, token: string): Promise<boolean> {
-  const socket = new Socket();
+/**
+ * Reads the greeting (over TLS for implicit FTPS, trusting any certificate); true when it is ours,
+ * not another program's that grabbed the port meanwhile.
+ */
+async function greets(host: string, port: number, token: string, tls = false): Promise<boolean> {
+  // The harness only checks who answers; the tests verify certificates themselves.
+  const socket = tls
+    ? tlsConnect({ host, port, rejectUnauthorized: false })
+    : new Socket().connect(port, host);
   socket.setTimeout(1_000);
   try {
     return await new Promise<boolean>((resolve) => {
@@ -188,11 +204,35 @@ async function greets(host: string, port: number, token: string): Promise<boolea
       socket.once('error', no);
       socket.once('timeout', no);
       socket.once('end', no);
-      socket.connect(port, host);
     });
   } finally {
     socket.destroy();
   }
+}
+
+/**
+ * FTPS as strict as vsftpd gets: TLS for every login and every data connection, each data
+ * connection resuming the control connection's session. The force_local_* lines are for local
+ * users, which this harness does not enable; the anonymous user gets the same rules.
+ */
+function vsftpdTlsConfig(tls: PeerTls | undefined): string[] {
+  if (tls === undefined) return ['ssl_enable=NO'];
+  return [
+    'ssl_enable=YES',
+    `implicit_ssl=${tls.mode === 'implicit' ? 'YES' : 'NO'}`,
+    `rsa_cert_file=${tls.certFile}`,
+    `rsa_private_key_file=${tls.keyFile}`,
+    'allow_anon_ssl=YES',
+    'force_anon_logins_ssl=YES',
+    'force_anon_data_ssl=YES',
+    'force_local_logins_ssl=YES',
+    'force_local_data_ssl=YES',
+    'require_ssl_reuse=YES',
+    // vsftpd 3.0.3's default cipher list is DES-CBC3-SHA alone, which OpenSSL 3 no longer offers.
+    'ssl_ciphers=HIGH',
+    'ssl_sslv2=NO',
+    'ssl_sslv3=NO',
+  ];
 }
 
 function vsftpdConfig(fields: {
@@ -202,6 +242,7 @@ function vsftpdConfig(fields: {
   emptyDir: string;
   logFile: string;
   banner: string;
+  tls: PeerTls | undefined;
 }): string {
   const pasv = pasvWindow();
   const listen =
@@ -242,7 +283,7 @@ function vsftpdConfig(fields: {
     'dirmessage_enable=NO',
     'use_localtime=NO',
     'tcp_wrappers=NO',
-    'ssl_enable=NO',
+    ...vsftpdTlsConfig(fields.tls),
     'syslog_enable=NO',
     // No standard xferlog file; the vsftpd-style log (protocol included) goes to our temp file.
     'xferlog_enable=YES',
@@ -282,11 +323,27 @@ export async function startVsftpd(options: PeerServerOptions): Promise<VsftpdSer
     for (let attempt = 1; attempt <= 5; attempt++) {
       const port = await freePort(host);
       const confFile = join(confDir.path, `vsftpd-${attempt}.conf`);
-      await writeFile(confFile, vsftpdConfig({ host, port, root: options.root, emptyDir, logFile, banner }), {
+      const config = vsftpdConfig({
+        host,
+        port,
+        root: options.root,
+        emptyDir,
+        logFile,
+        banner,
+        tls: options.tls,
+      });
+      await writeFile(confFile, config, {
         mode: 0o600,
       });
       const proc = await startProcess(vsftpd, [confFile]);
-      const up = await waitUntilGreeting(proc, host, port, banner, deadline);
+      const up = await waitUntilGreeting(
+        proc,
+        host,
+        port,
+        banner,
+        deadline,
+        options.tls?.mode === 'implicit',
+      );
       if (up) {
         const server = processServer(
           proc,
@@ -321,10 +378,11 @@ async function waitUntilGreeting(
   port: number,
   banner: string,
   deadline: number,
+  tls: boolean,
 ): Promise<boolean> {
   // Waiting on the port itself: vsftpd prints nothing once it listens.
   while (Date.now() < deadline && !proc.hasExited()) {
-    if (await greets(host, port, banner)) return true;
+    if (await greets(host, port, banner, tls)) return true;
     await delay(25);
   }
   return false;

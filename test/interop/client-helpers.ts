@@ -9,7 +9,9 @@ import { access, chmod, mkdir, readFile, stat, truncate, writeFile } from 'node:
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { FtpClient, FtpReplyError, type DataMode, type ProtocolLine } from '../../src/client/index.js';
+import { makeTestCertificates, type TestCertificates } from '../helpers/certificates.js';
 import { makeRandomFile, sha256File } from '../helpers/hash.js';
+import type { PeerTls } from '../helpers/peer-servers.js';
 import { requirePeer, type PeerName } from '../helpers/peers.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { MODES, requireHost, type LoopbackHost } from './helpers.js';
@@ -56,8 +58,16 @@ export interface PeerProfile {
   /** An external program the suite needs: skipped locally when missing, a failure under CI=true. */
   readonly requires?: PeerName;
   readonly hosts: readonly LoopbackHost[];
-  /** Starts the server with its FTP root at the (empty) local directory `root`. */
-  start(host: LoopbackHost, root: string): Promise<RunningPeer>;
+  /**
+   * Starts the server with its FTP root at the (empty) local directory `root`, serving FTPS only
+   * with `tls`'s certificate when the profile has `secure`.
+   */
+  start(host: LoopbackHost, root: string, tls?: PeerTls): Promise<RunningPeer>;
+  /**
+   * FTPS: the whole suite runs again over TLS, the client trusting the test CA that signed the
+   * server's certificate, and every test checks that its data connections were TLS too.
+   */
+  readonly secure?: 'explicit' | 'implicit';
   /** The listing command the client should pick: MLSD where the server offers MLST. */
   readonly listVerb: 'MLSD' | 'LIST';
   /** FEAT entries the server is known to offer, which the client must have read. */
@@ -139,6 +149,24 @@ export function expectDataMode(lines: readonly ProtocolLine[], mode: DataMode): 
   for (const verb of unused) expect(verbs, message).not.to.include(verb);
 }
 
+/**
+ * The session is FTPS the way `secure` says, data included: the password went out only after TLS
+ * (AUTH TLS first for explicit, nothing in clear for implicit), then PBSZ 0 and PROT P.
+ */
+function expectProtected(
+  client: FtpClient,
+  lines: readonly ProtocolLine[],
+  secure: 'explicit' | 'implicit',
+): void {
+  const sent = lines.filter((line) => line.direction === 'sent').map((line) => line.text);
+  const message = `FTPS ${secure}, exchange:\n${transcript(lines)}`;
+  const first = [...(secure === 'explicit' ? ['AUTH TLS'] : []), 'PBSZ 0', 'PROT P'];
+  expect(sent.slice(0, first.length), message).to.deep.equal(first);
+  expect(sent[first.length], message).to.match(/^USER /);
+  expect(client.tls?.dataProtected, message).to.equal(true);
+  expect(client.tls?.version, message).to.match(/^TLSv1\.[23]$/);
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
@@ -159,8 +187,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 /** Registers the suites for one peer: each host it supports, each data mode. */
 export function describeClientInterop(profile: PeerProfile): void {
+  const security = profile.secure === undefined ? '' : ` (FTPS ${profile.secure})`;
   for (const host of profile.hosts) {
-    describe(`client interop: FtpClient against ${profile.name} over ${host}`, function () {
+    describe(`client interop: FtpClient against ${profile.name}${security} over ${host}`, function () {
+      let certificates: TestCertificates | undefined;
       let peer: RunningPeer | undefined;
       let serverRoot: TempDir | undefined;
       let localDir: TempDir | undefined;
@@ -186,7 +216,12 @@ export function describeClientInterop(profile: PeerProfile): void {
         await requireHost(this, host);
         localDir = await makeTempDir(`${tag}-local`);
         serverRoot = await makeTempDir(`${tag}-root`);
-        peer = await profile.start(host, serverRoot.path);
+        if (profile.secure !== undefined) {
+          certificates = await makeTestCertificates();
+          peer = await profile.start(host, serverRoot.path, { mode: profile.secure, ...certificates.valid });
+        } else {
+          peer = await profile.start(host, serverRoot.path);
+        }
         payloadHash = await makeRandomFile(local('payload.bin'), PAYLOAD_BYTES);
         await writeFile(local('text.txt'), TEXT);
         const big = onServer(`${peer.writableDir}/big.bin`);
@@ -201,6 +236,7 @@ export function describeClientInterop(profile: PeerProfile): void {
         await peer?.stop();
         await serverRoot?.remove();
         await localDir?.remove();
+        await certificates?.remove();
       });
 
       for (const mode of MODES) {
@@ -226,8 +262,12 @@ export function describeClientInterop(profile: PeerProfile): void {
               replyTimeoutMs: options.replyTimeoutMs ?? 10_000,
               dataTimeoutMs: 10_000,
               onProtocol: (line) => lines.push(line),
+              ...(profile.secure === undefined || certificates === undefined
+                ? {}
+                : { secure: profile.secure, ca: certificates.ca }),
             });
             try {
+              if (profile.secure !== undefined) expectProtected(client, lines, profile.secure);
               await test(client, lines);
             } catch (error) {
               if (error instanceof Error) {

@@ -7,21 +7,27 @@ import { FtpClient } from '../../src/client/index.js';
 import { startVsftpd, type VsftpdServer } from '../helpers/peer-servers.js';
 import { requirePeer } from '../helpers/peers.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
-import { describeClientInterop } from './client-helpers.js';
+import { describeClientInterop, type PeerProfile } from './client-helpers.js';
 import { HOSTS } from './helpers.js';
 
-describeClientInterop({
+const VSFTPD: PeerProfile = {
   name: 'vsftpd',
   requires: 'vsftpd',
   hosts: HOSTS,
   listVerb: 'LIST',
   features: ['EPRT', 'EPSV', 'MDTM', 'SIZE', 'REST', 'UTF8'],
   missingFileCode: 550,
-  async start(host, root) {
-    const server = await startVsftpd({ host, root });
+  async start(host, root, tls) {
+    const server = await startVsftpd({ host, root, ...(tls === undefined ? {} : { tls }) });
     return { ...server, writableDir: `/${server.writableDir}` };
   },
-});
+};
+
+describeClientInterop(VSFTPD);
+// The same suite over FTPS, with TLS forced for the login and every data connection, and each data
+// connection required to resume the control connection's TLS session (require_ssl_reuse).
+describeClientInterop({ ...VSFTPD, secure: 'explicit' });
+describeClientInterop({ ...VSFTPD, secure: 'implicit' });
 
 describe('client interop: FtpClient against vsftpd, hidden names', function () {
   let root: TempDir | undefined;
