@@ -26,7 +26,7 @@ import {
 } from '../protocol/index.js';
 import { maskCommand, type ControlConnection } from './control.js';
 import { openActive } from './data/active.js';
-import { overTls, type PendingData } from './data/channel.js';
+import type { PendingData } from './data/channel.js';
 import { FileReceiver } from './data/file-receiver.js';
 import { openPassive } from './data/passive.js';
 import { FtpReplyError } from './errors.js';
@@ -533,6 +533,8 @@ export class Session {
     const receiving =
       spec.onread !== undefined && this.#modes.mode === 'passive' && control.tls?.dataProtected !== true;
     const data = await this.#openData(control, receiving ? spec.onread : undefined);
+    const tls = control.tls?.dataProtected === true ? control.tls : undefined;
+    const dataTimeoutMs = this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs;
     const { bytes, reply } = await runTransfer({
       control,
       verb: spec.verb,
@@ -540,23 +542,15 @@ export class Session {
       offset: spec.offset,
       signal: spec.signal,
       data,
-      dataTimeoutMs: this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs,
+      ...(tls === undefined ? {} : { secure: (tcp: Socket) => tls.secureData(tcp, dataTimeoutMs) }),
+      dataTimeoutMs,
       clock: this.#clock,
       run: (socket, preliminary) => spec.run(socket, preliminary, receiving),
     });
     return { bytes, message: reply.text };
   }
 
-  /** The data connection for one transfer, TLS when the session protects its data (PROT P). */
   async #openData(control: ControlConnection, onread: OnReadOpts | undefined): Promise<PendingData> {
-    const data = await this.#openTcpData(control, onread);
-    const tls = control.tls;
-    if (tls?.dataProtected !== true) return data;
-    const timeoutMs = this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs;
-    return overTls(data, (tcp) => tls.secureData(tcp, timeoutMs));
-  }
-
-  async #openTcpData(control: ControlConnection, onread: OnReadOpts | undefined): Promise<PendingData> {
     const send = (verb: string, arg?: string): Promise<FtpReply> => this.#send(verb, arg);
     const serverAddress = control.socket.remoteAddress ?? '';
     const timeoutMs = this.#options.dataTimeoutMs ?? DEFAULTS.dataTimeoutMs;

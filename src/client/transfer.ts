@@ -3,7 +3,7 @@ import { isFailure, isPreliminary, Reply, type FtpReply } from '../protocol/inde
 import { abortReason } from './abort.js';
 import type { Clock } from './clock.js';
 import { maskCommand, type ControlConnection } from './control.js';
-import { abandon, type PendingData } from './data/channel.js';
+import { abandon, overTls, type PendingData } from './data/channel.js';
 import { ClientTimeoutError, FtpReplyError } from './errors.js';
 
 export type TransferVerb = 'RETR' | 'STOR' | 'APPE' | 'LIST' | 'MLSD';
@@ -17,6 +17,8 @@ export interface TransferRequest {
   readonly signal: AbortSignal | undefined;
   /** The data connection, set up in either mode; the transfer closes it when it fails. */
   readonly data: PendingData;
+  /** FTPS (PROT P): the TLS handshake on the data connection, run once the server's 1xx is in. */
+  readonly secure?: (tcp: Socket) => Promise<Socket>;
   /** How long the data connection may stay silent while the data moves. */
   readonly dataTimeoutMs: number;
   /** Times an aborted upload's grace. */
@@ -55,6 +57,8 @@ class Transfer {
   /** ABOR's reply, once an abort sent it. */
   #abort: Promise<unknown> | undefined;
   #socket: Socket | undefined;
+  /** The data connection's TCP socket: #socket itself, or what TLS runs over. */
+  #tcp: Socket | undefined;
   /** When an aborted upload's data connection may be closed: see #onAbort. */
   #released: Promise<void> | undefined;
 
@@ -78,6 +82,7 @@ class Transfer {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.#socket?.destroy();
+      this.#tcp?.destroy();
     }
   }
 
@@ -94,13 +99,16 @@ class Transfer {
     const final = control.send(verb, path, { untimedAfterPreliminary: true, onPreliminary: markStarted });
     this.#final = final;
     final.catch(() => undefined);
-    const socket = await this.#dataOrRefusal(data, final);
-    this.#socket = socket;
+    const tcp = await this.#dataOrRefusal(data, final);
+    this.#socket = tcp;
+    this.#tcp = tcp;
     // Nothing is read or written before the server's 1xx: a local file must not be truncated,
     // or data sent, for a command the server is about to refuse.
     const go = await Promise.race([started, final]);
     if (isFailure(go.code)) throw new FtpReplyError(this.#command, go);
     signal?.throwIfAborted();
+    const socket = await this.#secured(tcp, final);
+    this.#socket = socket;
     // In passive mode the connection is up before the command is sent, so a refusal can come
     // while we already wait for data that will never flow.
     final.then(
@@ -134,6 +142,25 @@ class Transfer {
     const first = await Promise.race([data.socket, refusal]);
     if ('code' in first) throw new FtpReplyError(this.#command, first);
     return first;
+  }
+
+  /**
+   * The data connection as the transfer uses it: TLS over `tcp` for FTPS. The handshake starts
+   * only after the 1xx, as ftplib's does: pyftpdlib resets a data connection whose ClientHello
+   * comes before the command, and vsftpd and ftpkitd answer the 1xx before their side of it.
+   * When it fails, the server's reply says why better (pyftpdlib's "522 SSL handshake failed").
+   */
+  async #secured(tcp: Socket, final: Promise<FtpReply>): Promise<Socket> {
+    const { secure, control } = this.#request;
+    if (secure === undefined) return tcp;
+    try {
+      return await overTls(tcp, secure);
+    } catch (error) {
+      abandon(tcp);
+      control.restartReplyTimer();
+      const reply = await final;
+      throw isFailure(reply.code) ? new FtpReplyError(this.#command, reply) : error;
+    }
   }
 
   /** Runs the caller's data mover on the idle timer; resolves with what went wrong, if anything. */

@@ -77,8 +77,21 @@ def exit_on_eof():
 authorizer = DummyAuthorizer()
 authorizer.add_user(cfg['user'], cfg['password'], cfg['root'], perm=cfg['perm'])
 
-class Handler(FTPHandler):
+tls = cfg.get('tls')
+if tls:
+    # Explicit FTPS only (pyftpdlib has no implicit mode), required for the login and the data.
+    from pyftpdlib.handlers import TLS_FTPHandler as Base
+else:
+    Base = FTPHandler
+
+class Handler(Base):
     pass
+
+if tls:
+    Handler.certfile = tls['certFile']
+    Handler.keyfile = tls['keyFile']
+    Handler.tls_control_required = True
+    Handler.tls_data_required = True
 
 Handler.authorizer = authorizer
 Handler.banner = 'ftpkit harness pyftpdlib ready'
@@ -105,6 +118,12 @@ export interface PyftpdlibServer extends PeerServer {
 export async function startPyftpdlib(options: PyftpdlibOptions): Promise<PyftpdlibServer> {
   const python = python3For('pyftpdlib');
   if (python === undefined) throw new Error('no python3 with pyftpdlib (Debian: python3-pyftpdlib)');
+  if (options.tls !== undefined && python3For('OpenSSL') !== python) {
+    throw new Error(
+      `${python} has pyftpdlib but not pyOpenSSL, which its FTPS needs (Debian: python3-openssl)`,
+    );
+  }
+  if (options.tls?.mode === 'implicit') throw new Error('pyftpdlib has no implicit FTPS');
   const host = options.host ?? '127.0.0.1';
   const user = 'ftpkit';
   const password = randomPassword();
@@ -115,6 +134,7 @@ export async function startPyftpdlib(options: PyftpdlibOptions): Promise<Pyftpdl
     root: options.root,
     perm: options.writable === false ? 'elr' : 'elradfmwMT',
     debug: options.debug === true,
+    tls: options.tls ?? null,
   };
   const proc = await startProcess(python, ['-c', PYFTPDLIB_SCRIPT], {
     input: `${JSON.stringify(job)}\n`,

@@ -33,28 +33,13 @@ function ignoreError(): void {
 const tcpUnder = new WeakMap<Socket, Socket>();
 
 /**
- * The same data connection with TLS over it (FTPS, PROT P): `secure` starts the handshake on the
- * connected TCP socket, and the socket the transfer gets is the TLS one, once the handshake is
- * done. Closing resets the TCP connection, as for a plain one.
+ * TLS over a connected data socket (FTPS, PROT P): `secure` runs the handshake on it. The TCP
+ * socket stays what abandon() resets, and what closing the pending connection closes.
  */
-export function overTls(data: PendingData, secure: (tcp: Socket) => Promise<Socket>): PendingData {
-  let current: Socket | undefined;
-  const socket = data.socket.then(async (tcp) => {
-    current = tcp;
-    const tls = keepErrorsHeard(await secure(tcp));
-    tcpUnder.set(tls, tcp);
-    current = tls;
-    return tls;
-  });
-  // The caller may give up before awaiting; the rejection is then nobody's news.
-  socket.catch(() => undefined);
-  return {
-    socket,
-    close(): void {
-      data.close();
-      if (current !== undefined) abandon(current);
-    },
-  };
+export async function overTls(tcp: Socket, secure: (tcp: Socket) => Promise<Socket>): Promise<Socket> {
+  const tls = keepErrorsHeard(await secure(tcp));
+  tcpUnder.set(tls, tcp);
+  return tls;
 }
 
 /**
