@@ -182,7 +182,9 @@ export function certificateError(
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const problem = PROBLEMS.get(code);
   if (problem === undefined) return undefined;
-  const cert = peerCertificate(socket);
+  // A wrong host's error carries the certificate; after other failures the socket may still have it.
+  const carried = (error as { cert?: PeerCertificate }).cert;
+  const cert = carried ?? peerCertificate(socket);
   return new TlsCertificateError(problem, host, describe(problem, host, cert, error), { cause: error });
 }
 

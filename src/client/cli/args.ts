@@ -28,6 +28,12 @@ export interface CommonFlags {
   quiet: boolean;
   verbose: boolean;
   ascii: boolean;
+  /** --tls: explicit FTPS (AUTH TLS) with an ftp:// URL. */
+  tls: boolean;
+  /** --ca FILE: trust the certificates in this PEM file. */
+  ca?: string;
+  /** --insecure: accept any certificate. */
+  insecure: boolean;
 }
 
 export interface VerbCommand {
@@ -68,11 +74,25 @@ const OPTIONS = {
   exclude: { type: 'string', multiple: true },
   parallel: { type: 'string' },
   classify: { type: 'boolean', short: 'F' },
+  tls: { type: 'boolean' },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
-const COMMON: readonly OptionName[] = ['active', 'passive', 'quiet', 'verbose', 'ascii', 'help', 'version'];
+const COMMON: readonly OptionName[] = [
+  'active',
+  'passive',
+  'quiet',
+  'verbose',
+  'ascii',
+  'tls',
+  'ca',
+  'insecure',
+  'help',
+  'version',
+];
 
 /** The flags each verb takes beyond the common ones. */
 const VERB_OPTIONS: Record<VerbName, readonly OptionName[]> = {
@@ -148,7 +168,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   // `ftpkit ftp://host/` opens the shell there, as `lftp URL` does; only with the scheme, so that
   // a mistyped command is never taken for a host name.
-  const urlFirst = first !== undefined && /^ftp:\/\//i.test(first);
+  const urlFirst = first !== undefined && /^ftps?:\/\//i.test(first);
   const verb = first === undefined || urlFirst ? 'shell' : verbByName(first);
   if (verb === undefined) throw new UsageError(`unknown command ${JSON.stringify(first)}`);
   const usage = first === undefined || urlFirst ? undefined : verb;
@@ -191,6 +211,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
       quiet: values.quiet === true,
       verbose: values.verbose === true,
       ascii: values.ascii === true,
+      tls: values.tls === true,
+      insecure: values.insecure === true,
     },
     resume: values.resume === true,
     recursive: values.recursive === true,
@@ -200,6 +222,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     exclude: strings(values.exclude),
   };
   if (typeof values.output === 'string') command.output = values.output;
+  if (typeof values.ca === 'string') command.flags.ca = values.ca;
   const parallel = parseParallel(typeof values.parallel === 'string' ? values.parallel : undefined);
   if (parallel !== undefined) command.parallel = parallel;
   return command;

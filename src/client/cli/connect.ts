@@ -1,5 +1,5 @@
 import { FtpClient } from '../client.js';
-import { FtpReplyError } from '../errors.js';
+import { FtpReplyError, TlsCertificateError } from '../errors.js';
 import type { ClientOptions } from '../options.js';
 import type { ResolvedTarget } from './credentials.js';
 import { printable } from './terminal-text.js';
@@ -86,5 +86,8 @@ function loginError(where: string, user: string, error: FtpReplyError): LoginErr
 }
 
 function messageOf(error: unknown): string {
+  // What the user can do about it, said where it happens.
+  if (error instanceof TlsCertificateError)
+    return `${error.message}; --ca FILE trusts it, --insecure skips the check`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -4,6 +4,12 @@ const COMMON_FLAGS = `Flags for every command:
   --passive               the client opens data connections (EPSV, else PASV)   [default]
   --active                the server opens data connections (EPRT, else PORT)
   --ascii                 transfer in ASCII mode (TYPE A: line endings converted)
+  --tls                   FTPS with an ftp:// URL: TLS after the greeting (AUTH TLS), then
+                          for the login and every data connection (ftps:// needs no flag)
+  --ca FILE               trust the certificates in this PEM file (a private CA, or the
+                          server's own self-signed certificate)
+  --insecure              accept any certificate: still encrypted, but anyone in the way
+                          could pose as the server
   -q, --quiet             no progress output
   -v, --verbose           print the protocol exchange on stderr ("> " sent, "< " received;
                           the password is masked)
@@ -12,6 +18,7 @@ const COMMON_FLAGS = `Flags for every command:
 
 const URL_RULES = `URLs:
   ftp://[USER[:PASSWORD]@]HOST[:PORT]/PATH     ("ftp://" may be left out: HOST, HOST:PORT)
+  ftps://... is implicit FTPS: TLS from the first byte, port 990 unless the URL names one.
   USER, PASSWORD and PATH are percent-decoded (%20 is a space, %40 "@", %25 "%").
   An IPv6 address goes in brackets: ftp://[::1]:2121/file
   As in curl, PATH is relative to the login directory: ftp://host/a/b is a/b inside the
@@ -27,8 +34,9 @@ const CREDENTIALS = `Credentials (first source that has them):
   4. anonymous
   A user without a password is asked for one when stdin is a terminal, else sends "".`;
 
-const EXIT = `Exit status: 0 done, 1 failed (the server's reply code and text are printed), 2 bad
-command line, 130 interrupted (Ctrl-C aborts a transfer with ABOR).`;
+const EXIT = `Exit status: 0 done, 1 failed (the server's reply code and text are printed; or a TLS
+certificate that does not verify, and why), 2 bad command line, 130 interrupted (Ctrl-C aborts
+a transfer with ABOR).`;
 
 export const GLOBAL_HELP = `ftpkit: an FTP client (active and passive mode, IPv6, resume).
 
@@ -42,7 +50,8 @@ Usage:
   ftpkit mv URL NEWPATH                 rename or move a file or directory
   ftpkit mirror URL LOCALDIR            copy a remote tree here
   ftpkit mirror --reverse LOCALDIR URL  copy a local tree to the server
-  ftpkit [shell] [URL]                  interactive shell (a URL alone must start with ftp://)
+  ftpkit [shell] [URL]                  interactive shell (a URL alone must start with ftp://
+                                        or ftps://)
   ftpkit help COMMAND                   more about one command
 
 ${COMMON_FLAGS}

@@ -11,6 +11,7 @@ import { resolveTarget, type ResolvedTarget, type ResolveOptions } from './crede
 import { GLOBAL_HELP, usageLine, verbHelp } from './help.js';
 import { ProgressReporter, progressStyle } from './progress.js';
 import { PromptInterruptedError, promptHidden, type PromptInput } from './prompt.js';
+import { securityOptions } from './security.js';
 import { errorLine, printable } from './terminal-text.js';
 import { parseFtpUrl } from './url.js';
 import { UsageError } from './usage-error.js';
@@ -92,8 +93,8 @@ function credentialsOptions(cli: CliIo & { stdinIsTty: boolean }): ResolveOption
   return options;
 }
 
-function clientOptions(command: VerbCommand, cli: CliIo): ClientOptions {
-  const options: ClientOptions = { mode: command.flags.mode };
+function clientOptions(command: VerbCommand, cli: CliIo, security: ClientOptions): ClientOptions {
+  const options: ClientOptions = { mode: command.flags.mode, ...security };
   if (command.flags.verbose) {
     options.onProtocol = (line: ProtocolLine) => {
       cli.stderr.write(`${line.direction === 'sent' ? '> ' : '< '}${printable(line.text)}\n`);
@@ -110,9 +111,10 @@ async function runOneShot(command: VerbCommand, cli: CliIo & { stdinIsTty: boole
   let client: FtpClient | undefined;
   try {
     const url = parseFtpUrl(urlArgument(command));
+    const security = await securityOptions(command.flags, url, cli.cwd);
     await preflight(command, url, cli.cwd);
     const target = await resolveTarget(url, cli.env, cli.homedir, credentialsOptions(cli));
-    client = await connectAndLogIn(target, clientOptions(command, cli), controller.signal);
+    client = await connectAndLogIn(target, clientOptions(command, cli, security), controller.signal);
     if (command.flags.ascii) client.type = 'ascii';
     const quiet = command.flags.quiet;
     const running = runVerb({

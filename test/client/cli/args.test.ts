@@ -13,7 +13,7 @@ describe('cli/args: parseCommandLine', function () {
       kind: 'verb',
       verb: 'get',
       args: ['ftp://h/f'],
-      flags: { mode: 'passive', quiet: false, verbose: false, ascii: false },
+      flags: { mode: 'passive', quiet: false, verbose: false, ascii: false, tls: false, insecure: false },
       resume: false,
       recursive: false,
       classify: false,
@@ -27,7 +27,14 @@ describe('cli/args: parseCommandLine', function () {
     const command = verb(
       parseCommandLine(['-v', 'get', 'ftp://h/f', '-o', 'out', '--ascii', '-q', '--resume']),
     );
-    expect(command.flags).to.deep.equal({ mode: 'passive', quiet: true, verbose: true, ascii: true });
+    expect(command.flags).to.deep.equal({
+      mode: 'passive',
+      quiet: true,
+      verbose: true,
+      ascii: true,
+      tls: false,
+      insecure: false,
+    });
     expect(command.output).to.equal('out');
     expect(command.resume).to.equal(true);
   });
@@ -45,6 +52,16 @@ describe('cli/args: parseCommandLine', function () {
       'ftp://h/x',
     ]);
     expect(verb(parseCommandLine(['get', 'ftp://h/x', '-o', '-'])).output).to.equal('-');
+  });
+
+  it('reads the FTPS flags before or after the verb, and an ftps:// URL as the shell’s', function () {
+    const command = verb(parseCommandLine(['--tls', 'get', 'ftp://h/f', '--ca', 'ca.pem', '--insecure']));
+    expect(command.flags).to.include({ tls: true, ca: 'ca.pem', insecure: true });
+    expect(verb(parseCommandLine(['ls', 'h'])).flags).not.to.have.property('ca');
+    const shell = verb(parseCommandLine(['ftps://h/']));
+    expect(shell.verb).to.equal('shell');
+    expect(shell.args).to.deep.equal(['ftps://h/']);
+    expect(() => parseCommandLine(['get', '--ca', 'ftp://h/f'])).to.throw(UsageError, /get takes 1 argument/);
   });
 
   it('reads the mirror flags', function () {
@@ -80,7 +97,7 @@ describe('cli/args: parseCommandLine', function () {
     expect(verb(parseCommandLine(['-v', '--active']))).to.deep.include({
       verb: 'shell',
       args: [],
-      flags: { mode: 'active', quiet: false, verbose: true, ascii: false },
+      flags: { mode: 'active', quiet: false, verbose: true, ascii: false, tls: false, insecure: false },
     });
     expect(verb(parseCommandLine(['shell', 'h:2121'])).args).to.deep.equal(['h:2121']);
     expect(verb(parseCommandLine(['ftp://h/dir/'])).args).to.deep.equal(['ftp://h/dir/']);

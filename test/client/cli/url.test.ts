@@ -17,6 +17,23 @@ describe('cli/url: parseFtpUrl', function () {
     expect(parseFtpUrl('ftp://example.com/a')).to.deep.equal({ host: 'example.com', port: 21, path: 'a' });
   });
 
+  it('reads ftps:// as implicit FTPS, on port 990 unless the URL names one', function () {
+    expect(parseFtpUrl('ftps://example.com/a')).to.deep.equal({
+      host: 'example.com',
+      port: 990,
+      path: 'a',
+      implicitTls: true,
+    });
+    expect(parseFtpUrl('FTPS://[::1]:2990/')).to.deep.equal({
+      host: '::1',
+      port: 2990,
+      path: '',
+      implicitTls: true,
+    });
+    expect(parseFtpUrl('ftps://[::1]').port).to.equal(990);
+    expect(parseFtpUrl('ftp://example.com/a')).not.to.have.property('implicitTls');
+  });
+
   it('gives "" for no path and for a lone slash (the login directory)', function () {
     expect(parseFtpUrl('ftp://h').path).to.equal('');
     expect(parseFtpUrl('ftp://h/').path).to.equal('');
@@ -77,7 +94,6 @@ describe('cli/url: parseFtpUrl', function () {
     ['', /empty URL/],
     ['http://h/x', /not an ftp:\/\/ URL/],
     ['sftp://h/x', /sftp:\/\/ is not supported/],
-    ['ftps://h/x', /ftps:\/\/ is not supported/],
     ['file:/etc/passwd', /not an ftp:\/\/ URL/],
     ['ftp://h:0/', /port 0 out of range/],
     ['ftp://h:65536/', /out of range/],
