@@ -17,6 +17,8 @@ export interface FtpTarget {
 export interface TlsTarget {
   /** The PEM certificate the client trusts (the test's throw-away self-signed one). */
   caFile: string;
+  /** The port is for implicit FTPS (TLS from the first byte); else AUTH TLS on the control port. */
+  implicit?: boolean;
 }
 
 export type DataMode = 'active' | 'passive';
@@ -50,7 +52,8 @@ export function ftpUrl(target: FtpTarget, remotePath: string, directory = false)
     .map((segment) => encodeURIComponent(segment))
     .join('/');
   const slash = directory && path !== '' ? '/' : '';
-  return `ftp://${hostForUrl(target.host)}:${target.port}/${path}${slash}`;
+  const scheme = target.tls?.implicit === true ? 'ftps' : 'ftp';
+  return `${scheme}://${hostForUrl(target.host)}:${target.port}/${path}${slash}`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -640,7 +643,7 @@ export async function withBasicFtp<T>(
       port: target.port,
       user: target.user,
       password: target.password,
-      secure: target.tls !== undefined,
+      secure: target.tls?.implicit === true ? 'implicit' : target.tls !== undefined,
       ...(target.tls && { secureOptions: { ca: readFileSync(target.tls.caFile) } }),
     });
     return await fn(client);

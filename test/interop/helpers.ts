@@ -19,8 +19,12 @@ export const MODES: readonly DataMode[] = ['passive', 'active'];
 /** Each suite runs over plain FTP, then again over FTPS (AUTH TLS, PROT P) with the default policy. */
 export const SECURITY = [false, true] as const;
 
+/** Explicit FTPS (AUTH TLS), or implicit (TLS from the first byte, on the implicit port). */
+export type TlsSetup = boolean | 'implicit';
+
 /** A suite title's note for its FTPS run. */
-export function tlsLabel(tls: boolean): string {
+export function tlsLabel(tls: TlsSetup): string {
+  if (tls === 'implicit') return ' with implicit FTPS';
   return tls ? ' with FTPS (PROT P)' : '';
 }
 export const HOSTS = ['127.0.0.1', '::1'] as const;
@@ -132,27 +136,30 @@ class LogRecorder extends Writable {
 /**
  * Starts ftpkitd in-process on host:0 with a fresh temporary root and the test accounts of
  * helpers/start-server.ts, logging at debug level into memory instead of to stderr. With a
- * certificate it serves FTPS (TLS and session reuse required) and its target says so.
+ * certificate it serves FTPS (TLS and session reuse required) and its target says so; implicit,
+ * the target is the implicit FTPS port.
  */
 export async function startInteropServer(
   host: LoopbackHost,
   overrides: Partial<ServerOptions> = {},
   certificate?: TestCertificate,
+  implicit = false,
 ): Promise<InteropServer> {
   const recorder = new LogRecorder();
   const tls = certificate && (await loadTlsCredentials(certificate.certFile, certificate.keyFile));
   const started = await startServer({
     host,
-    options: overrides,
+    options: implicit ? { ...overrides, implicitTlsPort: 0 } : overrides,
     logger: createLogger('debug', recorder),
     ...(tls && { tls }),
   });
+  const implicitPort = started.server.implicitTlsAddress()?.port;
   const target: FtpTarget & { host: LoopbackHost } = {
     host,
-    port: started.port,
+    port: implicitPort ?? started.port,
     user: started.user,
     password: started.password,
-    ...(certificate && { tls: { caFile: certificate.certFile } }),
+    ...(certificate && { tls: { caFile: certificate.certFile, implicit: implicitPort !== undefined } }),
   };
   return {
     ...target,
@@ -183,7 +190,7 @@ export function useInteropFixture(
   host: LoopbackHost,
   prefix: string,
   peer?: PeerName,
-  setup: { tls?: boolean; options?: Partial<ServerOptions> } = {},
+  setup: { tls?: TlsSetup; options?: Partial<ServerOptions> } = {},
 ): InteropFixture {
   let server: InteropServer | undefined;
   let tmp: TempDir | undefined;
@@ -192,8 +199,9 @@ export function useInteropFixture(
     if (peer !== undefined) requirePeer(this, peer);
     await requireHost(this, host);
     tmp = await makeTempDir(prefix);
-    const certificate = setup.tls === true ? await makeCertificate(tmp.path, 'ca') : undefined;
-    server = await startInteropServer(host, setup.options, certificate);
+    const certificate =
+      setup.tls === false || setup.tls === undefined ? undefined : await makeCertificate(tmp.path, 'ca');
+    server = await startInteropServer(host, setup.options, certificate, setup.tls === 'implicit');
   });
 
   after(async function () {

@@ -38,7 +38,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the operation to fail');
 }
 
-for (const tls of SECURITY) {
+for (const tls of [...SECURITY, 'implicit'] as const) {
   for (const host of HOSTS) {
     describe(`interop: basic-ftp against ftpkitd over ${host}${tlsLabel(tls)}`, function () {
       const { srv, local } = useInteropFixture(host, 'interop-basic-ftp', undefined, { tls });

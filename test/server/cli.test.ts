@@ -183,6 +183,37 @@ describe('ftpkitd command line', function () {
     expect(half.stderr).to.match(/^ftpkitd: tls-cert is set but tls-key is not/);
   });
 
+  it('--implicit-tls-port 0 listens for implicit FTPS on a free port the listening line names', async function () {
+    const cert = await makeCertificate(dir);
+    const { handle, port } = await start([
+      '--root',
+      join(dir, 'r'),
+      '--anonymous',
+      '--port',
+      '0',
+      '--tls-cert',
+      cert.certFile,
+      '--tls-key',
+      cert.keyFile,
+      '--implicit-tls-port',
+      '0',
+      '--log-format',
+      'json',
+    ]);
+    const listening = await handle.waitForLine(/^.*"msg":"listening".*$/, { stream: 'stdout' });
+    const implicitPort = Number(/"implicitTlsPort":(\d+)/.exec(listening[0])?.[1]);
+    expect(implicitPort).to.be.above(0).and.not.equal(port);
+    const c = await RawControl.connectImplicit('127.0.0.1', implicitPort, { ca: cert.cert });
+    expect(c.greeting?.code).to.equal(220);
+    await c.login('anonymous', 'guest@example.com');
+    expect((await c.command('PWD')).code).to.equal(257);
+    await c.close();
+
+    const alone = await run(process.execPath, [BIN, '--root', join(dir, 'r'), '--implicit-tls-port', '0']);
+    expect(alone.code).to.equal(1);
+    expect(alone.stderr).to.match(/^ftpkitd: implicit-tls-port is set but tls-cert and tls-key are not/);
+  });
+
   it('passwd creates accounts that --users serves, read-only honoured', async function () {
     const users = join(dir, 'users.json');
     const root = join(dir, 'root');

@@ -38,6 +38,8 @@ Options:
                           TLS and PROT P; optional: plain FTP too         [required]
   --tls-session-reuse R   required: a protected data connection must resume
                           its control connection's TLS session; optional   [required]
+  --implicit-tls-port N   also listen on N for implicit FTPS (TLS from the
+                          first byte, PROT P implied); 0 picks a free port [off]
   --config FILE           JSON file with the same option names; flags win
   --log-level LEVEL       fatal, error, warn, info, debug, trace, silent   [info]
   --log-format FORMAT     json or pretty                [pretty on a terminal, json otherwise]
