@@ -64,6 +64,7 @@ const SPEC = {
   'tls-key': { key: 'tlsKey', kind: 'string' },
   'tls-policy': { key: 'tlsPolicy', kind: 'requirement' },
   'tls-session-reuse': { key: 'tlsSessionReuse', kind: 'requirement' },
+  'implicit-tls-port': { key: 'implicitTlsPort', kind: 'port' },
 } as const satisfies Record<string, { key: keyof ServerOptions; kind: string }>;
 
 export type OptionName = keyof typeof SPEC;
@@ -265,6 +266,9 @@ export function resolveOptions(layers: readonly OptionLayer[]): ServerOptions {
     throw new ConfigError(
       `${given} is set but ${missing} is not: FTPS needs both the certificate and its key`,
     );
+  }
+  if (options.implicitTlsPort !== undefined && options.tlsCert === undefined) {
+    throw new ConfigError('implicit-tls-port is set but tls-cert and tls-key are not: FTPS needs both');
   }
   return options;
 }

@@ -54,6 +54,8 @@ export interface ServerOptions {
   tlsPolicy: 'required' | 'optional';
   /** 'required': a protected data connection must resume its own control connection's TLS session. */
   tlsSessionReuse: 'required' | 'optional';
+  /** Also listen here for implicit FTPS (TLS from the first byte), on `host`; 0 picks a free port. */
+  implicitTlsPort?: number;
   /** Where the CLI keeps its generated account; undefined: $XDG_STATE_HOME/ftpkitd or ~/.local/state/ftpkitd. */
   stateDir?: string;
 }

@@ -50,6 +50,8 @@ export class FtpServer implements ServerServices {
   readonly observers: Observers;
   readonly clock: Clock;
   private readonly server: Server;
+  /** Implicit FTPS (implicitTlsPort), when asked for and a certificate is there. */
+  private implicitServer: Server | undefined;
   private readonly sessions = new Set<Session>();
   private readonly perIp = new Map<string, number>();
   private readonly fileSystemFactory: (account: Account) => Promise<FileSystem>;
@@ -83,7 +85,7 @@ export class FtpServer implements ServerServices {
     });
     this.fileSystemFactory = init.createFileSystem ?? ((account) => LocalFileSystem.create(account.home));
     this.server = createServer({ noDelay: true }, (socket) => {
-      this.accept(socket);
+      this.accept(socket, false);
     });
   }
 
@@ -100,22 +102,37 @@ export class FtpServer implements ServerServices {
     return this.fileSystemFactory(account);
   }
 
-  /** Opens the xferlog and the metrics endpoint when asked for, then listens for FTP. */
+  /**
+   * Opens the xferlog and the metrics endpoint when asked for, then listens for FTP, and for
+   * implicit FTPS when implicitTlsPort is set.
+   */
   async listen(): Promise<AddressInfo> {
     try {
       await this.openOperations();
-      this.server.listen({ host: this.options.host, port: this.options.port, backlog: 1024 });
-      await once(this.server, 'listening');
+      await listenOn(this.server, this.options.host, this.options.port);
+      const { implicitTlsPort } = this.options;
+      if (implicitTlsPort !== undefined) {
+        if (this.tls === undefined) throw new Error('implicitTlsPort needs a TLS certificate');
+        this.implicitServer = createServer({ noDelay: true }, (socket) => {
+          this.accept(socket, true);
+        });
+        await listenOn(this.implicitServer, this.options.host, implicitTlsPort);
+      }
     } catch (err) {
+      this.server.close();
+      this.implicitServer?.close();
       await this.closeOperations();
       throw err;
     }
     // Errors while listening reject listen(); later ones (EMFILE on accept) are logged.
-    this.server.on('error', (err: NodeJS.ErrnoException) =>
-      this.log.error({ err: err.message, code: err.code }, 'server error'),
-    );
+    for (const server of [this.server, this.implicitServer]) {
+      server?.on('error', (err: NodeJS.ErrnoException) =>
+        this.log.error({ err: err.message, code: err.code }, 'server error'),
+      );
+    }
     const address = this.address();
-    this.log.info({ host: address.address, port: address.port }, 'listening');
+    const implicitTlsPort = this.implicitTlsAddress()?.port;
+    this.log.info({ host: address.address, port: address.port, implicitTlsPort }, 'listening');
     return address;
   }
 
@@ -159,6 +176,12 @@ export class FtpServer implements ServerServices {
     return address;
   }
 
+  /** Where implicit FTPS is served, when it is. */
+  implicitTlsAddress(): AddressInfo | undefined {
+    const address = this.implicitServer?.address();
+    return address === null || typeof address === 'string' ? undefined : address;
+  }
+
   get sessionCount(): number {
     return this.sessions.size;
   }
@@ -170,26 +193,36 @@ export class FtpServer implements ServerServices {
     return count;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, implicitTls: boolean): void {
     const ip = normalizeAddress(socket.remoteAddress ?? '');
     if (this.closing || ip === '') {
-      this.refuse(socket, 'shutting-down', 'Server shutting down.');
+      this.refuse(socket, implicitTls, 'shutting-down', 'Server shutting down.');
       return;
     }
     const fromIp = this.perIp.get(ip) ?? 0;
     if (this.sessions.size >= this.options.maxConnections) {
-      this.refuse(socket, 'max-connections', 'Too many connections; try again later.');
+      this.refuse(socket, implicitTls, 'max-connections', 'Too many connections; try again later.');
       return;
     }
     if (fromIp >= this.options.maxConnectionsPerIp) {
-      this.refuse(socket, 'max-per-ip', 'Too many connections from your address; try again later.');
+      this.refuse(
+        socket,
+        implicitTls,
+        'max-per-ip',
+        'Too many connections from your address; try again later.',
+      );
       return;
     }
     // Connections that have not logged in cost nothing to open: they get a share of the slots only.
     let waiting = 0;
     for (const session of this.sessions) if (!session.isLoggedIn) waiting++;
     if (waiting >= this.options.maxUnauthenticated) {
-      this.refuse(socket, 'max-unauthenticated', 'Too many connections waiting to log in; try again later.');
+      this.refuse(
+        socket,
+        implicitTls,
+        'max-unauthenticated',
+        'Too many connections waiting to log in; try again later.',
+      );
       return;
     }
     this.perIp.set(ip, fromIp + 1);
@@ -202,12 +235,18 @@ export class FtpServer implements ServerServices {
     });
     this.sessions.add(session);
     this.observers.sessionOpened();
-    session.greet();
+    if (implicitTls) session.greetOverTls();
+    else session.greet();
   }
 
-  private refuse(socket: Socket, reason: RefusalReason, text: string): void {
+  private refuse(socket: Socket, implicitTls: boolean, reason: RefusalReason, text: string): void {
     this.observers.connectionRefused(reason);
     socket.on('error', () => undefined);
+    // A 421 in clear means nothing to a client that starts with a TLS handshake.
+    if (implicitTls) {
+      socket.destroy();
+      return;
+    }
     socket.end(formatReply(Reply.ServiceNotAvailable, text));
     socket.setTimeout(5000, () => socket.destroy());
   }
@@ -236,7 +275,11 @@ export class FtpServer implements ServerServices {
       { sessions: this.sessions.size, transfers: this.transferCount, graceSeconds: deadlineMs / 1000 },
       'shutting down',
     );
-    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const stopped = Promise.all(
+      [this.server, this.implicitServer].map(
+        (server) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+      ),
+    );
     const drained = Promise.all(
       [...this.sessions].map(async (session) => {
         await session.transferDone();
@@ -263,4 +306,9 @@ export class FtpServer implements ServerServices {
     await this.closeOperations();
     this.log.info('stopped');
   }
+}
+
+async function listenOn(server: Server, host: string, port: number): Promise<void> {
+  server.listen({ host, port, backlog: 1024 });
+  await once(server, 'listening');
 }

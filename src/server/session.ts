@@ -39,7 +39,12 @@ const MAX_QUEUED_BYTES = 64 * 1024;
 /** Pending reply bytes past which we stop reading from a client that does not read its replies. */
 const MAX_PENDING_REPLY_BYTES = 64 * 1024;
 
-function freshState(): SessionState {
+/**
+ * The state after login, or after REIN. Implicit FTPS protects data connections from the start,
+ * as vsftpd and FileZilla Server do there (RFC 4217 covers explicit FTPS only); PBSZ and PROT
+ * are still taken.
+ */
+function freshState(implicitTls = false): SessionState {
   return {
     pendingUser: undefined,
     account: undefined,
@@ -51,8 +56,8 @@ function freshState(): SessionState {
     epsvAll: false,
     mlstFacts: new Set(SUPPORTED_FACTS),
     loginFailures: 0,
-    pbsz: false,
-    protection: 'C',
+    pbsz: implicitTls,
+    protection: implicitTls ? 'P' : 'C',
   };
 }
 
@@ -83,6 +88,8 @@ export class Session implements CommandContext, TransferHost {
   private readonly onClose: (session: Session) => void;
   /** Made at AUTH TLS: the control connection's and its data connections' (see createSessionContext). */
   private secureContext: SecureContext | undefined;
+  /** Came in on the implicit FTPS port: TLS from the first byte. */
+  private implicitTls = false;
   private socket: Socket;
   private readonly listeners = {
     data: (chunk: Buffer): void => {
@@ -146,6 +153,23 @@ export class Session implements CommandContext, TransferHost {
     this.secureContext = context;
     this.socket = new TLSSocket(raw, { isServer: true, secureContext: context });
     this.attach(this.socket);
+  }
+
+  /**
+   * Implicit FTPS: the handshake first, then the greeting. Plaintext or garbage fails the handshake
+   * and the socket closes at once; a client that sends nothing is cut at the login timeout.
+   */
+  greetOverTls(): void {
+    this.implicitTls = true;
+    this.state = freshState(true);
+    this.startTls();
+    this.loginTimer = setTimeout(() => {
+      this.socket.destroy();
+    }, this.services.options.loginTimeoutMs);
+    this.loginTimer.unref();
+    this.socket.once('secure', () => {
+      this.greet();
+    });
   }
 
   dataProtection(): DataProtection | undefined {
@@ -290,7 +314,7 @@ export class Session implements CommandContext, TransferHost {
   reinitialize(): void {
     this.setDataChannel(undefined);
     this.passiveReuse?.clear();
-    this.state = freshState();
+    this.state = freshState(this.implicitTls);
     this.armLoginTimer();
   }
 

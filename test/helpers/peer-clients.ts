@@ -1,4 +1,6 @@
 import { Client } from 'basic-ftp';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { findCommand, inetutilsFtpCommand, python3For, tnftpCommand } from './peers.js';
 import { run, type RunResult } from './process.js';
 
@@ -8,6 +10,15 @@ export interface FtpTarget {
   port: number;
   user: string;
   password: string;
+  /** FTPS: the clients that support it protect the control and data connections (PROT P). */
+  tls?: TlsTarget;
+}
+
+export interface TlsTarget {
+  /** The PEM certificate the client trusts (the test's throw-away self-signed one). */
+  caFile: string;
+  /** The port is for implicit FTPS (TLS from the first byte); else AUTH TLS on the control port. */
+  implicit?: boolean;
 }
 
 export type DataMode = 'active' | 'passive';
@@ -41,7 +52,8 @@ export function ftpUrl(target: FtpTarget, remotePath: string, directory = false)
     .map((segment) => encodeURIComponent(segment))
     .join('/');
   const slash = directory && path !== '' ? '/' : '';
-  return `ftp://${hostForUrl(target.host)}:${target.port}/${path}${slash}`;
+  const scheme = target.tls?.implicit === true ? 'ftps' : 'ftp';
+  return `${scheme}://${hostForUrl(target.host)}:${target.port}/${path}${slash}`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -81,6 +93,8 @@ async function curl(
     '-',
     ...(options.mode === 'active' ? ['--ftp-port', '-'] : ['--ftp-pasv']),
     ...(options.extended ? [] : ['--disable-epsv', '--disable-eprt']),
+    // AUTH TLS, PBSZ 0, PROT P, or fail; curl resumes the control session on each data connection.
+    ...(target.tls ? ['--ssl-reqd', '--cacert', target.tls.caFile] : []),
     ...args,
     ...(options.extraArgs ?? []),
     url,
@@ -90,6 +104,22 @@ async function curl(
     timeoutMs: timeoutMs + KILL_MARGIN_MS,
     env: CLIENT_ENV,
   });
+}
+
+let curlVersion: string | undefined;
+
+/**
+ * Why curl cannot do active-mode FTPS here, or undefined when it can. curl 7.87.0 lost the TLS
+ * filter on active-mode data connections (curl issue #10666, fixed in 8.0.0 by PR #10669): it
+ * accepts the connection and never starts the handshake, and hangs. vsftpd sees the same hang.
+ */
+export function curlActiveTlsProblem(): string | undefined {
+  curlVersion ??=
+    /^curl (\S+)/.exec(spawnSync(need(findCommand('curl'), 'curl'), ['--version']).stdout.toString())?.[1] ??
+    '';
+  return /^7\.8[78]\./.test(curlVersion)
+    ? `curl ${curlVersion} hangs on active-mode FTPS data connections (curl issue #10666, fixed in 8.0.0)`
+    : undefined;
 }
 
 /** RETR into localFile; with resume, continues from the local file's size (`-C -`, REST). */
@@ -207,8 +237,7 @@ export function lftpScript(
     // Without this lftp switches modes by itself after a failure, hiding the one under test.
     'set ftp:auto-passive-mode no',
     `set ftp:prefer-epsv ${options.extended === true ? 'yes' : 'no'}`,
-    // Plain FTP only: lftp would otherwise try AUTH TLS first.
-    'set ftp:ssl-allow no',
+    ...lftpTlsSettings(target.tls),
     'set xfer:clobber on',
     // Keep lftp from writing history and transfer logs into $HOME.
     'set xfer:log no',
@@ -226,6 +255,19 @@ export function lftpScript(
     env: CLIENT_ENV,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
+}
+
+/** FTPS with PROT P and the test's certificate trusted, or plain FTP only (no AUTH TLS attempt). */
+function lftpTlsSettings(tls: TlsTarget | undefined): string[] {
+  if (tls === undefined) return ['set ftp:ssl-allow no'];
+  return [
+    'set ftp:ssl-allow yes',
+    'set ftp:ssl-force true',
+    'set ftp:ssl-protect-data true',
+    'set ftp:ssl-protect-list true',
+    `set ssl:ca-file ${lftpQuote(tls.caFile)}`,
+    'set ssl:verify-certificate yes',
+  ];
 }
 
 /** Copies remoteDir into localDir (created if missing). */
@@ -292,6 +334,12 @@ export type FtplibOp =
 
 export interface FtplibJob {
   mode: DataMode;
+  /**
+   * Over FTPS: whether each data connection resumes the control connection's TLS session. Stock
+   * ftplib does not (false); true runs a small subclass that does, as servers that require it
+   * need. Default true.
+   */
+  resumeTlsSession?: boolean;
   ops: readonly FtplibOp[];
   /** Stop at the first failing operation (default) or run them all. */
   stopOnError?: boolean;
@@ -318,9 +366,25 @@ export interface FtplibResult {
 }
 
 const FTPLIB_SCRIPT = String.raw`
-import ftplib, json, sys
+import ftplib, json, ssl, sys
 
 job = json.load(sys.stdin)
+
+class ResumingFTP_TLS(ftplib.FTP_TLS):
+    # Stock FTP_TLS starts a fresh TLS session on every data connection.
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
+        return conn, size
+
+def client():
+    tls = job['tls']
+    if tls is None:
+        return ftplib.FTP(timeout=job['timeout'], encoding='utf-8')
+    context = ssl.create_default_context(cafile=tls['cafile'])
+    kind = ResumingFTP_TLS if tls['resume'] else ftplib.FTP_TLS
+    return kind(timeout=job['timeout'], encoding='utf-8', context=context)
 
 def code_of(error):
     text = str(error)
@@ -369,10 +433,13 @@ def run(ftp, op):
     raise ValueError('unknown op ' + name)
 
 out = {'welcome': None, 'loginError': None, 'results': []}
-ftp = ftplib.FTP(timeout=job['timeout'], encoding='utf-8')
+ftp = client()
 try:
     out['welcome'] = ftp.connect(job['host'], job['port'])
+    # FTP_TLS.login sends AUTH TLS first.
     ftp.login(job['user'], job['password'])
+    if job['tls'] is not None:
+        ftp.prot_p()
     ftp.set_pasv(job['passive'])
 except (ftplib.all_errors + (UnicodeError,)) as e:
     out['loginError'] = describe(e)
@@ -409,6 +476,7 @@ export async function runFtplib(target: FtpTarget, job: FtplibJob): Promise<Ftpl
     user: target.user,
     password: target.password,
     passive: job.mode === 'passive',
+    tls: target.tls ? { cafile: target.tls.caFile, resume: job.resumeTlsSession ?? true } : null,
     ops: job.ops,
     stopOnError: job.stopOnError ?? true,
     timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
@@ -559,7 +627,10 @@ export function inetutilsFtpScript(
 // ---------------------------------------------------------------------------------------------------
 // basic-ftp
 
-/** Connects and logs in with basic-ftp (passive only), runs fn, and always closes the client. */
+/**
+ * Connects and logs in with basic-ftp (passive only), runs fn, and always closes the client. Over
+ * FTPS it sends AUTH TLS, PBSZ 0 and PROT P, and resumes the control session on data connections.
+ */
 export async function withBasicFtp<T>(
   target: FtpTarget,
   fn: (client: Client) => Promise<T>,
@@ -572,7 +643,8 @@ export async function withBasicFtp<T>(
       port: target.port,
       user: target.user,
       password: target.password,
-      secure: false,
+      secure: target.tls?.implicit === true ? 'implicit' : target.tls !== undefined,
+      ...(target.tls && { secureOptions: { ca: readFileSync(target.tls.caFile) } }),
     });
     return await fn(client);
   } finally {

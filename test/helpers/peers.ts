@@ -146,6 +146,14 @@ export function requirePeer(ctx: Mocha.Context, name: PeerName): void {
   if (process.env.CI === 'true') {
     throw new Error(`peer ${name} is required under CI=true but unusable: ${problem}`);
   }
+  skipWith(ctx, problem);
+}
+
+/**
+ * Skips the current test (or, from a hook, its suite) with the reason in the test titles, since
+ * mocha's skip takes none.
+ */
+export function skipWith(ctx: Mocha.Context, problem: string): never {
   const runnable = ctx.test;
   const note = ` (skipped: ${problem})`;
   // Hooks have type 'hook' at runtime, though @types/mocha only declares it on Test.
@@ -156,5 +164,5 @@ export function requirePeer(ctx: Mocha.Context, name: PeerName): void {
   } else if (runnable !== undefined && !runnable.title.endsWith(note)) {
     runnable.title += note;
   }
-  ctx.skip();
+  return ctx.skip();
 }

@@ -54,6 +54,22 @@ export class RawControl {
     return control;
   }
 
+  /** Implicit FTPS: the TLS handshake first, then the greeting over TLS. Trusts any certificate. */
+  static async connectImplicit(
+    host: string,
+    port: number,
+    options: ConnectionOptions = {},
+  ): Promise<RawControl> {
+    const secure = connectTls({ host, port, rejectUnauthorized: false, ...options });
+    const control = new RawControl(secure);
+    secure.on('session', (session: Buffer) => {
+      control.tlsSession = session;
+    });
+    await once(secure, 'secureConnect');
+    control.greeting = await control.read();
+    return control;
+  }
+
   /**
    * After a 234 to AUTH TLS: the TLS handshake as the client, on the same connection; replies are
    * read from the TLS socket from then on. Trusts any certificate unless `options` say otherwise.

@@ -7,13 +7,26 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../src/server/logger.js';
 import type { ServerOptions } from '../../src/server/options.js';
 import type { FtpServer } from '../../src/server/server.js';
+import { loadTlsCredentials } from '../../src/server/tls/credentials.js';
 import type { ClientResult, DataMode, FtpTarget } from '../helpers/peer-clients.js';
 import { requirePeer, type PeerName } from '../helpers/peers.js';
 import { READER, startServer } from '../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
 import { waitFor } from '../helpers/wait.js';
 
 export const MODES: readonly DataMode[] = ['passive', 'active'];
+/** Each suite runs over plain FTP, then again over FTPS (AUTH TLS, PROT P) with the default policy. */
+export const SECURITY = [false, true] as const;
+
+/** Explicit FTPS (AUTH TLS), or implicit (TLS from the first byte, on the implicit port). */
+export type TlsSetup = boolean | 'implicit';
+
+/** A suite title's note for its FTPS run. */
+export function tlsLabel(tls: TlsSetup): string {
+  if (tls === 'implicit') return ' with implicit FTPS';
+  return tls ? ' with FTPS (PROT P)' : '';
+}
 export const HOSTS = ['127.0.0.1', '::1'] as const;
 export type LoopbackHost = (typeof HOSTS)[number];
 
@@ -122,15 +135,32 @@ class LogRecorder extends Writable {
 
 /**
  * Starts ftpkitd in-process on host:0 with a fresh temporary root and the test accounts of
- * helpers/start-server.ts, logging at debug level into memory instead of to stderr.
+ * helpers/start-server.ts, logging at debug level into memory instead of to stderr. With a
+ * certificate it serves FTPS (TLS and session reuse required) and its target says so; implicit,
+ * the target is the implicit FTPS port.
  */
 export async function startInteropServer(
   host: LoopbackHost,
   overrides: Partial<ServerOptions> = {},
+  certificate?: TestCertificate,
+  implicit = false,
 ): Promise<InteropServer> {
   const recorder = new LogRecorder();
-  const started = await startServer({ host, options: overrides, logger: createLogger('debug', recorder) });
-  const target = { host, port: started.port, user: started.user, password: started.password };
+  const tls = certificate && (await loadTlsCredentials(certificate.certFile, certificate.keyFile));
+  const started = await startServer({
+    host,
+    options: implicit ? { ...overrides, implicitTlsPort: 0 } : overrides,
+    logger: createLogger('debug', recorder),
+    ...(tls && { tls }),
+  });
+  const implicitPort = started.server.implicitTlsAddress()?.port;
+  const target: FtpTarget & { host: LoopbackHost } = {
+    host,
+    port: implicitPort ?? started.port,
+    user: started.user,
+    password: started.password,
+    ...(certificate && { tls: { caFile: certificate.certFile, implicit: implicitPort !== undefined } }),
+  };
   return {
     ...target,
     server: started.server,
@@ -156,15 +186,22 @@ export interface InteropFixture {
  * then an interop server and a local temp folder for the whole suite, both removed after it. A
  * suite seeds its files in a `before` hook of its own, which mocha runs after this one.
  */
-export function useInteropFixture(host: LoopbackHost, prefix: string, peer?: PeerName): InteropFixture {
+export function useInteropFixture(
+  host: LoopbackHost,
+  prefix: string,
+  peer?: PeerName,
+  setup: { tls?: TlsSetup; options?: Partial<ServerOptions> } = {},
+): InteropFixture {
   let server: InteropServer | undefined;
   let tmp: TempDir | undefined;
 
   before(async function () {
     if (peer !== undefined) requirePeer(this, peer);
     await requireHost(this, host);
-    server = await startInteropServer(host);
     tmp = await makeTempDir(prefix);
+    const certificate =
+      setup.tls === false || setup.tls === undefined ? undefined : await makeCertificate(tmp.path, 'ca');
+    server = await startInteropServer(host, setup.options, certificate, setup.tls === 'implicit');
   });
 
   after(async function () {

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import {
   chmod,
+  copyFile,
   mkdir,
   mkdtemp,
   readdir,
@@ -12,13 +14,15 @@ import {
   truncate,
   writeFile,
 } from 'node:fs/promises';
+
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
 import { runInPty, startInPty } from '../helpers/pty.js';
-import { RawControl } from '../helpers/raw-control.js';
+import { collect, RawControl } from '../helpers/raw-control.js';
 import { run, startProcess, type ProcessHandle } from '../helpers/process.js';
 import { makeCertificate } from '../helpers/tls-cert.js';
 
@@ -183,6 +187,37 @@ describe('ftpkitd command line', function () {
     expect(half.stderr).to.match(/^ftpkitd: tls-cert is set but tls-key is not/);
   });
 
+  it('--implicit-tls-port 0 listens for implicit FTPS on a free port the listening line names', async function () {
+    const cert = await makeCertificate(dir);
+    const { handle, port } = await start([
+      '--root',
+      join(dir, 'r'),
+      '--anonymous',
+      '--port',
+      '0',
+      '--tls-cert',
+      cert.certFile,
+      '--tls-key',
+      cert.keyFile,
+      '--implicit-tls-port',
+      '0',
+      '--log-format',
+      'json',
+    ]);
+    const listening = await handle.waitForLine(/^.*"msg":"listening".*$/, { stream: 'stdout' });
+    const implicitPort = Number(/"implicitTlsPort":(\d+)/.exec(listening[0])?.[1]);
+    expect(implicitPort).to.be.above(0).and.not.equal(port);
+    const c = await RawControl.connectImplicit('127.0.0.1', implicitPort, { ca: cert.cert });
+    expect(c.greeting?.code).to.equal(220);
+    await c.login('anonymous', 'guest@example.com');
+    expect((await c.command('PWD')).code).to.equal(257);
+    await c.close();
+
+    const alone = await run(process.execPath, [BIN, '--root', join(dir, 'r'), '--implicit-tls-port', '0']);
+    expect(alone.code).to.equal(1);
+    expect(alone.stderr).to.match(/^ftpkitd: implicit-tls-port is set but tls-cert and tls-key are not/);
+  });
+
   it('passwd creates accounts that --users serves, read-only honoured', async function () {
     const users = join(dir, 'users.json');
     const root = join(dir, 'root');
@@ -210,6 +245,85 @@ describe('ftpkitd command line', function () {
     expect((await wrong.command('USER alice')).code).to.equal(331);
     expect((await wrong.command('PASS nope')).code).to.equal(530);
     await wrong.close();
+  });
+
+  it('SIGHUP re-reads the certificate, the key and the users file, and sessions go on', async function () {
+    const users = join(dir, 'users.json');
+    const root = join(dir, 'root');
+    await mkdir(root);
+    await writeFile(join(root, 'f.txt'), 'hello');
+    const addUser = async (name: string): Promise<void> => {
+      const added = await run(process.execPath, [BIN, 'passwd', '--users', users, name], {
+        input: `${name}-pw\n`,
+      });
+      expect(added.code, added.stderr).to.equal(0);
+    };
+    await addUser('alice');
+    const old = await makeCertificate(dir, 'old');
+    const renewed = await makeCertificate(dir, 'new');
+    const certFile = join(dir, 'live.crt');
+    const keyFile = join(dir, 'live.key');
+    await copyFile(old.certFile, certFile);
+    await copyFile(old.keyFile, keyFile);
+    const { handle, port } = await start([
+      ...['--root', root, '--port', '0', '--users', users, '--login-delay', '0', '--log-format', 'json'],
+      ...['--tls-cert', certFile, '--tls-key', keyFile],
+    ]);
+    const fingerprint = (pem: Buffer): string => new X509Certificate(pem).fingerprint256;
+    const secureLogin = async (user: string): Promise<{ c: RawControl; seen: string }> => {
+      const c = await RawControl.connect('127.0.0.1', port);
+      expect((await c.command('AUTH TLS')).code).to.equal(234);
+      const secure = await c.startTls();
+      await c.login(user, `${user}-pw`);
+      return { c, seen: secure.getPeerCertificate().fingerprint256 };
+    };
+    const download = async (c: RawControl): Promise<string> => {
+      expect((await c.command('PBSZ 0')).code).to.equal(200);
+      expect((await c.command('PROT P')).code).to.equal(200);
+      const dataPort = parseEpsvReply((await c.command('EPSV')).text);
+      const data = connectTls({
+        host: '127.0.0.1',
+        port: dataPort,
+        rejectUnauthorized: false,
+        session: c.tlsSession,
+      });
+      data.on('error', () => undefined);
+      const bytes = collect(data);
+      expect((await c.command('RETR f.txt')).code).to.equal(150);
+      expect((await c.read()).code).to.equal(226);
+      return (await bytes).toString();
+    };
+
+    const before = await secureLogin('alice');
+    expect(before.seen).to.equal(fingerprint(old.cert));
+    await copyFile(renewed.certFile, certFile);
+    await copyFile(renewed.keyFile, keyFile);
+    await addUser('bob');
+    let mark = handle.mark();
+    process.kill(handle.pid, 'SIGHUP');
+    await handle.waitForLine(/"msg":"TLS certificate reloaded"/, { stream: 'stdout', since: mark });
+    await handle.waitForLine(/"msg":"users file reloaded"/, { stream: 'stdout', since: mark });
+
+    const bob = await secureLogin('bob');
+    expect(bob.seen).to.equal(fingerprint(renewed.cert));
+    expect(await download(bob.c)).to.equal('hello');
+    // The session from before keeps its certificate and its TLS session for data connections.
+    expect((await before.c.command('NOOP')).code).to.equal(200);
+    expect(await download(before.c)).to.equal('hello');
+    await Promise.all([before.c.close(), bob.c.close()]);
+
+    // A users file that cannot be read keeps the one in use, in one error line.
+    await writeFile(users, '{ not json');
+    mark = handle.mark();
+    process.kill(handle.pid, 'SIGHUP');
+    const error = await handle.waitForLine(/^.*"msg":"cannot reload the users file.*$/, {
+      stream: 'stdout',
+      since: mark,
+    });
+    expect(error[0]).to.match(/"level":50/);
+    const again = await secureLogin('bob');
+    expect((await again.c.command('PWD')).code).to.equal(257);
+    await again.c.close();
   });
 
   it('reads --config, lets flags win, and serves anonymous read-only when asked', async function () {

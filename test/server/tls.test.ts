@@ -1,14 +1,16 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect as connectTls, type SecureVersion, type TLSSocket } from 'node:tls';
+import { connect as connectTls, TLSSocket, type SecureVersion } from 'node:tls';
 import { parseEpsvReply } from '../../src/protocol/index.js';
 import { loadTlsCredentials } from '../../src/server/tls/credentials.js';
 import { sha256Buffer } from '../helpers/hash.js';
 import { collect, RawControl } from '../helpers/raw-control.js';
 import { PASSWORD, startServer, USER, type StartOptions, type TestServer } from '../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
 
 const CONTENT = Buffer.alloc(300 * 1024, 'ftps ');
@@ -163,6 +165,73 @@ describe('server/FTPS (RFC 4217)', function () {
     expect((await c.command('RETR file.bin')).code).to.equal(150);
     expect(sha256Buffer(await data)).to.equal(sha256Buffer(CONTENT));
     expect((await c.read()).code).to.equal(226);
+  });
+
+  describe('implicit FTPS (implicitTlsPort)', function () {
+    async function serveImplicit(start: StartOptions['options'] = {}): Promise<TestServer> {
+      return serve({ options: { implicitTlsPort: 0, ...start } });
+    }
+
+    function implicitPort(srv: TestServer): number {
+      const port = srv.server.implicitTlsAddress()?.port;
+      if (port === undefined) throw new Error('no implicit FTPS port');
+      return port;
+    }
+
+    async function implicit(srv: TestServer): Promise<RawControl> {
+      const c = await RawControl.connectImplicit(srv.host, implicitPort(srv));
+      open.push(c);
+      return c;
+    }
+
+    /** Plaintext or garbage, then what the server does: the bytes it sent back until it closed. */
+    async function sendRaw(srv: TestServer, bytes: Buffer | string): Promise<Buffer> {
+      const socket = connect({ host: srv.host, port: implicitPort(srv) });
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      const back = collect(socket).catch(() => Buffer.alloc(0));
+      if (bytes.length > 0) socket.write(bytes);
+      return back;
+    }
+
+    it('port 0 picks a free port beside the control port; the greeting comes over TLS', async function () {
+      const srv = await serveImplicit();
+      expect(implicitPort(srv)).to.be.a('number').and.not.equal(srv.port);
+      const c = await implicit(srv);
+      expect(c.greeting?.code).to.equal(220);
+      expect(c.socket).to.be.instanceOf(TLSSocket);
+      expect((await c.command('AUTH TLS')).code).to.equal(503);
+    });
+
+    it('PROT P is implied: a login and a download that resumes the session, without PBSZ or PROT', async function () {
+      const srv = await serveImplicit();
+      const c = await implicit(srv);
+      await c.login(USER, PASSWORD);
+      expect((await c.command('TYPE I')).code).to.equal(200);
+      const { codes, data } = await retrieve(srv, c, c.tlsSession);
+      expect(codes).to.deep.equal([150, 226]);
+      expect(sha256Buffer(data)).to.equal(sha256Buffer(CONTENT));
+      // After REIN too; PROT C still turns it off.
+      expect((await c.command('REIN')).code).to.equal(220);
+      await c.login(USER, PASSWORD);
+      expect((await retrieve(srv, c, c.tlsSession)).codes).to.deep.equal([150, 226]);
+    });
+
+    it('plaintext, garbage and silence are dropped, and the server keeps serving', async function () {
+      const srv = await serveImplicit({ loginTimeoutMs: 200 });
+      const plaintext = await sendRaw(srv, `USER ${USER}\r\n`);
+      const garbage = await sendRaw(srv, Buffer.alloc(64, 0xff));
+      // Nothing but, at most, a TLS alert: never an FTP reply in clear.
+      for (const back of [plaintext, garbage]) expect(back.toString('latin1')).not.to.match(/^\d{3}[ -]/);
+      // A client that says nothing is cut at the login timeout.
+      expect(await sendRaw(srv, '')).to.have.lengthOf(0);
+      await waitFor(() => srv.server.sessionCount === 0, 5000, 'the dropped connections to end');
+      const c = await implicit(srv);
+      await c.login(USER, PASSWORD);
+      expect((await c.command('NOOP')).code).to.equal(200);
+      const plain = await control(srv);
+      expect(plain.greeting?.code).to.equal(220);
+    });
   });
 
   for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {

@@ -8,7 +8,8 @@ Options:
   --root DIR              folder served as "/" (created if missing)       [./ftp-root]
   --host ADDR             address to listen on ("::" for all, v4 and v6)    [127.0.0.1]
   --port N                port; 0 picks a free one and the log says which  [2121]
-  --users FILE            accounts file (JSON, scrypt hashes); see "passwd"
+  --users FILE            accounts file (JSON, scrypt hashes); see "passwd";
+                          SIGHUP re-reads it
   --anonymous             let "anonymous"/"ftp" log in, read-only
   --anonymous-write       let anonymous users upload, delete and rename too
   --state-dir DIR         where the generated account is kept (never inside
@@ -33,11 +34,13 @@ Options:
   --xferlog FILE          append a line per file transfer, xferlog format;
                           SIGHUP reopens it after rotation                 [off]
   --tls-cert FILE         PEM certificate (chain allowed): FTPS with AUTH TLS
-  --tls-key FILE          PEM private key of --tls-cert
+  --tls-key FILE          PEM private key of --tls-cert; SIGHUP re-reads both
   --tls-policy P          required: logins (but anonymous) and transfers need
                           TLS and PROT P; optional: plain FTP too         [required]
   --tls-session-reuse R   required: a protected data connection must resume
                           its control connection's TLS session; optional   [required]
+  --implicit-tls-port N   also listen on N for implicit FTPS (TLS from the
+                          first byte, PROT P implied); 0 picks a free port [off]
   --config FILE           JSON file with the same option names; flags win
   --log-level LEVEL       fatal, error, warn, info, debug, trace, silent   [info]
   --log-format FORMAT     json or pretty                [pretty on a terminal, json otherwise]

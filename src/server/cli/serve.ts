@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Account, Authenticator } from '../auth/account.js';
 import { AnonymousAuthenticator } from '../auth/anonymous.js';
 import { chainAuthenticators } from '../auth/chain.js';
+import { ReloadableAuthenticator } from '../auth/reloadable.js';
 import { defaultStateDir, loadGeneratedAccount, type GeneratedAccount } from '../auth/generated-user.js';
 import { UsersFileAuthenticator } from '../auth/users-file.js';
 import {
@@ -68,7 +69,7 @@ export async function serve(argv: string[]): Promise<void> {
     resolved.tlsCert !== undefined && resolved.tlsKey !== undefined
       ? await loadTlsCredentials(resolved.tlsCert, resolved.tlsKey)
       : undefined;
-  const { authenticator, accounts, generated } = await loadAccounts(resolved);
+  const { authenticator, accounts, generated, users } = await loadAccounts(resolved);
   for (const { folder, users } of await unwritableFolders(accounts)) {
     logger.warn(
       { folder, users, uid: process.getuid?.() },
@@ -86,6 +87,9 @@ export async function serve(argv: string[]): Promise<void> {
   const address = await listen(server, resolved);
   process.stderr.write(banner(root, `${urlHost(resolved.host)}:${address.port}`, generated));
   handleSignals(server, logger, resolved);
+  process.on('SIGHUP', () => {
+    void reload(server, logger, resolved, users);
+  });
 }
 
 /** The root as an absolute real path, created when missing: a service started from / must not serve /ftp-root by surprise. */
@@ -109,22 +113,28 @@ interface Accounts {
   /** Who may log in and where, for the startup checks. */
   accounts: Account[];
   generated?: GeneratedAccount;
+  /** The users file's accounts, which SIGHUP re-reads. */
+  users?: ReloadableAuthenticator;
 }
 
 async function loadAccounts(options: ServerOptions): Promise<Accounts> {
   const { root } = options;
   const authenticators: Authenticator[] = [];
   const accounts: Account[] = [];
+  let users: ReloadableAuthenticator | undefined;
   if (options.usersFile !== undefined) {
-    const users = await UsersFileAuthenticator.load(options.usersFile, root);
+    const file = await UsersFileAuthenticator.load(options.usersFile, root);
+    users = new ReloadableAuthenticator(file);
     authenticators.push(users);
-    accounts.push(...users.accounts);
+    accounts.push(...file.accounts);
   }
   if (options.anonymous) {
     authenticators.push(new AnonymousAuthenticator({ root, writable: options.anonymousWrite }));
     accounts.push({ user: 'anonymous', home: root, writable: options.anonymousWrite, anonymous: true });
   }
-  if (authenticators.length > 0) return { authenticator: chainAuthenticators(authenticators), accounts };
+  if (authenticators.length > 0) {
+    return { authenticator: chainAuthenticators(authenticators), accounts, ...(users && { users }) };
+  }
   const generated = await loadGeneratedAccount(options.stateDir ?? defaultStateDir(), root);
   return { authenticator: generated.authenticator, accounts: generated.authenticator.accounts, generated };
 }
@@ -171,13 +181,39 @@ function handleSignals(server: FtpServer, logger: Logger, options: ServerOptions
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  // logrotate's postrotate sends SIGHUP: the xferlog goes on in the new file.
-  process.on('SIGHUP', () => {
-    server.reopenLogs().then(
-      () => logger.info('logs reopened'),
-      (err: unknown) => logger.error({ err: (err as Error).message }, 'cannot reopen logs'),
-    );
-  });
+}
+
+/**
+ * SIGHUP (logrotate's postrotate, systemctl reload): the xferlog goes on in a new file, and the
+ * certificate, key and users file are read again. Sessions are not touched: one that did AUTH
+ * TLS keeps the certificate it has, and one logged in keeps its account. A file that cannot be
+ * used is logged in one line and the one in use stays.
+ */
+async function reload(
+  server: FtpServer,
+  logger: Logger,
+  options: ServerOptions,
+  users: ReloadableAuthenticator | undefined,
+): Promise<void> {
+  const { tlsCert, tlsKey, usersFile } = options;
+  const failed = (what: string) => (err: unknown) => {
+    logger.error({ err: (err as Error).message }, `cannot ${what}; the one in use stays`);
+  };
+  await Promise.all([
+    server.reopenLogs().then(() => logger.info('logs reopened'), failed('reopen logs')),
+    tlsCert !== undefined && tlsKey !== undefined
+      ? loadTlsCredentials(tlsCert, tlsKey).then((credentials) => {
+          server.setTlsCredentials(credentials);
+          logger.info({ cert: tlsCert }, 'TLS certificate reloaded');
+        }, failed('reload the TLS certificate'))
+      : undefined,
+    users !== undefined && usersFile !== undefined
+      ? UsersFileAuthenticator.load(usersFile, options.root).then((file) => {
+          users.replace(file);
+          logger.info({ users: usersFile, accounts: file.accounts.length }, 'users file reloaded');
+        }, failed('reload the users file'))
+      : undefined,
+  ]);
 }
 
 function stoppingText(transfers: number, graceMs: number): string {

@@ -140,6 +140,8 @@ export class TransferRunner {
       this.announce(transfer);
       await dataHandshake(secure, this.host.services.options.dataTimeoutMs);
       if (protection.reuseRequired && !secure.isSessionReused()) {
+        refuseSecure(secure, this.host.services.options.dataTimeoutMs);
+        transfer.socket = undefined;
         throw new FtpError(
           Reply.NetworkProtocolNotSupported,
           "Data connection refused: its TLS session must resume the control connection's (tls-session-reuse is required).",
@@ -275,6 +277,18 @@ function stop(transfer: ActiveTransfer): void {
   abortController(transfer).abort();
   transfer.channel.close();
   transfer.socket?.destroy();
+}
+
+/**
+ * Ends a refused TLS data connection with a close_notify rather than a cut: a client that reads
+ * the data connection to its end before the reply (ftplib's unwrap()) then reads the 522; cut, it
+ * fails on the TLS layer and leaves the 522 unread, to be taken for the reply to its next command.
+ */
+function refuseSecure(secure: TLSSocket, timeoutMs: number): void {
+  secure.setTimeout(timeoutMs, () => secure.destroy());
+  // What the client sends meanwhile is dropped, so that its end is seen and the socket closes.
+  secure.resume();
+  secure.end();
 }
 
 function asError(err: unknown): Error {
