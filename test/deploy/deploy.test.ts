@@ -114,18 +114,25 @@ describe('deploy/ftpkitd.json', function () {
   it('leaves the options that are off by default in comments, each with an example that works', async function () {
     const json = await example();
     const defaults = resolveOptions([]) as unknown as Json;
-    for (const [name, comment] of commented(json)) {
+    const notes = commented(json);
+    for (const [name, comment] of notes) {
       if (name in json || !isOption(name)) continue;
       const value = exampleValue(comment);
       expect(value, `// ${name} needs an example: e.g. "VALUE"`).to.be.a('string');
-      const set = resolveOptions([inFile({ [name]: value ?? '' })]) as unknown as Json;
+      // Options that only work together (tls-cert and tls-key) name each other in quotes.
+      const companions = [...comment.matchAll(/"([a-z-]+)"/g)]
+        .map((match) => match[1] ?? '')
+        .filter((other) => other !== name && isOption(other));
+      const layer: Json = { [name]: value ?? '' };
+      for (const other of companions) layer[other] = exampleValue(notes.get(other) ?? '') ?? '';
+      const set = resolveOptions([inFile(layer)]) as unknown as Json;
       const changed = Object.keys(set).filter(
         (key) => JSON.stringify(set[key]) !== JSON.stringify(defaults[key]),
       );
-      expect(changed, name).to.have.lengthOf(1);
-      expect(defaults[changed[0] ?? ''], `${name} has a default: it belongs in the file as a key`).to.equal(
-        undefined,
-      );
+      expect(changed, name).to.have.lengthOf(1 + companions.length);
+      for (const key of changed) {
+        expect(defaults[key], `${name} has a default: it belongs in the file as a key`).to.equal(undefined);
+      }
     }
   });
 });
