@@ -145,7 +145,7 @@ export function parseMlsxLine(line: string): FileEntry {
   let text = line.replace(/\r$/, '');
   if (looksLikeMlsx(text) && text.startsWith(' ')) text = text.slice(1);
   const space = text.indexOf(' ');
-  if (space === -1) throw new ProtocolViolationError('MLSx line has no name.');
+  if (space === -1 || space === text.length - 1) throw new ProtocolViolationError('MLSx line has no name.');
   const facts: Record<string, string> = {};
   let factCount = 0;
   for (const part of text.slice(0, space).split(';')) {

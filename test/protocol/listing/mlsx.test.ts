@@ -246,6 +246,9 @@ describe('protocol/listing/mlsx', () => {
     it('throws ProtocolViolationError without a name or without facts', () => {
       for (const line of [
         'type=file;size=1;',
+        // Facts, the one space, then nothing: found by the listing property test.
+        '!= ',
+        'type=file; ',
         'nospace',
         'plain text line',
         '-rw-r--r-- 1 u g 1 Mar 14 09:26 x',
