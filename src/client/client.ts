@@ -19,6 +19,14 @@ import { secureSession, TlsChannel } from './tls.js';
 
 export { isPlainName } from '../protocol/index.js';
 
+/** What `FtpClient.tls` tells of an FTPS connection. */
+export interface TlsStatus {
+  /** The control connection's TLS version, e.g. "TLSv1.3". */
+  version: string;
+  /** Whether the data connections are TLS too (the server accepted PROT P). */
+  dataProtected: boolean;
+}
+
 /**
  * A promise-based FTP client: one control connection, a fresh data connection per transfer in the
  * mode the user picked (active: we listen and the server connects; passive: the server listens).
@@ -101,7 +109,7 @@ export class FtpClient {
    * The connection's security, when it is FTPS: the TLS version of the control connection, and
    * whether the data connections are TLS too (PROT P accepted). Undefined for plain FTP.
    */
-  get tls(): { version: string; dataProtected: boolean } | undefined {
+  get tls(): TlsStatus | undefined {
     const channel = this.#session?.control.tls;
     if (channel === undefined) return undefined;
     return { version: channel.version ?? 'unknown', dataProtected: channel.dataProtected };

@@ -68,6 +68,7 @@ export type CertificateProblem =
 export class TlsCertificateError extends Error {
   /** Always "ERR_FTP_TLS_CERTIFICATE". */
   readonly code: string = 'ERR_FTP_TLS_CERTIFICATE';
+  /** Why the certificate failed, for programs to act on (the message says it for people). */
   readonly problem: CertificateProblem;
   /** The host the client connected to. */
   readonly host: string;

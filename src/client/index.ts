@@ -1,5 +1,5 @@
 // The client's public surface: what `import { FtpClient } from 'ftpkit'` (or 'ftpkit/client') offers.
-export { FtpClient, isPlainName } from './client.js';
+export { FtpClient, isPlainName, type TlsStatus } from './client.js';
 export {
   mirror,
   LocalConflictError,
