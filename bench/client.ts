@@ -31,6 +31,7 @@ import { formatBytes, UsageError } from './options.js';
 import { formatSummary, formatTable, metric, type Metric, type Outcome } from './report.js';
 import { errorText } from './scenarios/scenario.js';
 import { CREDENTIALS, serverProblem, startServer, type RunningServer } from './servers.js';
+import { makeServerCertificate } from './tls-certificate.js';
 import { median } from './stats.js';
 import { BIG_FILE, makeRoot, makeWorkspace, SMALL_DIR, Sources } from './workspace.js';
 
@@ -89,6 +90,7 @@ function groupOutcome(
   records: Records,
   problem: string | undefined,
   curlOverhead: number,
+  tls: boolean,
 ): Outcome {
   if (problem !== undefined) return { kind: 'skipped', reason: problem };
   const metrics: Metric[] = [];
@@ -97,7 +99,7 @@ function groupOutcome(
   const stalls: string[] = [];
   for (const item of CASES.filter((c) => c.group === group)) {
     const record = records.get(item.key)?.get(client);
-    metrics.push(...caseMetrics(item, record, unsupported(client, item)));
+    metrics.push(...caseMetrics(item, record, unsupported(client, item, tls)));
     if (record?.error !== undefined) notes.push(`${item.label}: FAILED: ${record.error}`);
     if (record === undefined) continue;
     if (record.runs.length > 1) {
@@ -128,7 +130,7 @@ function groupOutcome(
 
 function title(group: Group, options: ClientBenchOptions, server: BenchServer): string {
   const runs = `median of ${options.runs} run${options.runs === 1 ? '' : 's'}`;
-  const sink = options.sink === 'file' ? 'downloads to files' : 'downloads dropped';
+  const sink = `${options.sink === 'file' ? 'downloads to files' : 'downloads dropped'}${options.tls ? ', explicit FTPS (PROT P)' : ''}`;
   return group === 'large'
     ? `Large file: ${formatBytes(options.size)} down and up, against ${server}, ${sink}, ${runs} (GB/s = 1e9 bytes/s; CPU = client user+system s per GiB)`
     : `Small files: ${options.files} x 4 KiB down, then up, in one session, passive, against ${server}, ${sink}, ${runs} (CPU = client ms per file)`;
@@ -156,7 +158,7 @@ async function prepareFiles(sources: Sources, options: ClientBenchOptions): Prom
   return { ...(big === undefined ? {} : { big }), ...(small === undefined ? {} : { small }) };
 }
 
-function curlJob(server: RunningServer, remotes: readonly string[]): DriverJob {
+function curlJob(server: RunningServer, remotes: readonly string[], tls: boolean): DriverJob {
   return {
     host: server.host,
     port: server.port,
@@ -166,6 +168,7 @@ function curlJob(server: RunningServer, remotes: readonly string[]): DriverJob {
     direction: 'download',
     discard: true,
     files: remotes.map((remote) => ({ remote, local: '/dev/null' })),
+    tls,
   };
 }
 
@@ -173,12 +176,17 @@ function curlJob(server: RunningServer, remotes: readonly string[]): DriverJob {
  * One unmeasured pass over the files, so that neither the first client measured nor a fresh
  * ftpkitd's cold JIT and page cache decide a figure.
  */
-async function warmUp(server: RunningServer, files: BenchFiles, scratch: string): Promise<void> {
+async function warmUp(
+  server: RunningServer,
+  files: BenchFiles,
+  scratch: string,
+  tls: boolean,
+): Promise<void> {
   const remotes = [
     ...(files.big === undefined ? [] : [BIG_FILE]),
     ...(files.small?.names.slice(0, WARM_UP_SMALL_FILES).map((name) => `${SMALL_DIR}/${name}`) ?? []),
   ];
-  await runCurl(curlJob(server, remotes), join(scratch, 'warm-up.conf'), 600_000);
+  await runCurl(curlJob(server, remotes, tls), join(scratch, 'warm-up.conf'), 600_000);
 }
 
 async function runCases(
@@ -194,7 +202,7 @@ async function runCases(
     for (const item of CASES.filter((c) => c.group === group)) {
       const perClient = new Map<ClientName, CaseRecord>();
       records.set(item.key, perClient);
-      const clients = runnable.filter((client) => unsupported(client, item) === undefined);
+      const clients = runnable.filter((client) => unsupported(client, item, options.tls) === undefined);
       for (const client of clients) perClient.set(client, { runs: [] });
       for (let attempt = 1; attempt <= options.runs; attempt++) {
         // Each run starts with another client, so that no client always follows the same one.
@@ -261,17 +269,18 @@ async function main(): Promise<number> {
     const root = await makeRoot(workspace, 'client', files);
     const scratch = join(workspace, 'scratch');
     await mkdir(scratch);
-    const server = await startServer(serverName, root, workspace, janitor);
+    const certificate = options.tls ? await makeServerCertificate(workspace) : undefined;
+    const server = await startServer(serverName, root, workspace, janitor, undefined, certificate);
     let curlOverhead = 0;
     const outcomes = new Map<Group, Map<ClientName, Outcome>>();
     let finished: boolean;
     try {
       if (curlProblem() === undefined) {
         log('bench: warm-up (unmeasured curl pass over the files)');
-        await warmUp(server, files, scratch);
+        await warmUp(server, files, scratch, options.tls);
         if (options.clients.includes('curl')) {
           const existing = files.big === undefined ? `${SMALL_DIR}/${files.small?.names[0] ?? ''}` : BIG_FILE;
-          curlOverhead = await curlOverheadCpu(curlJob(server, [existing]), existing, 5);
+          curlOverhead = await curlOverheadCpu(curlJob(server, [existing], options.tls), existing, 5);
           log(`bench: curl start-up + login + QUIT: ${(curlOverhead * 1000).toFixed(1)} ms CPU`);
         }
       }
@@ -282,11 +291,15 @@ async function main(): Promise<number> {
         files,
         curlOverheadCpu: curlOverhead,
         discard: options.sink === 'null',
+        tls: options.tls,
       };
       finished = await runCases(options, context, problems, janitor, (group, records) => {
         const perClient = new Map<ClientName, Outcome>();
         for (const client of options.clients) {
-          perClient.set(client, groupOutcome(group, client, records, problems.get(client), curlOverhead));
+          perClient.set(
+            client,
+            groupOutcome(group, client, records, problems.get(client), curlOverhead, options.tls),
+          );
         }
         outcomes.set(group, perClient);
         process.stdout.write(

@@ -8,7 +8,14 @@ await runDriver(async (job) => {
   if (job.mode === 'active') throw new Error('basic-ftp has no active mode');
   const client = new Client(TIMEOUT_MS);
   try {
-    await client.access({ host: job.host, port: job.port, user: job.user, password: job.password });
+    await client.access({
+      host: job.host,
+      port: job.port,
+      user: job.user,
+      password: job.password,
+      secure: job.tls,
+      secureOptions: { rejectUnauthorized: false },
+    });
   } catch (error) {
     client.close();
     throw error;

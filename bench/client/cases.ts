@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../../test/helpers/process.js';
 import { CREDENTIALS, type RunningServer } from '../servers.js';
 import { BIG_FILE, sameContent, SMALL_DIR, UPLOAD_DIR } from '../workspace.js';
-import { runCurl } from './curl.js';
+import { runCurl, curlActiveTlsProblem } from './curl.js';
 import {
   parseResult,
   type ClientName,
@@ -50,6 +50,8 @@ export interface BenchContext {
   readonly curlOverheadCpu: number;
   /** Downloads are counted and dropped instead of written to files (--sink null). */
   readonly discard: boolean;
+  /** Every client over explicit FTPS (--tls). */
+  readonly tls: boolean;
 }
 
 export interface Measurement {
@@ -70,8 +72,10 @@ export interface Measurement {
 }
 
 /** Why a client cannot do a case at all (its cell shows this instead of a figure), or undefined. */
-export function unsupported(client: ClientName, item: Case): string | undefined {
-  return client === 'basic-ftp' && item.mode === 'active' ? 'no active mode' : undefined;
+export function unsupported(client: ClientName, item: Case, tls: boolean): string | undefined {
+  if (client === 'basic-ftp' && item.mode === 'active') return 'no active mode';
+  if (client === 'curl' && item.mode === 'active' && tls) return curlActiveTlsProblem();
+  return undefined;
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -207,6 +211,7 @@ export async function measureOnce(
       direction: item.direction,
       discard: context.discard,
       files: work.pairs,
+      tls: context.tls,
     };
     const limitMs = timeoutMs(item, context.files);
     let figures: Figures;

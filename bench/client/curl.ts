@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { findCommand } from '../../test/helpers/peers.js';
 import { run } from '../../test/helpers/process.js';
@@ -31,6 +32,28 @@ const WRITE_OUT = 'W %{time_pretransfer} %{time_total} %{num_connects} %{size_do
 // `times` goes after a marker so that nothing curl prints can be mistaken for it.
 const SCRIPT = '"$@"; rc=$?; echo; echo "@@TIMES@@"; times; exit $rc';
 
+/**
+ * curl 7.87 and 7.88 (Debian 12's) lost the TLS filter on active-mode data connections and hang on
+ * every one, vsftpd's too (curl issue #10666, fixed in 8.0).
+ */
+export function curlActiveTlsProblem(): string | undefined {
+  const version = /^curl (\d+)\.(\d+)/.exec(curlVersionLine())?.slice(1).map(Number);
+  if (version?.[0] === 7 && (version[1] === 87 || version[1] === 88))
+    return 'curl 7.87/7.88 hang on active FTPS';
+  return undefined;
+}
+
+let versionLine: string | undefined;
+
+function curlVersionLine(): string {
+  const curl = findCommand('curl');
+  versionLine ??=
+    curl === undefined
+      ? ''
+      : (spawnSync(curl, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '');
+  return versionLine;
+}
+
 export function curlProblem(): string | undefined {
   if (findCommand('curl') === undefined) return 'curl is not installed';
   if (findCommand('bash') === undefined) return "bash is not installed (it measures curl's CPU)";
@@ -55,6 +78,8 @@ function commonArgs(job: DriverJob): string[] {
     '10',
     // EPRT with the loopback address; curl's default is passive (EPSV, then PASV).
     ...(job.mode === 'active' ? ['--ftp-port', job.host] : []),
+    // The server's certificate is a throw-away one: the work is measured, not the trust.
+    ...(job.tls ? ['--ssl-reqd', '--insecure'] : []),
   ];
 }
 

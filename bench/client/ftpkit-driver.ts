@@ -9,6 +9,8 @@ await runDriver(async (job) => {
     user: job.user,
     password: job.password,
     mode: job.mode,
+    secure: job.tls ? 'explicit' : false,
+    rejectUnauthorized: false,
   });
   return {
     async download(remote, local) {

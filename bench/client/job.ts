@@ -31,6 +31,8 @@ export interface DriverJob {
   readonly discard: boolean;
   /** Transferred one after another in one logged-in session. */
   readonly files: readonly FilePair[];
+  /** Explicit FTPS with PROT P; the server's certificate is a throw-away one, not checked. */
+  readonly tls: boolean;
 }
 
 export interface DriverResult {
@@ -81,13 +83,15 @@ export function parseJob(text: string): DriverJob {
   const direction = field(value, 'direction');
   const discard = field(value, 'discard');
   const files = field(value, 'files');
+  const tls = field(value, 'tls');
   if (typeof host !== 'string' || typeof port !== 'number') throw new Error('job: host and port');
   if (typeof user !== 'string' || typeof password !== 'string') throw new Error('job: user and password');
   if (mode !== 'passive' && mode !== 'active') throw new Error('job: mode');
   if (direction !== 'download' && direction !== 'upload') throw new Error('job: direction');
   if (typeof discard !== 'boolean') throw new Error('job: discard');
+  if (typeof tls !== 'boolean') throw new Error('job: tls');
   if (!Array.isArray(files) || !files.every(isFilePair)) throw new Error('job: files');
-  return { host, port, user, password, mode, direction, discard, files };
+  return { host, port, user, password, mode, direction, discard, files, tls };
 }
 
 /** The driver's result from its stdout (the last line that is one). */

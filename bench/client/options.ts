@@ -25,6 +25,8 @@ export interface ClientBenchOptions {
   readonly server: BenchServer | undefined;
   /** Where downloads go: local files, or counted and dropped. */
   readonly sink: Sink;
+  /** Everything over explicit FTPS (AUTH TLS, PROT P), the server with a throw-away certificate. */
+  readonly tls: boolean;
 }
 
 export const DEFAULT_FILES = 2_000;
@@ -43,6 +45,7 @@ Options:
   --clients LIST        clients, comma-separated: ${CLIENT_NAMES.join(',')}
   --server NAME         ${BENCH_SERVERS.join(' or ')}   [vsftpd where it can run, else ftpkitd]
   --sink file|null      downloads to local files, or counted and dropped    [file]
+  --tls                 everything over explicit FTPS (AUTH TLS, PROT P)    [off]
   -h, --help            this text
 `;
 
@@ -69,6 +72,7 @@ export function parseClientOptions(argv: readonly string[]): ClientBenchOptions 
         clients: { type: 'string' },
         server: { type: 'string' },
         sink: { type: 'string' },
+        tls: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -95,5 +99,6 @@ export function parseClientOptions(argv: readonly string[]): ClientBenchOptions 
       values.clients === undefined ? CLIENT_NAMES : parseList('--clients', values.clients, CLIENT_NAMES),
     server,
     sink,
+    tls: values.tls === true,
   };
 }
