@@ -13,6 +13,8 @@ export interface ResolvedTarget {
   userGiven: boolean;
   /** The URL's path as it gave it, decoded; '' when none (see FtpUrl.path for the rule). */
   path: string;
+  /** An `ftps://` URL: implicit FTPS. */
+  implicitTls?: true;
 }
 
 export interface ResolveOptions {
@@ -112,5 +114,13 @@ export async function resolveTarget(
       ? await options.promptPassword(`Password for ${user}@${formatHostPort(url.host, url.port)}: `)
       : '';
   }
-  return { host: url.host, port: url.port, user, password, userGiven, path: url.path };
+  return {
+    host: url.host,
+    port: url.port,
+    user,
+    password,
+    userGiven,
+    path: url.path,
+    ...(url.implicitTls === true ? { implicitTls: true } : {}),
+  };
 }

@@ -11,7 +11,7 @@ import { resolveTarget, type ResolvedTarget, type ResolveOptions } from './crede
 import { GLOBAL_HELP, usageLine, verbHelp } from './help.js';
 import { ProgressReporter, progressStyle } from './progress.js';
 import { PromptInterruptedError, promptHidden, type PromptInput } from './prompt.js';
-import { securityOptions } from './security.js';
+import { readTrust, securityOptions, type Trust } from './security.js';
 import { errorLine, printable } from './terminal-text.js';
 import { parseFtpUrl } from './url.js';
 import { UsageError } from './usage-error.js';
@@ -161,19 +161,22 @@ async function runOneShot(command: VerbCommand, cli: CliIo & { stdinIsTty: boole
 
 async function runShellCommand(command: VerbCommand, cli: CliIo & { stdinIsTty: boolean }): Promise<number> {
   let target: ResolvedTarget | undefined;
+  let trust: Trust;
   const urlText = command.args[0];
-  if (urlText !== undefined) {
-    try {
+  try {
+    // Read once here, the file named as the user gave it: every `open` of the shell uses it.
+    trust = await readTrust(command.flags, cli.cwd);
+    if (urlText !== undefined) {
       target = await resolveTarget(parseFtpUrl(urlText), cli.env, cli.homedir, credentialsOptions(cli));
-    } catch (error) {
-      if (error instanceof PromptInterruptedError) return EXIT_INTERRUPTED;
-      if (error instanceof UsageError) {
-        cli.stderr.write(usageText(error));
-        return EXIT_USAGE;
-      }
-      cli.stderr.write(`ftpkit: ${errorLine(error)}\n`);
-      return EXIT_FAILURE;
     }
+  } catch (error) {
+    if (error instanceof PromptInterruptedError) return EXIT_INTERRUPTED;
+    if (error instanceof UsageError) {
+      cli.stderr.write(usageText(error));
+      return EXIT_USAGE;
+    }
+    cli.stderr.write(`ftpkit: ${errorLine(error)}\n`);
+    return EXIT_FAILURE;
   }
   let runShell: typeof import('./shell.js').runShell;
   try {
@@ -187,6 +190,7 @@ async function runShellCommand(command: VerbCommand, cli: CliIo & { stdinIsTty: 
     ...(target === undefined ? {} : { target }),
     mode: command.flags.mode,
     verbose: command.flags.verbose,
+    tls: { tls: command.flags.tls, trust },
     input: cli.stdin,
     output: cli.stdout,
     errorOutput: cli.stderr,

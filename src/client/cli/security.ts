@@ -1,12 +1,32 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ClientOptions } from '../options.js';
+import type { ClientOptions, SecureMode } from '../options.js';
 import type { CommonFlags } from './args.js';
 import type { FtpUrl } from './url.js';
 import { UsageError } from './usage-error.js';
 
 /** What the command line says about TLS. */
 export type SecurityFlags = Pick<CommonFlags, 'tls' | 'ca' | 'insecure'>;
+
+/**
+ * The shell's --tls, --ca and --insecure: what every `open` starts from (`open --tls` and
+ * `open --ca FILE` add to it, an ftps:// URL is implicit FTPS whatever it says).
+ */
+export interface TlsDefaults {
+  /** Explicit FTPS for an ftp:// URL. */
+  tls: boolean;
+  trust: Trust;
+}
+
+/** The FTPS options one connection gets. */
+export type ConnectionSecurity = Pick<ClientOptions, 'secure' | 'ca' | 'rejectUnauthorized'>;
+
+/** How a TLS connection verifies the server: --ca read, --insecure as given. */
+export interface Trust {
+  /** The PEM text of the --ca file. */
+  ca?: string;
+  insecure: boolean;
+}
 
 /**
  * The client's FTPS options from the URL and the flags: ftps:// is implicit FTPS, --tls with
@@ -18,23 +38,45 @@ export async function securityOptions(
   flags: SecurityFlags,
   url: Pick<FtpUrl, 'implicitTls'>,
   cwd: string,
-): Promise<Pick<ClientOptions, 'secure' | 'ca' | 'rejectUnauthorized'>> {
-  const secure = url.implicitTls === true ? 'implicit' : flags.tls ? 'explicit' : false;
-  if (secure === false) {
-    if (flags.ca !== undefined || flags.insecure) {
-      throw new UsageError(`${flags.insecure ? '--insecure' : '--ca'} needs --tls or an ftps:// URL`);
-    }
-    return { secure };
+): Promise<ConnectionSecurity> {
+  const secure = secureMode(url.implicitTls === true, flags.tls);
+  if (secure === false && (flags.ca !== undefined || flags.insecure)) {
+    throw new UsageError(`${flags.insecure ? '--insecure' : '--ca'} needs --tls or an ftps:// URL`);
   }
-  const options: Pick<ClientOptions, 'secure' | 'ca' | 'rejectUnauthorized'> = {
-    secure,
-    rejectUnauthorized: !flags.insecure,
-  };
-  if (flags.ca !== undefined) options.ca = await readCaFile(resolve(cwd, flags.ca), flags.ca);
-  return options;
+  return connectionSecurity(secure, await readTrust(flags, cwd));
 }
 
-async function readCaFile(path: string, shown: string): Promise<string> {
+/** ftps:// is implicit FTPS whatever else is said; --tls makes an ftp:// URL explicit FTPS. */
+export function secureMode(implicitTls: boolean, tls: boolean): SecureMode {
+  if (implicitTls) return 'implicit';
+  return tls ? 'explicit' : false;
+}
+
+/** The options of a connection in `secure` mode: the trust applies only to a TLS one. */
+export function connectionSecurity(secure: SecureMode, trust: Trust): ConnectionSecurity {
+  if (secure === false) return { secure };
+  return {
+    secure,
+    rejectUnauthorized: !trust.insecure,
+    ...(trust.ca === undefined ? {} : { ca: trust.ca }),
+  };
+}
+
+/**
+ * --ca and --insecure as a connection uses them, the file read now (relative to `cwd`).
+ * @throws Error when the --ca file cannot be read or holds no certificate.
+ */
+export async function readTrust(flags: Pick<SecurityFlags, 'ca' | 'insecure'>, cwd: string): Promise<Trust> {
+  const trust: Trust = { insecure: flags.insecure };
+  if (flags.ca !== undefined) trust.ca = await readCaFile(resolve(cwd, flags.ca), flags.ca);
+  return trust;
+}
+
+/**
+ * The PEM text of a --ca file at `path` (`shown` is how messages name it).
+ * @throws Error when it cannot be read or holds no certificate.
+ */
+export async function readCaFile(path: string, shown: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

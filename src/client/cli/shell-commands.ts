@@ -12,6 +12,14 @@ import { formatListing, shownName, sortEntries } from './listing.js';
 import { downloadTarget, isLocalDirectory, localMatches, localPath } from './local-files.js';
 import type { ProgressReporter } from './progress.js';
 import { removeFile } from './remote-files.js';
+import {
+  connectionSecurity,
+  readCaFile,
+  secureMode,
+  type ConnectionSecurity,
+  type TlsDefaults,
+  type Trust,
+} from './security.js';
 import { ShellError } from './shell-error.js';
 import { openSession, type RemoteSession, type SessionIo } from './shell-session.js';
 import { printable } from './terminal-text.js';
@@ -34,6 +42,8 @@ export interface ShellContext extends SessionIo {
   readonly state: ShellState;
   readonly env: NodeJS.ProcessEnv;
   readonly homedir: string;
+  /** The command line's --tls, --ca and --insecure. */
+  readonly tlsDefaults: TlsDefaults;
   readonly progress: ProgressReporter;
   /**
    * Prints an error and marks the command failed, and lets it go on (one file of an mget);
@@ -56,6 +66,8 @@ export interface ShellCommand {
   args: readonly [number, number];
   /** The one-letter flags it takes before its arguments (`ls -F`). */
   flags?: string;
+  /** The long options it takes before its arguments: a switch (`--tls`) or with a value (`--ca FILE`). */
+  options?: Readonly<Record<string, 'switch' | 'value'>>;
   /** What each argument completes to; the last kind repeats. None by default. */
   complete?: readonly CompletionKind[];
   /**
@@ -65,7 +77,13 @@ export interface ShellCommand {
   needs?: 'connection' | 'login';
   /** Changes the remote directory or tree: listings remembered for completion are dropped. */
   changesRemote?: boolean;
-  run(ctx: ShellContext, args: readonly string[], flags: ReadonlySet<string>): Promise<void>;
+  /** `flags` holds the one-letter flags and long switches given, `values` the long options' values. */
+  run(
+    ctx: ShellContext,
+    args: readonly string[],
+    flags: ReadonlySet<string>,
+    values: ReadonlyMap<string, string>,
+  ): Promise<void>;
 }
 
 function session(ctx: ShellContext): RemoteSession {
@@ -196,6 +214,49 @@ function describeMode(mode: DataMode): string {
     : 'active (the server connects back: EPRT, else PORT)';
 }
 
+/**
+ * The FTPS options of an `open`: the shell's command line, with what `open` itself says added
+ * (--tls, --ca FILE, --insecure); an ftps:// URL is implicit FTPS.
+ * @throws ShellError for --ca or --insecure without TLS, or a --ca file that cannot serve.
+ */
+async function openSecurity(
+  ctx: ShellContext,
+  implicitTls: boolean,
+  flags: ReadonlySet<string>,
+  values: ReadonlyMap<string, string>,
+): Promise<ConnectionSecurity> {
+  const defaults = ctx.tlsDefaults;
+  const secure = secureMode(implicitTls, defaults.tls || flags.has('tls'));
+  const ca = values.get('ca');
+  const insecure = flags.has('insecure');
+  if (secure === false && (ca !== undefined || insecure)) {
+    throw new ShellError(`${insecure ? '--insecure' : '--ca'} needs --tls or an ftps:// URL`);
+  }
+  const trust: Trust = { insecure: insecure || defaults.trust.insecure };
+  if (ca !== undefined) {
+    try {
+      trust.ca = await readCaFile(resolveLocal(ctx.state, ctx.homedir, ca), ca);
+    } catch (error) {
+      throw new ShellError((error as Error).message);
+    }
+  } else if (defaults.trust.ca !== undefined) {
+    trust.ca = defaults.trust.ca;
+  }
+  return connectionSecurity(secure, trust);
+}
+
+/** The status line about TLS: the protocol, how it started, and whether the data is protected. */
+function describeTls(client: FtpClient, security: ConnectionSecurity): string {
+  const tls = client.tls;
+  if (tls === undefined || security.secure === false) return 'TLS: off (plain FTP)';
+  const how = security.secure === 'implicit' ? 'implicit FTPS' : 'explicit FTPS (AUTH TLS)';
+  const unchecked = security.rejectUnauthorized === false ? ', certificate not checked (--insecure)' : '';
+  const data = tls.dataProtected
+    ? 'data connections protected (PROT P)'
+    : 'data connections in clear (PROT C)';
+  return `TLS: ${tls.version}, ${how}${unchecked}; ${data}`;
+}
+
 /** Ends the session, if any; QUIT is polite, not required. */
 async function closeSession(ctx: ShellContext): Promise<void> {
   const current = ctx.state.session;
@@ -207,11 +268,13 @@ export const COMMANDS: readonly ShellCommand[] = [
   {
     name: 'open',
     aliases: ['connect'],
-    usage: 'HOST [PORT] | URL',
-    summary: 'connect, and log in as the user the URL, environment or ~/.netrc names (else: see user)',
+    usage: '[--tls] [--ca FILE] [--insecure] HOST [PORT] | URL',
+    summary:
+      'connect (FTPS: --tls, or an ftps:// URL), and log in as the user the URL, environment or ~/.netrc names',
     args: [1, 2],
+    options: { tls: 'switch', ca: 'value', insecure: 'switch' },
     changesRemote: true,
-    async run(ctx, args) {
+    async run(ctx, args, flags, values) {
       const current = ctx.state.session;
       if (current?.client.isOpen === true) {
         throw new ShellError(`Already connected to ${current.where}; use close first.`);
@@ -219,11 +282,12 @@ export const COMMANDS: readonly ShellCommand[] = [
       const url = parseFtpUrl(arg(args, 0));
       const port = args[1];
       if (port !== undefined) url.port = parsePort(port);
+      const security = await openSecurity(ctx, url.implicitTls === true, flags, values);
       const target = await resolveTarget(url, ctx.env, ctx.homedir, {
         warn: (message) => ctx.warn(message),
         ...(ctx.interactive ? { promptPassword: (prompt: string) => ctx.askPassword(prompt) } : {}),
       });
-      await openSession(ctx, target, (opened) => {
+      await openSession(ctx, target, security, (opened) => {
         ctx.state.session = opened;
       });
     },
@@ -536,13 +600,15 @@ export const COMMANDS: readonly ShellCommand[] = [
   {
     name: 'status',
     usage: '',
-    summary: 'show the connection, user, mode, type and directories',
+    summary: 'show the connection, its TLS, user, mode, type and directories',
     args: [0, 0],
     async run(ctx) {
-      const client = ctx.state.session?.client;
-      if (client?.isOpen === true) {
+      const current = ctx.state.session;
+      const client = current?.client;
+      if (current !== undefined && client?.isOpen === true) {
         const where = formatHostPort(client.host ?? '?', client.port ?? 21);
         ctx.print(`Connected to ${where}.`);
+        ctx.print(describeTls(client, current.security));
         ctx.print(client.isLoggedIn ? `Logged in as ${printable(client.user ?? '?')}.` : 'Not logged in.');
         if (client.isLoggedIn) {
           const cwd = await client.pwd().catch(() => '?');

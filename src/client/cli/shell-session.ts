@@ -1,6 +1,7 @@
 import type { FtpClient } from '../client.js';
 import { logIn, openConnection } from './connect.js';
 import { ANONYMOUS_PASSWORD, type ResolvedTarget } from './credentials.js';
+import type { ConnectionSecurity } from './security.js';
 import { ShellError } from './shell-error.js';
 import { formatHostPort } from './url.js';
 
@@ -16,8 +17,8 @@ export interface SessionIo {
   /** Input is a terminal: a missing user name is asked for, as ftp(1) does. */
   readonly interactive: boolean;
   print(line: string): void;
-  /** An FtpClient wired to the shell (mode, type, verbose output). */
-  newClient(): FtpClient;
+  /** An FtpClient wired to the shell (mode, type, verbose output), with these FTPS options. */
+  newClient(security: ConnectionSecurity): FtpClient;
   /** A line of input, shown as typed. */
   ask(prompt: string): Promise<string>;
   /** A password: without echo on a terminal. */
@@ -37,6 +38,8 @@ export class RemoteSession {
   readonly client: FtpClient;
   readonly host: string;
   readonly port: number;
+  /** FTPS or not, and how the server is verified: `user` connects again the same way. */
+  readonly security: ConnectionSecurity;
   /** For a command that needs a login before `user` gave one; undefined: anonymous. */
   readonly #credentials: Credentials | undefined;
   /** Where to go once logged in (the URL's path), until then. */
@@ -46,11 +49,13 @@ export class RemoteSession {
   constructor(
     client: FtpClient,
     target: Pick<ResolvedTarget, 'host' | 'port' | 'path'>,
+    security: ConnectionSecurity,
     credentials?: Credentials,
   ) {
     this.client = client;
     this.host = target.host;
     this.port = target.port;
+    this.security = security;
     this.#startPath = target.path;
     this.#credentials = credentials;
   }
@@ -93,9 +98,10 @@ export class RemoteSession {
   /** A new connection to the same server, this one closed; the URL's directory still to come if it had not. */
   async reopen(io: SessionIo): Promise<RemoteSession> {
     await this.client.close().catch(() => undefined);
-    const client = io.newClient();
+    const client = io.newClient(this.security);
     await openConnection(client, this.host, this.port, io.signal);
-    return new RemoteSession(client, { host: this.host, port: this.port, path: this.#startPath });
+    const target = { host: this.host, port: this.port, path: this.#startPath };
+    return new RemoteSession(client, target, this.security);
   }
 }
 
@@ -103,18 +109,21 @@ export class RemoteSession {
  * Connects to the target and, when a user is known, logs in at once. On a terminal with no user
  * known, asks for the name (empty: anonymous) and the password, as ftp(1) does; otherwise the
  * login waits for `user` or for the first command that needs one. `onOpen` gets the session as
- * soon as the connection is up, so that a refused login still leaves it for `user`.
- * @throws ConnectError when the server cannot be reached; LoginError when the login is refused.
+ * soon as the connection is up (secure already, for FTPS), so that a refused login still leaves it
+ * for `user`.
+ * @throws ConnectError when the server cannot be reached, refuses TLS, or its certificate does not
+ *   verify; LoginError when the login is refused.
  */
 export async function openSession(
   io: SessionIo,
   target: ResolvedTarget,
+  security: ConnectionSecurity,
   onOpen: (session: RemoteSession) => void,
 ): Promise<void> {
-  const client = io.newClient();
+  const client = io.newClient(security);
   await openConnection(client, target.host, target.port, io.signal);
   const known = target.userGiven ? { user: target.user, password: target.password } : undefined;
-  const session = new RemoteSession(client, target, known);
+  const session = new RemoteSession(client, target, security, known);
   onOpen(session);
   io.print(`Connected to ${session.where}.`);
   if (known !== undefined) {

@@ -16,6 +16,7 @@ import {
 import type { ResolvedTarget } from './credentials.js';
 import { ProgressReporter, progressStyle, type ProgressOutput } from './progress.js';
 import { PromptInterruptedError, promptHidden, type PromptInput } from './prompt.js';
+import { connectionSecurity, secureMode, type ConnectionSecurity, type TlsDefaults } from './security.js';
 import {
   argumentKind,
   commandNames,
@@ -37,6 +38,8 @@ export interface ShellLaunch {
   target?: ResolvedTarget;
   mode: DataMode;
   verbose: boolean;
+  /** The command line's --tls, --ca and --insecure; default plain FTP, certificates checked. */
+  tls?: TlsDefaults;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   errorOutput: NodeJS.WritableStream;
@@ -95,6 +98,7 @@ class LineQueue {
 
 class Shell {
   readonly #launch: ShellLaunch;
+  readonly #tlsDefaults: TlsDefaults;
   readonly #interactive: boolean;
   readonly #state: ShellState;
   readonly #rl: Interface;
@@ -112,6 +116,7 @@ class Shell {
 
   constructor(launch: ShellLaunch, interactive: boolean, history: string[]) {
     this.#launch = launch;
+    this.#tlsDefaults = launch.tls ?? { tls: false, trust: { insecure: false } };
     this.#interactive = interactive;
     this.#history = history;
     this.#state = {
@@ -157,8 +162,10 @@ class Shell {
     try {
       const { target } = this.#launch;
       if (target !== undefined) {
+        const { tls, trust } = this.#tlsDefaults;
+        const security = connectionSecurity(secureMode(target.implicitTls === true, tls), trust);
         const open = (ctx: ShellContext): Promise<void> =>
-          openSession(ctx, target, (session) => {
+          openSession(ctx, target, security, (session) => {
             this.#state.session = session;
           });
         await this.#execute(open, true, 'open');
@@ -199,7 +206,7 @@ class Shell {
       this.#fail(`${parsed}\nusage: ${usageLine(command)}`);
       return;
     }
-    const { args, flags } = parsed;
+    const { args, flags, values } = parsed;
     const current = this.#state.session;
     if (current !== undefined && !current.client.isOpen) {
       // The server hung up while we sat at the prompt.
@@ -214,7 +221,7 @@ class Shell {
     await this.#execute(
       async (ctx) => {
         if (command.needs === 'login') await session?.ensureLoggedIn((text) => ctx.print(text));
-        await command.run(ctx, args, flags);
+        await command.run(ctx, args, flags, values);
       },
       command.changesRemote === true,
       shown,
@@ -258,13 +265,14 @@ class Shell {
       interactive: this.#interactive,
       env: this.#launch.env,
       homedir: this.#launch.homedir,
+      tlsDefaults: this.#tlsDefaults,
       progress: this.#progress,
       print: (line) => output.write(`${line}\n`),
       report: (error, item) => {
         this.#report(error, signal, shown, item);
       },
       warn: (line) => errorOutput.write(`warning: ${printable(line)}\n`),
-      newClient: () => this.#newClient(),
+      newClient: (security) => this.#newClient(security),
       ask: (prompt) => this.#ask(prompt),
       askPassword: (prompt) => this.#askPassword(prompt),
       quit: () => {
@@ -273,9 +281,10 @@ class Shell {
     };
   }
 
-  #newClient(): FtpClient {
+  #newClient(security: ConnectionSecurity): FtpClient {
     // One client per `open`: the callback reads the shell's state, so `verbose` works at any time.
     const client = new FtpClient({
+      ...security,
       mode: this.#state.mode,
       onProtocol: (line) => {
         this.#showProtocol(line);
@@ -407,29 +416,47 @@ class Shell {
 }
 
 /**
- * Splits a command's words into its one-letter flags (unquoted, before its arguments, `--` ending
- * them) and its arguments, checking both against the command; a string says what is wrong.
+ * Splits a command's words into its options and its arguments, checking both against the command;
+ * a string says what is wrong. Options come unquoted before the arguments, `--` ending them:
+ * one-letter flags (`-F`), long switches (`--tls`) and long options with a value (`--ca FILE`).
  */
 function parseArguments(
   command: ShellCommand,
   words: readonly Word[],
-): { args: string[]; flags: Set<string> } | string {
+): { args: string[]; flags: Set<string>; values: Map<string, string> } | string {
   const flags = new Set<string>();
+  const values = new Map<string, string>();
+  const takesOptions = command.flags !== undefined || command.options !== undefined;
   let index = 0;
-  for (; index < words.length && command.flags !== undefined; index++) {
+  for (; index < words.length && takesOptions; index++) {
     const word = words[index];
-    if (word === undefined || word.quote !== undefined || !/^-[A-Za-z]+$/.test(word.text)) break;
+    if (word === undefined || word.quote !== undefined) break;
+    const long = /^--([a-z][a-z-]*)$/.exec(word.text)?.[1];
+    if (long !== undefined) {
+      const options = command.options ?? {};
+      const kind = Object.hasOwn(options, long) ? options[long] : undefined;
+      if (kind === undefined) return `${command.name}: unknown option --${long}`;
+      if (kind === 'switch') {
+        flags.add(long);
+        continue;
+      }
+      const value = words[index + 1];
+      if (value === undefined) return `${command.name}: --${long} needs a value`;
+      values.set(long, value.text);
+      index++;
+      continue;
+    }
+    if (!/^-[A-Za-z]+$/.test(word.text)) break;
     for (const letter of word.text.slice(1)) {
-      if (!command.flags.includes(letter)) return `${command.name}: unknown option -${letter}`;
+      if (command.flags?.includes(letter) !== true) return `${command.name}: unknown option -${letter}`;
       flags.add(letter);
     }
   }
-  if (command.flags !== undefined && words[index]?.text === '--' && words[index]?.quote === undefined)
-    index++;
+  if (takesOptions && words[index]?.text === '--' && words[index]?.quote === undefined) index++;
   const args = words.slice(index).map((word) => word.text);
   const [min, max] = command.args;
   if (args.length < min || args.length > max) return `${command.name}: wrong number of arguments`;
-  return { args, flags };
+  return { args, flags, values };
 }
 
 function isAbort(error: unknown): boolean {

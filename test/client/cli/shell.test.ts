@@ -314,6 +314,7 @@ describe('cli/shell: runShell with piped input', function () {
     expect(before).to.include('Type: binary');
     expect(before).to.include('Verbose: off');
     expect(after).to.include(`Connected to ${server.host}:${server.port}.`);
+    expect(after).to.include('TLS: off (plain FTP)');
     expect(after).to.include('Logged in as tester.');
     expect(after).to.include(`Remote directory: /t${testNo}`);
     expect(after).to.include(`Local directory: ${local.path}`);
