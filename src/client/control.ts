@@ -161,6 +161,16 @@ export class ControlConnection {
   async startTls(channel: TlsChannel): Promise<void> {
     if (this.#closed) throw this.#closed;
     if (this.#tls !== undefined) throw new Error('The control connection is secure already.');
+    if (this.#decoder.buffered > 0) {
+      // Clear text behind the 234 would become the start of the first reply read over TLS: a way
+      // for anyone on the path to answer in the server's name (the STARTTLS injection of
+      // CVE-2011-0411). A whole reply there fails the connection already, as unasked for.
+      const reason = new ConnectionClosedError(
+        `${this.#host} sent clear text behind its 234 to AUTH TLS; the connection is not safe.`,
+      );
+      this.#fail(reason);
+      throw reason;
+    }
     const secure = tlsConnect({ ...channel.connectOptions(), socket: this.#tcp });
     channel.track(secure);
     this.#socket = secure;

@@ -4,7 +4,7 @@ import { abortReason } from './abort.js';
 import type { Clock } from './clock.js';
 import { maskCommand, type ControlConnection } from './control.js';
 import { abandon, overTls, type PendingData } from './data/channel.js';
-import { ClientTimeoutError, FtpReplyError } from './errors.js';
+import { ClientTimeoutError, FtpReplyError, TlsCertificateError } from './errors.js';
 
 export type TransferVerb = 'RETR' | 'STOR' | 'APPE' | 'LIST' | 'MLSD';
 
@@ -148,7 +148,9 @@ class Transfer {
    * The data connection as the transfer uses it: TLS over `tcp` for FTPS. The handshake starts
    * only after the 1xx, as ftplib's does: pyftpdlib resets a data connection whose ClientHello
    * comes before the command, and vsftpd and ftpkitd answer the 1xx before their side of it.
-   * When it fails, the server's reply says why better (pyftpdlib's "522 SSL handshake failed").
+   * When it fails, the server's reply says why better (pyftpdlib's "522 SSL handshake failed"),
+   * unless the client knows better itself: a handshake that timed out, or a certificate it refused,
+   * is no more than a dropped connection to the server.
    */
   async #secured(tcp: Socket, final: Promise<FtpReply>): Promise<Socket> {
     const { secure, control } = this.#request;
@@ -159,6 +161,7 @@ class Transfer {
       abandon(tcp);
       control.restartReplyTimer();
       const reply = await final;
+      if (error instanceof ClientTimeoutError || error instanceof TlsCertificateError) throw error;
       throw isFailure(reply.code) ? new FtpReplyError(this.#command, reply) : error;
     }
   }

@@ -44,6 +44,11 @@ export class ReplyDecoder {
     this.#encoding = options.encoding ?? 'utf8';
   }
 
+  /** Bytes held for a reply that is not complete yet; 0 between replies. */
+  get buffered(): number {
+    return this.#pendingBytes + this.#partialBytes;
+  }
+
   /**
    * Feeds one chunk; returns the replies it completed, in order.
    * @throws ProtocolViolationError for a line that cannot start a reply where one must start, or

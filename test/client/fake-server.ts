@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { FtpClient } from '../../src/client/client.js';
 import { FtpReplyError } from '../../src/client/errors.js';
 import type { ConnectOptions, DataMode } from '../../src/client/options.js';
@@ -38,7 +39,7 @@ export interface FakeServerOptions {
 }
 
 export class FakeSession {
-  readonly socket: Socket;
+  #socket: Socket;
   readonly server: FakeServer;
   /** Command lines received, in order, logged the moment they arrive. */
   readonly lines: string[] = [];
@@ -57,10 +58,33 @@ export class FakeSession {
 
   constructor(server: FakeServer, socket: Socket) {
     this.server = server;
-    this.socket = socket;
+    this.#socket = socket;
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
+    this.#read(socket);
+  }
+
+  /** The control connection: the TCP socket, or TLS over it once startTls() was called. */
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  /**
+   * Turns the control connection into TLS, as the server, after a 234 to AUTH TLS written in clear
+   * first; the next command line is read from TLS.
+   */
+  startTls(context: SecureContext): TLSSocket {
+    const secure = new TLSSocket(this.#socket, { isServer: true, secureContext: context });
+    secure.on('error', () => undefined);
+    this.server.track(secure);
+    this.#socket = secure;
+    this.#read(secure);
+    return secure;
+  }
+
+  #read(socket: Socket): void {
     socket.on('data', (chunk: Buffer) => {
+      if (socket !== this.#socket) return;
       this.#buffer += this.#decoder.write(chunk);
       let end = this.#buffer.indexOf('\r\n');
       while (end !== -1) {

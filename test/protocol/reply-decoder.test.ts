@@ -142,6 +142,17 @@ describe('protocol/reply-decoder', () => {
     });
   });
 
+  it('says how many bytes it holds for a reply not complete yet', () => {
+    const decoder = new ReplyDecoder();
+    expect(decoder.buffered).to.equal(0);
+    decoder.push('234 Go ahead.\r\n200 Inj');
+    expect(decoder.buffered).to.equal('200 Inj'.length);
+    decoder.push('ected\r\n150-a\r\n');
+    expect(decoder.buffered).to.equal('150-a\r\n'.length);
+    decoder.push('150 b\r\n');
+    expect(decoder.buffered).to.equal(0);
+  });
+
   it('does not keep a reference to the caller buffer', () => {
     const decoder = new ReplyDecoder();
     const chunk = Buffer.from('200 abc');
