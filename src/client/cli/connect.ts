@@ -73,7 +73,7 @@ export async function connectAndLogIn(
   } catch (error) {
     if (signal.aborted) throw error;
     const where = formatHostPort(host, port);
-    if (error instanceof FtpReplyError) throw loginError(where, user, error);
+    if (error instanceof FtpReplyError && !refusesTls(error)) throw loginError(where, user, error);
     throw new ConnectError(`cannot connect to ${where}: ${messageOf(error)}`, { cause: error });
   }
 }
@@ -85,9 +85,15 @@ function loginError(where: string, user: string, error: FtpReplyError): LoginErr
   );
 }
 
+/** The refusal of AUTH TLS, PBSZ or PROT P: FTPS was asked for and the server will not have it. */
+function refusesTls(error: FtpReplyError): boolean {
+  return /^(AUTH|PBSZ|PROT) /i.test(error.command);
+}
+
 function messageOf(error: unknown): string {
   // What the user can do about it, said where it happens.
   if (error instanceof TlsCertificateError)
     return `${error.message}; --ca FILE trusts it, --insecure skips the check`;
+  if (error instanceof FtpReplyError && refusesTls(error)) return `the server refuses TLS: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }

@@ -237,6 +237,17 @@ describe('ftpkit main() in-process', function () {
     }
   });
 
+  it('--tls against a server without TLS says that it refused AUTH TLS, not that the login failed', async function () {
+    const stderr = new Capture();
+    const url = `ftp://${srv.user}:${encodeURIComponent(srv.password)}@${srv.host}:${srv.port}/`;
+    expect(await main(['ls', '--tls', url], io({ stderr }))).to.equal(1);
+    expect(stderr.text).to.match(
+      new RegExp(
+        `^ftpkit: cannot connect to ${srv.host}:${srv.port}: the server refuses TLS: AUTH TLS: 5\\d\\d .+\n$`,
+      ),
+    );
+  });
+
   it('reports usage errors with status 2 before touching the network', async function () {
     const stderr = new Capture();
     expect(await main(['mv', 'ftp://127.0.0.1:1/a'], io({ stderr }))).to.equal(2);
