@@ -66,7 +66,10 @@ export class FtpClient {
    * The signal cancels both: the promise rejects with its reason and nothing is left open.
    * @throws ConnectionClosedError when the server cannot be reached or refuses the session (421).
    * @throws ClientTimeoutError (`phase` 'connect') when no greeting comes within connectTimeoutMs.
-   * @throws FtpReplyError when the login is refused (530).
+   * @throws TlsCertificateError (FTPS) when the server's certificate does not verify: nothing,
+   *   the password least of all, was sent over the connection.
+   * @throws FtpReplyError when the login is refused (530), or (FTPS) the server refuses AUTH TLS,
+   *   PBSZ or PROT P: `command` says which, and the connection is closed, not used in clear.
    */
   static async connect(options: ConnectOptions): Promise<FtpClient> {
     const { host, port, user, password, signal, ...clientOptions } = options;
@@ -116,11 +119,18 @@ export class FtpClient {
   }
 
   /**
-   * Opens the control connection and reads the greeting; `login()` comes next. The signal cancels
-   * the attempt (the promise rejects with its reason).
+   * Opens the control connection and reads the greeting; `login()` comes next. With `secure`, the
+   * connection is made secure before it resolves: TLS (AUTH TLS first, for explicit FTPS), then
+   * PBSZ 0 and PROT P. The signal cancels the attempt (the promise rejects with its reason).
    * @throws Error when the client is connected already (close() first).
    * @throws ConnectionClosedError when the server cannot be reached or refuses the session (421).
-   * @throws ClientTimeoutError (`phase` 'connect') when no greeting comes within connectTimeoutMs.
+   * @throws ClientTimeoutError (`phase` 'connect') when no greeting comes within connectTimeoutMs,
+   *   or (`phase` 'reply') when the TLS handshake after AUTH TLS takes longer than replyTimeoutMs.
+   * @throws TlsCertificateError (FTPS) when the server's certificate does not verify; the
+   *   connection is closed before anything else is sent.
+   * @throws FtpReplyError (FTPS) when the server refuses AUTH TLS, PBSZ or PROT P: `command` says
+   *   which. Unlike other replies, this one leaves the client closed: there is no falling back to
+   *   clear text, so `isOpen` is false and the next call rejects with ConnectionClosedError.
    */
   async connect(
     target: { host: string; port?: number },
