@@ -583,6 +583,8 @@ describe('ftpkitd command line', function () {
       handle.write('\u0003');
       expect((await control.read(5000)).code).to.equal(426);
       expect((await control.read(5000)).code).to.equal(421);
+      // 'exit' can come before the last output has been read from the pipe: wait for the line.
+      await handle.waitForLine(/INFO.*stopped/);
       expect((await handle.exited).code).to.equal(0);
       const out = handle.stdout();
       const order = ['shutting down', 'second signal', '"direction":"send"', 'stopped'].map((text) =>
