@@ -438,6 +438,8 @@ describe('ftpkitd command line', function () {
       expect((await control.read(5000)).code).to.equal(426);
       expect((await control.read(5000)).code).to.equal(421);
     }
+    // The log is read below: its last lines may still be in the pipe when the exit is reported.
+    await handle.waitForLine(/"msg":"stopped"/, { stream: 'stdout' });
     const exit = await handle.exited;
     expect(exit.code).to.equal(0);
     const names = (await readdir(root)).sort();
