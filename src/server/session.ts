@@ -147,6 +147,9 @@ export class Session implements CommandContext, TransferHost {
       .off('close', this.listeners.close);
     // The raw socket's errors surface on the TLS socket; this one only keeps them from throwing.
     raw.on('error', () => undefined);
+    // The raw socket may be paused for a client that had not read its replies: that no longer
+    // matters, as the TLS socket reads the TCP handle itself, and Node sends the TLS bytes after
+    // the replies still queued on the raw socket (the 234 among them).
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.decoder = new CommandDecoder();
@@ -431,7 +434,7 @@ export class Session implements CommandContext, TransferHost {
     await pending;
     if (this.socket.writableLength > MAX_PENDING_REPLY_BYTES) {
       this.socket.pause();
-      await new Promise<void>((resolve) => this.socket.once('drain', resolve).once('close', resolve));
+      await drainedOrClosed(this.socket);
     }
     await this.drain();
   }
@@ -583,6 +586,20 @@ export class Session implements CommandContext, TransferHost {
     this.runner?.stop();
     this.onClose(this);
   }
+}
+
+/**
+ * Resolves at the socket's next 'drain' or 'close' and takes both listeners off: a client that
+ * reads slowly makes the session wait many times, and a listener left per wait would pile up.
+ */
+function drainedOrClosed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done).off('close', done);
+      resolve();
+    };
+    socket.on('drain', done).on('close', done);
+  });
 }
 
 /** What a queued line holds, in characters (a line too long was dropped already). */

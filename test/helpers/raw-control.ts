@@ -103,6 +103,11 @@ export class RawControl {
     else this.replies.push(reply);
   }
 
+  /** A reply that has arrived and not been read yet, if any; never waits. */
+  take(): FtpReply | undefined {
+    return this.replies.shift();
+  }
+
   /** The next reply, or an error after `timeoutMs` or when the server closes. */
   read(timeoutMs = 5000): Promise<FtpReply> {
     const queued = this.replies.shift();

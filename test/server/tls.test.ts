@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { connect as connectTls, TLSSocket, type SecureVersion } from 'node:tls';
 import { parseEpsvReply } from '../../src/protocol/index.js';
 import { loadTlsCredentials } from '../../src/server/tls/credentials.js';
@@ -114,6 +115,35 @@ describe('server/FTPS (RFC 4217)', function () {
     expect((await c.command('CCC')).code).to.equal(533);
     expect((await c.command('AUTH TLS')).code).to.equal(503);
     expect((await c.command('NOOP')).code).to.equal(200);
+  });
+
+  it('a client that reads its replies slowly, before and after AUTH TLS, is served in order and leaves no listeners behind', async function () {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      const srv = await serve();
+      const c = await control(srv);
+      // Far more reply bytes than the socket buffers hold, read a little per turn: the server
+      // stops reading to wait for the client (AUTH TLS is taken while the raw socket is paused),
+      // and over TLS it waits many times; a listener left per wait would warn past ten.
+      const count = 20_000;
+      c.socket.pause();
+      c.send('HELP\r\n'.repeat(count) + 'AUTH TLS\r\n');
+      await readSlowly(c, count, 214);
+      expect((await c.read()).code).to.equal(234);
+      await c.startTls();
+      await c.login(USER, PASSWORD);
+      c.socket.pause();
+      c.send('HELP\r\n'.repeat(count));
+      await readSlowly(c, count, 214);
+      expect((await c.command('NOOP')).code).to.equal(200);
+      expect(warnings).to.deep.equal([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('refuses TLS 1.1', async function () {
@@ -275,3 +305,20 @@ describe('server/FTPS (RFC 4217)', function () {
     });
   }
 });
+
+/**
+ * Reads `count` replies of `code` from a paused control socket, one socket read per turn of the
+ * event loop: a client slower than the server, which shares this process.
+ */
+async function readSlowly(c: RawControl, count: number, code: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    let reply = c.take();
+    while (reply === undefined) {
+      c.socket.read();
+      await nextTurn();
+      reply = c.take();
+    }
+    expect(reply.code).to.equal(code);
+  }
+  c.socket.resume();
+}
