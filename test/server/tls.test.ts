@@ -9,7 +9,14 @@ import { parseEpsvReply } from '../../src/protocol/index.js';
 import { loadTlsCredentials } from '../../src/server/tls/credentials.js';
 import { sha256Buffer } from '../helpers/hash.js';
 import { collect, RawControl } from '../helpers/raw-control.js';
-import { PASSWORD, startServer, USER, type StartOptions, type TestServer } from '../helpers/start-server.js';
+import {
+  PASSWORD,
+  READER,
+  startServer,
+  USER,
+  type StartOptions,
+  type TestServer,
+} from '../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait.js';
 import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
@@ -184,6 +191,45 @@ describe('server/FTPS (RFC 4217)', function () {
     socket.destroy();
     expect(retr.code).to.equal(521);
     expect(retr.text).to.match(/PROT P/);
+  });
+
+  it('AUTH TLS after a plain login asks for the login again (RFC 4217 section 4)', async function () {
+    const srv = await serve({ options: { tlsPolicy: 'optional' } });
+    const c = await control(srv);
+    await c.login(READER, PASSWORD);
+    expect((await c.command('CWD /')).code).to.equal(250);
+    expect((await c.command('AUTH TLS')).code).to.equal(234);
+    await c.startTls();
+    expect((await c.command('PWD')).code).to.equal(530);
+    await c.login(USER, PASSWORD);
+    expect((await c.command('PWD')).code).to.equal(257);
+  });
+
+  it('under TLS a second USER is refused; REIN logs out and resets PBSZ and PROT, but TLS stays on', async function () {
+    const srv = await serve();
+    const c = await secureLogin(srv);
+    const again = await c.command(`USER ${READER}`);
+    expect(again.code).to.equal(530);
+    expect(again.text).to.match(/REIN/);
+    const rein = await c.command('REIN');
+    expect(rein.code).to.equal(220);
+    expect(rein.text).to.match(/TLS stays on/);
+    // Still the TLS socket, and AUTH TLS is refused: Node cannot clear the TLS session (README).
+    expect(c.socket).to.be.instanceOf(TLSSocket);
+    expect((await c.command('AUTH TLS')).code).to.equal(503);
+    expect((await c.command('PWD')).code).to.equal(530);
+    await c.login(READER, PASSWORD);
+    expect((await c.command('TYPE I')).code).to.equal(200);
+    const { socket } = await c.passive(srv.host, true);
+    const unprotected = await c.command('RETR file.bin');
+    socket.destroy();
+    expect(unprotected.code).to.equal(521);
+    expect((await c.command('PBSZ 0')).code).to.equal(200);
+    expect((await c.command('PROT P')).code).to.equal(200);
+    // The new login's data connections resume the same control session.
+    const { codes, data } = await retrieve(srv, c, c.tlsSession);
+    expect(codes).to.deep.equal([150, 226]);
+    expect(sha256Buffer(data)).to.equal(sha256Buffer(CONTENT));
   });
 
   it('tls-policy optional: plain logins and transfers work beside TLS', async function () {

@@ -103,7 +103,13 @@ export const authCommands: CommandSpec[] = [
     syntax: 'REIN',
     handler(ctx) {
       ctx.reinitialize();
-      ctx.reply(Reply.ServiceReady, 'Session reinitialized; login with USER and PASS.');
+      if (!ctx.tlsActive) {
+        ctx.reply(Reply.ServiceReady, 'Session reinitialized; login with USER and PASS.');
+        return;
+      }
+      // RFC 4217 section 13 has REIN clear the TLS session too, but Node cannot turn a TLS socket
+      // back into plain TCP: the connection stays protected, and the reply says so.
+      ctx.reply(Reply.ServiceReady, 'Session reinitialized; TLS stays on. Login with USER and PASS.');
     },
   },
 ];

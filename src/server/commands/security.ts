@@ -29,6 +29,8 @@ export const securityCommands: CommandSpec[] = [
         throw new FtpError(Reply.NotImplementedForParam, `AUTH ${arg} is not supported; use AUTH TLS.`);
       }
       if (ctx.tlsActive) throw new FtpError(Reply.BadSequence, 'Already using TLS.');
+      // RFC 4217 section 4: a login and transfer settings made in clear do not carry over.
+      ctx.reinitialize();
       ctx.reply(Reply.AuthOk, 'Proceed with TLS negotiation.');
       ctx.startTls();
       // AUTH SSL and TLS-P meant "protect the data too" to the clients that sent them.
