@@ -72,11 +72,12 @@ function curlConfigQuote(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+/** `transfers`: the URLs, each after the options that are its own (--output, --upload-file). */
 async function curl(
   target: FtpTarget,
   options: CurlOptions,
   args: readonly string[],
-  url: string,
+  transfers: readonly string[],
 ): Promise<ClientResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
   const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
@@ -97,7 +98,7 @@ async function curl(
     ...(target.tls ? ['--ssl-reqd', '--cacert', target.tls.caFile] : []),
     ...args,
     ...(options.extraArgs ?? []),
-    url,
+    ...transfers,
   ];
   return run(need(findCommand('curl'), 'curl'), full, {
     input: `user = ${curlConfigQuote(`${target.user}:${target.password}`)}\n`,
@@ -130,7 +131,7 @@ export function curlDownload(
   options: CurlOptions & { resume?: boolean },
 ): Promise<ClientResult> {
   const resume = options.resume === true ? ['--continue-at', '-'] : [];
-  return curl(target, options, [...resume, '--output', localFile], ftpUrl(target, remotePath));
+  return curl(target, options, [...resume, '--output', localFile], [ftpUrl(target, remotePath)]);
 }
 
 export interface CurlUploadOptions extends CurlOptions {
@@ -156,7 +157,7 @@ export function curlUpload(
     '--upload-file',
     localFile,
   ];
-  return curl(target, options, args, ftpUrl(target, remotePath, remotePath.endsWith('/')));
+  return curl(target, options, args, [ftpUrl(target, remotePath, remotePath.endsWith('/'))]);
 }
 
 export function curlAppend(
@@ -174,12 +175,33 @@ export function curlList(
   remoteDir: string,
   options: CurlOptions & { namesOnly?: boolean },
 ): Promise<ClientResult> {
-  return curl(
-    target,
-    options,
-    options.namesOnly === true ? ['--list-only'] : [],
+  return curl(target, options, options.namesOnly === true ? ['--list-only'] : [], [
     ftpUrl(target, remoteDir, true),
-  );
+  ]);
+}
+
+/** A remote path of a curlBatch run ending in '/' is a directory, listed into its local file. */
+export interface CurlBatch {
+  uploads: readonly { localFile: string; remotePath: string }[];
+  downloads: readonly { remotePath: string; localFile: string }[];
+}
+
+/**
+ * Several transfers in one curl run over one control connection (curl keeps it between URLs of
+ * one host), as a `-K` file of url/output pairs does: the uploads, then the downloads. curl pairs
+ * the n-th --upload-file and the n-th --output with the n-th URL wherever they stand, so the
+ * uploads come first and their output goes nowhere. With --fail-early a failed transfer fails the
+ * run; without it curl's exit code would tell of the last transfer only.
+ */
+export function curlBatch(target: FtpTarget, batch: CurlBatch, options: CurlOptions): Promise<ClientResult> {
+  const url = (remotePath: string): string => ftpUrl(target, remotePath, remotePath.endsWith('/'));
+  const args = [
+    '--fail-early',
+    ...batch.uploads.flatMap((u) => ['--upload-file', u.localFile, '--output', '/dev/null']),
+    ...batch.downloads.flatMap((d) => ['--output', d.localFile]),
+  ];
+  const urls = [...batch.uploads, ...batch.downloads].map((t) => url(t.remotePath));
+  return curl(target, options, args, urls);
 }
 
 /**
@@ -192,7 +214,7 @@ export function curlQuote(
   options: CurlOptions,
 ): Promise<ClientResult> {
   const args = commands.flatMap((command) => ['--quote', command]);
-  return curl(target, options, [...args, '--head'], ftpUrl(target, '', true));
+  return curl(target, options, [...args, '--head'], [ftpUrl(target, '', true)]);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 // curl against ftpkitd: every data-connection verb curl can use, resume in both directions, append,
 // --ftp-create-dirs and raw quote commands, over IPv4 and IPv6.
 import { expect } from 'chai';
-import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeRandomFile, sha256Buffer, sha256File } from '../helpers/hash.js';
 import {
   curlAppend,
+  curlBatch,
   curlDownload,
   curlList,
   curlQuote,
@@ -115,6 +116,62 @@ for (const tls of SECURITY) {
             expect(srv().verbsSince(mark)).to.include('NLST');
           });
         }
+      }
+
+      for (const mode of MODES) {
+        // One control connection, one TLS session: each data connection must resume it, and curl's
+        // OpenSSL uses a TLS 1.3 ticket once, so the second file needs a ticket the first one gave.
+        it(`${mode}: several uploads, downloads and a listing in one run, over one control connection`, async function () {
+          requireCurlMode(this, mode, tls);
+          const dir = `batch-${mode}`;
+          await mkdir(join(srv().root, dir));
+          const names = ['a.bin', 'b.bin', 'c.bin', 'd.bin'];
+          const remoteHashes = await Promise.all(
+            names.map((name, i) => makeRandomFile(join(srv().root, dir, name), 40_000 + i * 1000)),
+          );
+          const sources = names.map((name) => local(`${dir}-up-${name}`));
+          const localHashes = await Promise.all(
+            sources.map((source, i) => makeRandomFile(source, 50_000 + i * 1000)),
+          );
+          const copies = names.map((name) => local(`${dir}-${name}`));
+          const listing = local(`${dir}-listing.txt`);
+          const mark = srv().mark();
+          const result = await curlBatch(
+            srv(),
+            {
+              uploads: names.map((name, i) => ({
+                localFile: sources[i] ?? '',
+                remotePath: `${dir}/up-${name}`,
+              })),
+              downloads: [
+                ...names.map((name, i) => ({ remotePath: `${dir}/${name}`, localFile: copies[i] ?? '' })),
+                { remotePath: `${dir}/`, localFile: listing },
+              ],
+            },
+            { mode, extended: true },
+          );
+          ok(result);
+          for (const [i, name] of names.entries()) {
+            expect(await sha256File(copies[i] ?? ''), name).to.equal(remoteHashes[i]);
+            expect(await sha256File(join(srv().root, dir, `up-${name}`)), `up-${name}`).to.equal(
+              localHashes[i],
+            );
+          }
+          expect(await readFile(listing, 'utf8')).to.match(/ up-d\.bin\r?$/m);
+          expect(
+            srv()
+              .verbsSince(mark)
+              .filter((v) => v === 'USER'),
+          ).to.have.lengthOf(1);
+          const transfers = srv()
+            .transfersSince(mark)
+            .map((t) => `${t.direction} ${t.ok ? 'ok' : 'failed'}`);
+          expect(transfers).to.deep.equal([
+            ...names.map(() => 'receive ok'),
+            ...names.map(() => 'send ok'),
+            'list ok',
+          ]);
+        });
       }
 
       for (const mode of MODES) {

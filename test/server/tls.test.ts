@@ -69,13 +69,16 @@ describe('server/FTPS (RFC 4217)', function () {
     return c;
   }
 
-  /** EPSV, then a TLS data connection offering `session`, then RETR; the reply and the bytes. */
+  /**
+   * EPSV, then a TLS data connection offering `session`, then RETR; the reply, the bytes, and the
+   * last session the server gave on the data connection (a TLS 1.3 ticket), if any.
+   */
   async function retrieve(
     srv: TestServer,
     c: RawControl,
     session: Buffer | undefined,
     maxVersion?: SecureVersion,
-  ): Promise<{ codes: number[]; texts: string[]; data: Buffer }> {
+  ): Promise<{ codes: number[]; texts: string[]; data: Buffer; ticket: Buffer | undefined }> {
     const port = parseEpsvReply((await c.command('EPSV')).text);
     const data: TLSSocket = connectTls({
       host: srv.host,
@@ -85,13 +88,16 @@ describe('server/FTPS (RFC 4217)', function () {
       ...(maxVersion && { maxVersion }),
     });
     data.on('error', () => undefined);
+    let ticket: Buffer | undefined;
+    data.on('session', (given: Buffer) => (ticket = given));
     const bytes = collect(data).catch(() => Buffer.alloc(0));
     // curl's order: the handshake first, then RETR.
     await once(data, 'secureConnect');
     const first = await c.command('RETR file.bin');
     const replies = [first];
     if (first.code < 200) replies.push(await c.read());
-    return { codes: replies.map((r) => r.code), texts: replies.map((r) => r.text), data: await bytes };
+    const received = await bytes;
+    return { codes: replies.map((r) => r.code), texts: replies.map((r) => r.text), data: received, ticket };
   }
 
   it('without a certificate: FEAT offers no AUTH, and AUTH TLS gets 502', async function () {
@@ -308,6 +314,21 @@ describe('server/FTPS (RFC 4217)', function () {
       const plain = await control(srv);
       expect(plain.greeting?.code).to.equal(220);
     });
+  });
+
+  // OpenSSL's client cache (curl's) spends a TLS 1.3 session on the handshake that resumes it and
+  // offers only the newest ticket it got: its second data connection needs a ticket the first gave.
+  it('TLSv1.3: a resumed data connection gives a new ticket, which resumes the next one', async function () {
+    const srv = await serve();
+    const c = await secureLogin(srv, 'TLSv1.3');
+    let session = c.tlsSession;
+    for (let i = 1; i <= 3; i++) {
+      const { codes, data, ticket } = await retrieve(srv, c, session, 'TLSv1.3');
+      expect(codes, `data connection ${i}`).to.deep.equal([150, 226]);
+      expect(sha256Buffer(data)).to.equal(sha256Buffer(CONTENT));
+      expect(ticket, `a ticket on data connection ${i}`).to.be.instanceOf(Buffer);
+      session = ticket;
+    }
   });
 
   for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
