@@ -16,6 +16,7 @@ import { LocalFileSystem } from './fs/local.js';
 import type { ServerOptions } from './options.js';
 import { Session } from './session.js';
 import type { TlsCredentials } from './tls/credentials.js';
+import { ticketRenewalAvailable } from './tls/ticket-renewal.js';
 
 export interface FtpServerInit {
   options: ServerOptions;
@@ -133,6 +134,11 @@ export class FtpServer implements ServerServices {
     const address = this.address();
     const implicitTlsPort = this.implicitTlsAddress()?.port;
     this.log.info({ host: address.address, port: address.port, implicitTlsPort }, 'listening');
+    if (this.tls !== undefined && !ticketRenewalAvailable()) {
+      this.log.warn(
+        'this Node.js cannot renew TLS session tickets: a client that uses a ticket once (curl) gets 522 from its second transfer on unless tls-session-reuse is optional',
+      );
+    }
     return address;
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { describeErrno } from '../fs/errors.js';
+import { renewTicketsOnResume } from './ticket-renewal.js';
 
 /** A certificate or key that cannot serve: its message is one line naming the file and why. */
 export class TlsCredentialsError extends Error {
@@ -56,15 +57,19 @@ function opensslReason(err: unknown): string {
 
 /**
  * A context for one control connection and its data connections. Its ticket key is its own, so
- * only tickets issued on this control connection decrypt here: a data connection can resume this
- * session and no other (TLS 1.2 and 1.3 alike; Node keeps no server-side session-ID cache). The
- * PEM is parsed again per context; the parsed form cannot be shared between contexts in Node.
+ * only tickets issued on this control connection and its data connections decrypt here: a data
+ * connection can resume this session and no other (TLS 1.2 and 1.3 alike; Node keeps no
+ * server-side session-ID cache). Each resumption hands out a new ticket (renewTicketsOnResume).
+ * The PEM is parsed again per context; the parsed form cannot be shared between contexts in Node.
  */
 export function createSessionContext(credentials: TlsCredentials): SecureContext {
-  return createSecureContext({
+  const context = createSecureContext({
     cert: credentials.cert,
     key: credentials.key,
     minVersion: MIN_VERSION,
+    // Used only where renewTicketsOnResume finds no hook in this Node.
     ticketKeys: randomBytes(TICKET_KEYS_BYTES),
   });
+  renewTicketsOnResume(context);
+  return context;
 }
