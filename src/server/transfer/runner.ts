@@ -6,7 +6,7 @@ import type { RunningTransfer, ServerServices, SessionState, TransferJob } from 
 import type { DataChannel } from '../data/channel.js';
 import { isPassiveChannel, type PassiveChannel } from '../data/passive.js';
 import type { TransferRecord } from '../observe/observer.js';
-import { dataHandshake, wrapDataSocket } from '../tls/data-socket.js';
+import { dataHandshake, dataHandshakeBegun, wrapDataSocket } from '../tls/data-socket.js';
 
 /** What the runner needs of its session: replies, logs, and a say over the passive listener. */
 export interface TransferHost {
@@ -43,7 +43,7 @@ interface ActiveTransfer extends RunningTransfer {
   aborted: boolean;
   done: Promise<void>;
   socket: Socket | undefined;
-  /** 150 has gone out (under TLS it goes before the handshake, which the client may wait for). */
+  /** 150 has gone out (under TLS it may go before the handshake, which the client may wait for). */
   announced: boolean;
 }
 
@@ -137,9 +137,16 @@ export class TransferRunner {
       // A passive connection is wrapped as it is accepted (see PassiveChannel.wrapOnAccept).
       secure = socket instanceof TLSSocket ? socket : wrapDataSocket(socket, protection.context);
       transfer.socket = secure;
+      // A client that waits for 150 before its handshake (ftplib, lftp) gets it now. One that began
+      // the handshake before the command (curl) gets it after, behind the new session ticket
+      // (renewTicketsOnResume): curl reads an upload's data connection only as it closes it, and a
+      // small upload is over before a ticket sent later arrives, which leaves curl no session for
+      // its next file. A connection accepted in this turn has not been read yet: hence nextPoll.
+      if (!dataHandshakeBegun(secure)) await nextPoll();
+      if (!dataHandshakeBegun(secure)) this.announce(transfer);
+      const resumed = await dataHandshake(secure, this.host.services.options.dataTimeoutMs);
       this.announce(transfer);
-      await dataHandshake(secure, this.host.services.options.dataTimeoutMs);
-      if (protection.reuseRequired && !secure.isSessionReused()) {
+      if (protection.reuseRequired && !resumed) {
         refuseSecure(secure, this.host.services.options.dataTimeoutMs);
         transfer.socket = undefined;
         throw new FtpError(
@@ -153,7 +160,7 @@ export class TransferRunner {
     return this.proceed(transfer, secure);
   }
 
-  /** 150, once: before the handshake under TLS, else when the job starts. */
+  /** 150, once: under TLS before the handshake or after it (see openSecure), else when the job starts. */
   private announce(transfer: ActiveTransfer): void {
     if (transfer.announced) return;
     transfer.announced = true;
@@ -297,4 +304,13 @@ function asError(err: unknown): Error {
 
 function doneText(job: TransferJob): string {
   return typeof job.done === 'string' ? job.done : job.done();
+}
+
+/**
+ * Returns after the event loop's next poll for I/O, which reads what the sockets have: the first
+ * immediate runs at the end of this turn, the second after that poll.
+ */
+async function nextPoll(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
 }
