@@ -11,17 +11,11 @@ const SIZE = 4 * 1024;
 // ftp-srv needs about three minutes here (it polls for data connections); 10 minutes means stuck.
 const TIMEOUT_MS = 600_000;
 
-// One ftplib session: download every file, then upload the same bytes into a fresh folder.
-// Passive (PASV, ftplib's choice for IPv4) and binary, as the brief asks. The job comes on stdin.
-const SCRIPT = String.raw`
-import ftplib, io, json, sys, time
-job = json.loads(sys.stdin.readline())
-ftp = ftplib.FTP()
-ftp.connect(job['host'], job['port'], timeout=30)
-ftp.login(job['user'], job['password'])
-ftp.set_pasv(True)
-ftp.voidcmd('TYPE I')
-blobs = []
+/**
+ * Python, after a login as `ftp`: downloads every file of the job, then uploads the same bytes
+ * into a fresh folder, and prints the two durations as JSON. Shared with the TLS scenario.
+ */
+export const SMALL_FILES_LOOP = String.raw`blobs = []
 start = time.perf_counter()
 for name in job['names']:
     parts = []
@@ -36,8 +30,20 @@ start = time.perf_counter()
 for name, data in zip(job['names'], blobs):
     ftp.storbinary('STOR %s/%s' % (job['dst'], name), io.BytesIO(data))
 up = time.perf_counter() - start
-ftp.quit()
 print(json.dumps({'down': down, 'up': up}))
+`;
+
+// One ftplib session: download every file, then upload the same bytes into a fresh folder.
+// Passive (PASV, ftplib's choice for IPv4) and binary, as the brief asks. The job comes on stdin.
+const SCRIPT = String.raw`
+import ftplib, io, json, sys, time
+job = json.loads(sys.stdin.readline())
+ftp = ftplib.FTP()
+ftp.connect(job['host'], job['port'], timeout=30)
+ftp.login(job['user'], job['password'])
+ftp.set_pasv(True)
+ftp.voidcmd('TYPE I')
+${SMALL_FILES_LOOP}ftp.quit()
 `;
 
 interface Timing {

@@ -10,6 +10,7 @@ import { CREDENTIALS } from '../servers.js';
 import { median, percentile } from '../stats.js';
 import { BIG_FILE, listNames, sameContent, SMALL_DIR, UPLOAD_DIR, warmPageCache } from '../workspace.js';
 import { LARGE_MODES } from './large.js';
+import { SMALL_FILES_LOOP } from './small.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 
 const SMALL_COUNT = 2_000;
@@ -69,24 +70,9 @@ if job['kind'] == 'large':
     if moved[0] != job['size']:
         raise SystemExit('moved %d bytes, expected %d' % (moved[0], job['size']))
     print(json.dumps({'seconds': seconds}))
-else:
-    blobs = []
-    start = time.perf_counter()
-    for name in job['names']:
-        parts = []
-        ftp.retrbinary('RETR %s/%s' % (job['src'], name), parts.append)
-        data = b''.join(parts)
-        if len(data) != job['size']:
-            raise SystemExit('RETR %s: %d bytes, expected %d' % (name, len(data), job['size']))
-        blobs.append(data)
-    down = time.perf_counter() - start
-    ftp.mkd(job['dst'])
-    start = time.perf_counter()
-    for name, data in zip(job['names'], blobs):
-        ftp.storbinary('STOR %s/%s' % (job['dst'], name), io.BytesIO(data))
-    up = time.perf_counter() - start
-    print(json.dumps({'down': down, 'up': up}))
-ftp.quit()
+    ftp.quit()
+    sys.exit(0)
+${SMALL_FILES_LOOP}ftp.quit()
 `;
 
 async function python(
