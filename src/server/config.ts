@@ -53,6 +53,7 @@ const SPEC = {
   'ban-after': { key: 'banAfter', kind: 'countOrZero' },
   'ban-time': { key: 'banTimeMs', kind: 'seconds' },
   'login-timeout': { key: 'loginTimeoutMs', kind: 'seconds' },
+  'auth-cache-ttl': { key: 'authCacheTtlMs', kind: 'secondsOrZero' },
   'max-unauthenticated': { key: 'maxUnauthenticated', kind: 'count' },
   'shutdown-timeout': { key: 'shutdownTimeoutMs', kind: 'seconds' },
   metrics: { key: 'metrics', kind: 'listen' },
@@ -182,6 +183,9 @@ function applyValues(options: ServerOptions, layer: OptionLayer): ServerOptions 
         break;
       case 'seconds':
         out[key] = parseNumber(name, value, 1, 86_400) * 1000;
+        break;
+      case 'secondsOrZero':
+        out[key] = parseNumber(name, value, 0, 86_400) * 1000;
         break;
       case 'milliseconds':
         out[key] = parseNumber(name, value, 0, 60_000);

@@ -35,6 +35,8 @@ export interface ServerOptions {
   banTimeMs: number;
   /** How long a connection may take to log in before it is closed (421). */
   loginTimeoutMs: number;
+  /** How long a verified password spares the hash check on the account's next logins; 0: never. */
+  authCacheTtlMs: number;
   /** Connections not logged in yet, at most, across all addresses; more are refused (421). */
   maxUnauthenticated: number;
   /** On SIGINT/SIGTERM, how long running transfers may go on before they are cut. */
@@ -75,6 +77,7 @@ export const defaultOptions: ServerOptions = {
   banAfter: 5,
   banTimeMs: 600_000,
   loginTimeoutMs: 60_000,
+  authCacheTtlMs: 600_000,
   maxUnauthenticated: 500,
   shutdownTimeoutMs: 10_000,
   logLevel: 'info',

@@ -51,6 +51,8 @@ export interface StartOptions {
   clock?: Clock;
   /** FTPS certificate and key (see test/helpers/tls-cert.ts); none: AUTH TLS is refused. */
   tls?: TlsCredentials;
+  /** Who may log in instead of the fixed test accounts (anonymous still follows `anonymous`). */
+  authenticator?: Authenticator;
 }
 
 export async function startServer(start: StartOptions = {}): Promise<TestServer> {
@@ -68,7 +70,7 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     logLevel: (process.env.FTPKIT_TEST_LOG as ServerOptions['logLevel'] | undefined) ?? 'silent',
     ...start.options,
   };
-  const authenticators: Authenticator[] = [new TestAuthenticator(root)];
+  const authenticators: Authenticator[] = [start.authenticator ?? new TestAuthenticator(root)];
   if (start.anonymous)
     authenticators.push(new AnonymousAuthenticator({ root, writable: start.anonymous === 'write' }));
   const server = new FtpServer({

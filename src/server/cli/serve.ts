@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Account, Authenticator } from '../auth/account.js';
 import { AnonymousAuthenticator } from '../auth/anonymous.js';
 import { chainAuthenticators } from '../auth/chain.js';
+import { CredentialCache } from '../auth/credential-cache.js';
 import { ReloadableAuthenticator } from '../auth/reloadable.js';
 import { defaultStateDir, loadGeneratedAccount, type GeneratedAccount } from '../auth/generated-user.js';
 import { UsersFileAuthenticator } from '../auth/users-file.js';
@@ -124,7 +125,7 @@ async function loadAccounts(options: ServerOptions): Promise<Accounts> {
   let users: ReloadableAuthenticator | undefined;
   if (options.usersFile !== undefined) {
     const file = await UsersFileAuthenticator.load(options.usersFile, root);
-    users = new ReloadableAuthenticator(file);
+    users = new ReloadableAuthenticator(withCache(file, options));
     authenticators.push(users);
     accounts.push(...file.accounts);
   }
@@ -136,7 +137,16 @@ async function loadAccounts(options: ServerOptions): Promise<Accounts> {
     return { authenticator: chainAuthenticators(authenticators), accounts, ...(users && { users }) };
   }
   const generated = await loadGeneratedAccount(options.stateDir ?? defaultStateDir(), root);
-  return { authenticator: generated.authenticator, accounts: generated.authenticator.accounts, generated };
+  return {
+    authenticator: withCache(generated.authenticator, options),
+    accounts: generated.authenticator.accounts,
+    generated,
+  };
+}
+
+/** One cache per loaded users file, so a reload forgets every password the old file accepted. */
+function withCache(file: Authenticator, options: ServerOptions): Authenticator {
+  return options.authCacheTtlMs > 0 ? new CredentialCache(file, { ttlMs: options.authCacheTtlMs }) : file;
 }
 
 async function listen(server: FtpServer, options: ServerOptions): ReturnType<FtpServer['listen']> {
@@ -209,7 +219,7 @@ async function reload(
       : undefined,
     users !== undefined && usersFile !== undefined
       ? UsersFileAuthenticator.load(usersFile, options.root).then((file) => {
-          users.replace(file);
+          users.replace(withCache(file, options));
           logger.info({ users: usersFile, accounts: file.accounts.length }, 'users file reloaded');
         }, failed('reload the users file'))
       : undefined,

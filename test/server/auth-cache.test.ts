@@ -1,0 +1,74 @@
+// Password logins through the credential cache, as a burst of clients and a guesser meet it.
+import { expect } from 'chai';
+import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CredentialCache } from '../../src/server/auth/credential-cache.js';
+import { hashPassword } from '../../src/server/auth/password-hash.js';
+import { UsersFileAuthenticator } from '../../src/server/auth/users-file.js';
+import { RawControl } from '../helpers/raw-control.js';
+import { startServer, type TestServer } from '../helpers/start-server.js';
+
+const ACCOUNTS = 50;
+
+describe('password logins with the credential cache', function () {
+  let server: TestServer | undefined;
+  let root: string | undefined;
+  const controls: RawControl[] = [];
+
+  async function start(failedLoginDelayMs: number): Promise<TestServer> {
+    root = await realpath(await mkdtemp(join(tmpdir(), 'ftpkit-auth-cache-')));
+    const hash = await hashPassword('pw-shared');
+    const users = Object.fromEntries(
+      Array.from({ length: ACCOUNTS }, (_, i) => [`user${i}`, { password: hash }]),
+    );
+    // In the root only to leave one folder behind; a real users file is kept out of it.
+    const file = join(root, 'users.json');
+    await writeFile(file, JSON.stringify({ users }), { mode: 0o600 });
+    const authenticator = new CredentialCache(await UsersFileAuthenticator.load(file, root), {
+      ttlMs: 600_000,
+    });
+    server = await startServer({
+      authenticator,
+      root,
+      options: { failedLoginDelayMs, maxConnectionsPerIp: 200 },
+    });
+    return server;
+  }
+
+  async function login(user: string, password: string): Promise<number> {
+    if (server === undefined) throw new Error('no server');
+    const control = await RawControl.connect(server.host, server.port);
+    controls.push(control);
+    expect((await control.command(`USER ${user}`)).code).to.equal(331);
+    return (await control.command(`PASS ${password}`, 60_000)).code;
+  }
+
+  afterEach(async function () {
+    for (const control of controls.splice(0)) await control.close();
+    await server?.close();
+    server = undefined;
+    if (root !== undefined) await rm(root, { recursive: true, force: true });
+    root = undefined;
+  });
+
+  it('lets 50 parallel logins of one account in, then 50 of 50 different accounts', async function () {
+    this.timeout(120_000);
+    await start(0);
+    const one = await Promise.all(Array.from({ length: ACCOUNTS }, () => login('user0', 'pw-shared')));
+    expect(one).to.deep.equal(Array<number>(ACCOUNTS).fill(230));
+    const many = await Promise.all(
+      Array.from({ length: ACCOUNTS }, (_, i) => login(`user${i}`, 'pw-shared')),
+    );
+    expect(many).to.deep.equal(Array<number>(ACCOUNTS).fill(230));
+  });
+
+  it('still delays a wrong password while the right one is cached', async function () {
+    await start(300);
+    expect(await login('user1', 'pw-shared')).to.equal(230);
+    const started = Date.now();
+    expect(await login('user1', 'pw-wrong')).to.equal(530);
+    // A lower bound only: a timer never fires early, however loaded the machine.
+    expect(Date.now() - started).to.be.at.least(290);
+  });
+});
