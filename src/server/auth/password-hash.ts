@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { HashSlots } from './hash-slots.js';
 
 /** Cost parameters of scrypt (RFC 7914). */
 export interface ScryptCost {
@@ -25,6 +26,13 @@ const MAX_WORK = 2 ** 20;
 const MAX_P = 16;
 const MIN_SALT_BYTES = 8;
 const KEY_BYTES_RANGE = [16, 64] as const;
+
+/**
+ * Every scrypt of this process goes through these: 2 at once (16 MiB each at the default cost),
+ * one per core of the 2-core target; the rest queue, and --login-timeout still ends a session
+ * that waits too long.
+ */
+export const scryptSlots = new HashSlots(2);
 
 const INTEGER = /^[1-9][0-9]{0,9}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -77,11 +85,14 @@ function decodeBase64(text: string): Buffer | undefined {
 }
 
 function deriveKey(password: string, salt: Buffer, length: number, { N, r, p }: ScryptCost): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    // maxmem above the cap, so only affordable() decides what is too costly.
-    scrypt(password, salt, length, { N, r, p, maxmem: 2 * MAX_MEMORY_BYTES }, (err, key) => {
-      if (err) reject(err);
-      else resolve(key);
-    });
-  });
+  return scryptSlots.run(
+    () =>
+      new Promise((resolve, reject) => {
+        // maxmem above the cap, so only affordable() decides what is too costly.
+        scrypt(password, salt, length, { N, r, p, maxmem: 2 * MAX_MEMORY_BYTES }, (err, key) => {
+          if (err) reject(err);
+          else resolve(key);
+        });
+      }),
+  );
 }

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { randomBytes, scryptSync } from 'node:crypto';
-import { hashPassword, parsePasswordHash, verifyPassword } from '../../../src/server/auth/password-hash.js';
+import {
+  hashPassword,
+  parsePasswordHash,
+  scryptSlots,
+  verifyPassword,
+} from '../../../src/server/auth/password-hash.js';
 
 describe('server/auth/password-hash', () => {
   it('produces a self-describing scrypt string with a random salt', async () => {
@@ -11,6 +16,14 @@ describe('server/auth/password-hash', () => {
     const parsed = parsePasswordHash(first);
     expect(parsed?.salt.length).to.equal(16);
     expect(parsed?.hash.length).to.equal(32);
+  });
+
+  it('runs at most 2 checks at once; the others queue and are answered', async () => {
+    const encoded = await hashPassword('pw');
+    const checks = Array.from({ length: 6 }, (_, i) => verifyPassword(i % 2 === 0 ? 'pw' : 'no', encoded));
+    expect([scryptSlots.running, scryptSlots.waiting]).to.deep.equal([2, 4]);
+    expect(await Promise.all(checks)).to.deep.equal([true, false, true, false, true, false]);
+    expect([scryptSlots.running, scryptSlots.waiting]).to.deep.equal([0, 0]);
   });
 
   it('verifies the right password and refuses a wrong one', async () => {
