@@ -5,7 +5,7 @@ import { isInside } from '../fs/confine.js';
 import { errnoCode } from '../fs/errors.js';
 import type { Account, Authenticator } from './account.js';
 import { checkUsersFilePermissions } from './users-file-permissions.js';
-import { hashPassword, parsePasswordHash, verifyPassword } from './password-hash.js';
+import { hashPassword, needsRehash, parsePasswordHash, verifyPassword } from './password-hash.js';
 
 /** A users file that cannot be read, parsed or accepted; the message names the user and field. */
 export class UsersFileError extends Error {
@@ -26,6 +26,7 @@ export function isValidUserName(name: string): boolean {
 }
 
 interface UserEntry {
+  /** Replaced when the login upgrades it. */
   hash: string;
   account: Account;
 }
@@ -35,19 +36,34 @@ interface UserEntry {
  * load, so a typo stops the server at startup instead of locking a user out later.
  */
 export class UsersFileAuthenticator implements Authenticator {
+  readonly #file: string;
   readonly #users: ReadonlyMap<string, UserEntry>;
   readonly #dummyHash: string;
+  readonly #onUpgradeError: (user: string, err: unknown) => void;
 
-  private constructor(users: ReadonlyMap<string, UserEntry>, dummyHash: string) {
+  private constructor(
+    file: string,
+    users: ReadonlyMap<string, UserEntry>,
+    dummyHash: string,
+    onUpgradeError: (user: string, err: unknown) => void,
+  ) {
+    this.#file = file;
     this.#users = users;
     this.#dummyHash = dummyHash;
+    this.#onUpgradeError = onUpgradeError;
   }
 
   /**
    * Reads and validates `file`, refusing one that others could write. Homes are relative to `root` or absolute, must end up inside it
-   * (links included) and are created when missing.
+   * (links included) and are created when missing. A hash below today's cost is rewritten at its
+   * owner's next successful login; `onUpgradeError` hears when that cannot be done (the login
+   * still succeeds, on the old hash).
    */
-  static async load(file: string, root: string): Promise<UsersFileAuthenticator> {
+  static async load(
+    file: string,
+    root: string,
+    onUpgradeError: (user: string, err: unknown) => void = () => undefined,
+  ): Promise<UsersFileAuthenticator> {
     await checkUsersFilePermissions(file);
     const document = await readDocument(file);
     if (document === undefined) throw new UsersFileError(`Users file ${file} does not exist.`);
@@ -70,7 +86,8 @@ export class UsersFileAuthenticator implements Authenticator {
       });
     }
     // Unknown names are checked against this, so they cost as much as known ones.
-    return new UsersFileAuthenticator(users, await hashPassword(randomBytes(16).toString('hex')));
+    const dummyHash = await hashPassword(randomBytes(16).toString('hex'));
+    return new UsersFileAuthenticator(file, users, dummyHash, onUpgradeError);
   }
 
   /** The user names in the file. */
@@ -87,8 +104,32 @@ export class UsersFileAuthenticator implements Authenticator {
     const entry = this.#users.get(user);
     const valid = await verifyPassword(password, entry?.hash ?? this.#dummyHash);
     if (entry === undefined || !valid) return undefined;
+    if (needsRehash(entry.hash)) await this.#upgrade(user, password, entry);
     return { ...entry.account };
   }
+
+  async #upgrade(user: string, password: string, entry: UserEntry): Promise<void> {
+    const old = entry.hash;
+    try {
+      const hash = await hashPassword(password);
+      // Only over the hash this check used: a password changed in the file meanwhile wins.
+      if (await replaceHash(this.#file, user, old, hash)) entry.hash = hash;
+    } catch (err) {
+      this.#onUpgradeError(user, err);
+    }
+  }
+}
+
+/** Sets `user`'s hash in the file if it is still `old`; true when the file was rewritten. */
+async function replaceHash(file: string, user: string, old: string, hash: string): Promise<boolean> {
+  const document = await readDocument(file);
+  const users = new Map(Object.entries(document?.users ?? {}));
+  const record = users.get(user);
+  if (document === undefined || !isObject(record) || record.password !== old) return false;
+  users.set(user, Object.fromEntries(Object.entries({ ...record, password: hash })));
+  const text = JSON.stringify({ ...document, users: Object.fromEntries(users) }, null, 2) + '\n';
+  await writeAtomically(file, text, (await stat(file)).mode & 0o777);
+  return true;
 }
 
 export interface UpsertUserOptions {
@@ -235,7 +276,7 @@ async function deepestExisting(wanted: string): Promise<string> {
 }
 
 /** Writes through a private temporary file and a rename, so readers see the old or the new file. */
-async function writeAtomically(file: string, text: string): Promise<void> {
+async function writeAtomically(file: string, text: string, mode = 0o600): Promise<void> {
   // Replace the real file, not a link pointing at it.
   const target = await realpath(file).catch(() => path.resolve(file));
   const temp = path.join(
@@ -245,7 +286,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
   const handle = await open(temp, 'wx', 0o600);
   try {
     try {
-      await handle.chmod(0o600);
+      await handle.chmod(mode);
       await handle.writeFile(text, 'utf8');
       await handle.sync();
     } finally {

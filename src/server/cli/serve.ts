@@ -70,7 +70,7 @@ export async function serve(argv: string[]): Promise<void> {
     resolved.tlsCert !== undefined && resolved.tlsKey !== undefined
       ? await loadTlsCredentials(resolved.tlsCert, resolved.tlsKey)
       : undefined;
-  const { authenticator, accounts, generated, users } = await loadAccounts(resolved);
+  const { authenticator, accounts, generated, users } = await loadAccounts(resolved, logger);
   for (const { folder, users } of await unwritableFolders(accounts)) {
     logger.warn(
       { folder, users, uid: process.getuid?.() },
@@ -118,13 +118,13 @@ interface Accounts {
   users?: ReloadableAuthenticator;
 }
 
-async function loadAccounts(options: ServerOptions): Promise<Accounts> {
+async function loadAccounts(options: ServerOptions, logger: Logger): Promise<Accounts> {
   const { root } = options;
   const authenticators: Authenticator[] = [];
   const accounts: Account[] = [];
   let users: ReloadableAuthenticator | undefined;
   if (options.usersFile !== undefined) {
-    const file = await UsersFileAuthenticator.load(options.usersFile, root);
+    const file = await UsersFileAuthenticator.load(options.usersFile, root, upgradeFailed(logger));
     users = new ReloadableAuthenticator(withCache(file, options));
     authenticators.push(users);
     accounts.push(...file.accounts);
@@ -141,6 +141,16 @@ async function loadAccounts(options: ServerOptions): Promise<Accounts> {
     authenticator: withCache(generated.authenticator, options),
     accounts: generated.authenticator.accounts,
     generated,
+  };
+}
+
+/** A stronger hash that cannot be written back (read-only file or folder): the login still goes on. */
+function upgradeFailed(logger: Logger): (user: string, err: unknown) => void {
+  return (user, err) => {
+    logger.warn(
+      { user, err: describeErrno(err) },
+      'cannot rewrite the users file with a stronger hash; the old one stays',
+    );
   };
 }
 
@@ -218,7 +228,7 @@ async function reload(
         }, failed('reload the TLS certificate'))
       : undefined,
     users !== undefined && usersFile !== undefined
-      ? UsersFileAuthenticator.load(usersFile, options.root).then((file) => {
+      ? UsersFileAuthenticator.load(usersFile, options.root, upgradeFailed(logger)).then((file) => {
           users.replace(withCache(file, options));
           logger.info({ users: usersFile, accounts: file.accounts.length }, 'users file reloaded');
         }, failed('reload the users file'))

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomBytes, scryptSync } from 'node:crypto';
 import {
   hashPassword,
+  needsRehash,
   parsePasswordHash,
   scryptSlots,
   verifyPassword,
@@ -11,7 +12,7 @@ describe('server/auth/password-hash', () => {
   it('produces a self-describing scrypt string with a random salt', async () => {
     const first = await hashPassword('correct horse');
     const second = await hashPassword('correct horse');
-    expect(first).to.match(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
+    expect(first).to.match(/^scrypt\$16384\$8\$5\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
     expect(first).not.to.equal(second);
     const parsed = parsePasswordHash(first);
     expect(parsed?.salt.length).to.equal(16);
@@ -24,6 +25,13 @@ describe('server/auth/password-hash', () => {
     expect([scryptSlots.running, scryptSlots.waiting]).to.deep.equal([2, 4]);
     expect(await Promise.all(checks)).to.deep.equal([true, false, true, false, true, false]);
     expect([scryptSlots.running, scryptSlots.waiting]).to.deep.equal([0, 0]);
+  });
+
+  it('asks for a new hash below the current cost (the old default p=1), not at it', async () => {
+    const salt = randomBytes(16);
+    const old = `scrypt$16384$8$1$${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
+    expect(needsRehash(old)).to.equal(true);
+    expect(needsRehash(await hashPassword('pw'))).to.equal(false);
   });
 
   it('verifies the right password and refuses a wrong one', async () => {

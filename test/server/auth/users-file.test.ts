@@ -1,8 +1,20 @@
 import { expect } from 'chai';
-import { mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  realpath,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { randomBytes, scryptSync } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { hashPassword } from '../../../src/server/auth/password-hash.js';
+import { hashPassword, needsRehash } from '../../../src/server/auth/password-hash.js';
 import { UsersFileAuthenticator, UsersFileError, upsertUser } from '../../../src/server/auth/users-file.js';
 
 describe('server/auth/users-file', () => {
@@ -67,6 +79,53 @@ describe('server/auth/users-file', () => {
       );
       expect((await stat(path.join(root, 'alice'))).isDirectory()).to.equal(true);
       expect((await stat(path.join(root, 'shared', 'carol'))).isDirectory()).to.equal(true);
+    });
+
+    it("upgrades an old-cost hash at its owner's login: file replaced atomically, mode and fields kept", async () => {
+      const salt = randomBytes(16);
+      const key = scryptSync('old-pw', salt, 32, { N: 16384, r: 8, p: 1 });
+      const oldHash = `scrypt$16384$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+      await writeUsers({
+        alice: { password: oldHash, home: 'alice', access: 'read-only' },
+        bob: { password: bobHash },
+      });
+      await chmod(file, 0o640);
+      const errors: unknown[] = [];
+      const auth = await UsersFileAuthenticator.load(file, root, (_user, err) => errors.push(err));
+      const unchanged = await readFile(file, 'utf8');
+      expect(await auth.authenticate('alice', 'wrong')).to.equal(undefined);
+      expect(await readFile(file, 'utf8')).to.equal(unchanged);
+
+      expect((await auth.authenticate('alice', 'old-pw'))?.writable).to.equal(false);
+      const { users } = JSON.parse(await readFile(file, 'utf8')) as {
+        users: Record<string, { password: string; home?: string; access?: string }>;
+      };
+      expect(users.alice?.password).to.match(/^scrypt\$16384\$8\$5\$/);
+      expect(needsRehash(users.alice!.password)).to.equal(false);
+      expect(users.alice).to.include({ home: 'alice', access: 'read-only' });
+      expect(users.bob?.password).to.equal(bobHash);
+      expect(((await stat(file)).mode & 0o777).toString(8)).to.equal('640');
+      expect((await readdir(base)).filter((name) => name.endsWith('.tmp'))).to.deep.equal([]);
+      expect(errors).to.deep.equal([]);
+      // The new hash is the one in use, and a fresh load accepts it.
+      expect(await auth.authenticate('alice', 'old-pw')).to.not.equal(undefined);
+      expect(
+        await (await UsersFileAuthenticator.load(file, root)).authenticate('alice', 'old-pw'),
+      ).to.not.equal(undefined);
+    });
+
+    it('does not overwrite a password changed in the file since it was loaded', async () => {
+      const salt = randomBytes(16);
+      const key = scryptSync('old-pw', salt, 32, { N: 16384, r: 8, p: 1 });
+      await writeUsers({
+        alice: { password: `scrypt$16384$8$1$${salt.toString('base64')}$${key.toString('base64')}` },
+      });
+      const auth = await UsersFileAuthenticator.load(file, root);
+      await writeUsers({ alice: { password: aliceHash } });
+      expect(await auth.authenticate('alice', 'old-pw')).to.not.equal(undefined);
+      expect(JSON.parse(await readFile(file, 'utf8'))).to.deep.equal({
+        users: { alice: { password: aliceHash } },
+      });
     });
 
     it('refuses wrong passwords, unknown users and other cases of a name', async () => {
