@@ -582,6 +582,9 @@ describe('ftpkitd command line', function () {
       await handle.waitForLine(
         /ftpkitd: stopping; 1 running transfer gets up to 60 s to finish\. Ctrl-C again stops them now\./,
       );
+      // A terminal's Ctrl-C also discards output not read yet (no NOFLSH): the log line is awaited
+      // first, as the person at the terminal would have seen it.
+      await handle.waitForLine(/INFO.*shutting down/);
       handle.write('\u0003');
       expect((await control.read(5000)).code).to.equal(426);
       expect((await control.read(5000)).code).to.equal(421);
