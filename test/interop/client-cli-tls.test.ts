@@ -3,7 +3,7 @@
 // private CA, --insecure to skip the check; a certificate that does not verify fails the command
 // with one line and leaves no file on either side.
 import { expect } from 'chai';
-import { access, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -17,16 +17,9 @@ import { requirePeer } from '../helpers/peers.js';
 import { run, type RunResult } from '../helpers/process.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/ftpkit.js', import.meta.url));
+import { exists } from './client-helpers.js';
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const BIN = fileURLToPath(new URL('../../../bin/ftpkit.js', import.meta.url));
 
 describe('client interop: the ftpkit binary over FTPS against vsftpd', function () {
   let certs: TestCertificates | undefined;

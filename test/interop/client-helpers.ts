@@ -167,7 +167,8 @@ function expectProtected(
   expect(client.tls?.version, message).to.match(/^TLSv1\.[23]$/);
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether a local path exists (a refused transfer must not have created it). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
