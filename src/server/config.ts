@@ -54,6 +54,7 @@ const SPEC = {
   'ban-time': { key: 'banTimeMs', kind: 'seconds' },
   'login-timeout': { key: 'loginTimeoutMs', kind: 'seconds' },
   'auth-cache-ttl': { key: 'authCacheTtlMs', kind: 'secondsOrZero' },
+  'max-hash-checks': { key: 'maxHashChecks', kind: 'count' },
   'max-unauthenticated': { key: 'maxUnauthenticated', kind: 'count' },
   'shutdown-timeout': { key: 'shutdownTimeoutMs', kind: 'seconds' },
   metrics: { key: 'metrics', kind: 'listen' },

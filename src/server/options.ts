@@ -37,6 +37,11 @@ export interface ServerOptions {
   loginTimeoutMs: number;
   /** How long a verified password spares the hash check on the account's next logins; 0: never. */
   authCacheTtlMs: number;
+  /**
+   * Password hash checks (scrypt, 32 MiB each) run at once, at most; more logins wait their turn.
+   * Process-wide: every FtpServer in a process shares the one queue, the last one made sets it.
+   */
+  maxHashChecks: number;
   /** Connections not logged in yet, at most, across all addresses; more are refused (421). */
   maxUnauthenticated: number;
   /** On SIGINT/SIGTERM, how long running transfers may go on before they are cut. */
@@ -78,6 +83,7 @@ export const defaultOptions: ServerOptions = {
   banTimeMs: 600_000,
   loginTimeoutMs: 60_000,
   authCacheTtlMs: 600_000,
+  maxHashChecks: 2,
   maxUnauthenticated: 500,
   shutdownTimeoutMs: 10_000,
   logLevel: 'info',

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { normalizeAddress, formatReply, Reply } from '../protocol/index.js';
 import type { Account, Authenticator } from './auth/account.js';
 import { LoginGuard } from './auth/login-guard.js';
+import { scryptSlots } from './auth/password-hash.js';
 import { systemClock, type Clock } from './clock.js';
 import { createRegistry } from './commands/index.js';
 import type { ServerServices } from './commands/context.js';
@@ -84,6 +85,8 @@ export class FtpServer implements ServerServices {
         this.observers.banned(scope);
       },
     });
+    // One queue per process: the memory it bounds is the process's.
+    scryptSlots.limit = this.options.maxHashChecks;
     this.fileSystemFactory = init.createFileSystem ?? ((account) => LocalFileSystem.create(account.home));
     this.server = createServer({ noDelay: true }, (socket) => {
       this.accept(socket, false);

@@ -79,6 +79,8 @@ export class Session implements CommandContext, TransferHost {
   private cancelIdleTimer = (): void => undefined;
   private loginTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Made on first use (a PASS waiting for its hash check): most sessions never need one. */
+  private endController: AbortController | undefined;
   private dataChannel: DataChannel | undefined;
   /** Made on the first PASV/EPSV: most sessions never need one. */
   private passiveReuse: PassiveReuse | undefined;
@@ -276,9 +278,21 @@ export class Session implements CommandContext, TransferHost {
   }
 
   /** Ends the session politely: what was written is flushed, then the socket closes. */
+  /** Aborted when the session ends (closed, timed out or the client gone). */
+  get ended(): AbortSignal {
+    this.endController ??= new AbortController();
+    if (this.closed) this.endSignal();
+    return this.endController.signal;
+  }
+
+  private endSignal(): void {
+    this.endController?.abort(new FtpError(Reply.ServiceNotAvailable, 'Session ended.'));
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.endSignal();
     this.cancelIdleTimer();
     clearTimeout(this.loginTimer);
     this.socket.end();
@@ -578,6 +592,7 @@ export class Session implements CommandContext, TransferHost {
 
   private teardown(): void {
     this.closed = true;
+    this.endSignal();
     this.cancelIdleTimer();
     clearTimeout(this.loginTimer);
     this.queue.length = 0;

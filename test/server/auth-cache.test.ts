@@ -4,8 +4,9 @@ import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialCache } from '../../src/server/auth/credential-cache.js';
-import { hashPassword } from '../../src/server/auth/password-hash.js';
+import { DEFAULT_HASH_CONCURRENCY, hashPassword, scryptSlots } from '../../src/server/auth/password-hash.js';
 import { UsersFileAuthenticator } from '../../src/server/auth/users-file.js';
+import type { ServerOptions } from '../../src/server/options.js';
 import { RawControl } from '../helpers/raw-control.js';
 import { startServer, type TestServer } from '../helpers/start-server.js';
 
@@ -16,7 +17,10 @@ describe('password logins with the credential cache', function () {
   let root: string | undefined;
   const controls: RawControl[] = [];
 
-  async function start(failedLoginDelayMs: number): Promise<TestServer> {
+  async function start(
+    failedLoginDelayMs: number,
+    options: Partial<ServerOptions> = {},
+  ): Promise<TestServer> {
     root = await realpath(await mkdtemp(join(tmpdir(), 'ftpkit-auth-cache-')));
     const hash = await hashPassword('pw-shared');
     const users = Object.fromEntries(
@@ -31,7 +35,7 @@ describe('password logins with the credential cache', function () {
     server = await startServer({
       authenticator,
       root,
-      options: { failedLoginDelayMs, maxConnectionsPerIp: 200 },
+      options: { failedLoginDelayMs, maxConnectionsPerIp: 200, ...options },
     });
     return server;
   }
@@ -50,6 +54,7 @@ describe('password logins with the credential cache', function () {
     server = undefined;
     if (root !== undefined) await rm(root, { recursive: true, force: true });
     root = undefined;
+    scryptSlots.limit = DEFAULT_HASH_CONCURRENCY;
   });
 
   it('lets 50 parallel logins of one account in, then 50 of 50 different accounts', async function () {
@@ -71,4 +76,30 @@ describe('password logins with the credential cache', function () {
     // A lower bound only: a timer never fires early, however loaded the machine.
     expect(Date.now() - started).to.be.at.least(290);
   });
+
+  it('drops a check still queued when the login timeout closes its session', async function () {
+    const server = await start(0, { loginTimeoutMs: 1000, maxHashChecks: 1 });
+    // The one check slot is busy, as under a burst of first logins.
+    let release = (): void => undefined;
+    const busy = scryptSlots.run(() => new Promise<void>((resolve) => (release = resolve)));
+    try {
+      const control = await RawControl.connect(server.host, server.port);
+      controls.push(control);
+      expect((await control.command('USER user7')).code).to.equal(331);
+      const reply = control.command('PASS pw-shared', 10_000);
+      await waitFor(() => scryptSlots.waiting === 1);
+      expect((await reply).code).to.equal(421);
+      expect(scryptSlots.waiting).to.equal(0);
+    } finally {
+      release();
+      await busy;
+    }
+    // The slot works on: the next login is checked and let in.
+    expect(await login('user7', 'pw-shared')).to.equal(230);
+  });
 });
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).to.equal(true);
+}

@@ -10,5 +10,9 @@ export interface Account {
 
 /** Decides who gets in. Returns undefined for a wrong user or password (never says which). */
 export interface Authenticator {
-  authenticate(user: string, password: string): Promise<Account | undefined>;
+  /**
+   * `signal` is aborted when the session ends before the answer (the client left, or the login
+   * timeout cut it): work not started yet may be dropped, with a rejection.
+   */
+  authenticate(user: string, password: string, signal?: AbortSignal): Promise<Account | undefined>;
 }

@@ -4,9 +4,9 @@ import type { Account, Authenticator } from './account.js';
 export function chainAuthenticators(list: readonly Authenticator[]): Authenticator {
   const authenticators = [...list];
   return {
-    async authenticate(user: string, password: string): Promise<Account | undefined> {
+    async authenticate(user: string, password: string, signal?: AbortSignal): Promise<Account | undefined> {
       for (const authenticator of authenticators) {
-        const account = await authenticator.authenticate(user, password);
+        const account = await authenticator.authenticate(user, password, signal);
         if (account !== undefined) return account;
       }
       return undefined;

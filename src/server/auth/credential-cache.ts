@@ -48,8 +48,8 @@ export class CredentialCache implements Authenticator {
     return this.#entries.size;
   }
 
-  async authenticate(user: string, password: string): Promise<Account | undefined> {
-    if (this.#ttlMs <= 0) return this.#inner.authenticate(user, password);
+  async authenticate(user: string, password: string, signal?: AbortSignal): Promise<Account | undefined> {
+    if (this.#ttlMs <= 0) return this.#inner.authenticate(user, password, signal);
     const mac = this.#mac(user, password);
     const entry = this.#entries.get(user);
     if (entry !== undefined) {
@@ -61,7 +61,7 @@ export class CredentialCache implements Authenticator {
         return { ...entry.account };
       }
     }
-    const account = await this.#inner.authenticate(user, password);
+    const account = await this.#inner.authenticate(user, password, signal);
     if (account !== undefined && !account.anonymous) {
       this.#remember(user, { mac, account: { ...account }, expires: this.#clock.now() + this.#ttlMs });
     }

@@ -14,10 +14,14 @@ export interface ParsedPasswordHash extends ScryptCost {
 }
 
 /**
- * What hashPassword uses: OWASP's password-storage guidance for scrypt (N=2^14, r=8, p=5), 16 MiB
- * per check like the old p=1 and five times its work. N=2^17 with p=1 would need 128 MiB a check.
+ * What hashPassword uses: one of OWASP's equivalent scrypt settings (N=2^15, r=8, p=3), 32 MiB and
+ * a little more per check. Not N=2^14 with p=5 (16 MiB): glibc's malloc serves a block that size
+ * from a thread's arena once one such block has been freed, and keeps it there, so every thread
+ * that ever hashed held 16 MiB for good (measured: 64 MiB of RSS kept after eight checks). A block
+ * above 32 MiB is always mapped on its own and returned when the check ends. N=2^17 with p=1
+ * would need 128 MiB a check.
  */
-export const DEFAULT_SCRYPT_COST: Readonly<ScryptCost> = { N: 16384, r: 8, p: 5 };
+export const DEFAULT_SCRYPT_COST: Readonly<ScryptCost> = { N: 32768, r: 8, p: 3 };
 
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
@@ -30,12 +34,15 @@ const MAX_P = 16;
 const MIN_SALT_BYTES = 8;
 const KEY_BYTES_RANGE = [16, 64] as const;
 
+/** Checks at once by default: one per core of the 2-core target. */
+export const DEFAULT_HASH_CONCURRENCY = 2;
+
 /**
- * Every scrypt of this process goes through these: 2 at once (16 MiB each at the default cost),
- * one per core of the 2-core target; the rest queue, and --login-timeout still ends a session
- * that waits too long.
+ * Every scrypt of this process goes through these (32 MiB each at the default cost); the rest
+ * queue, and a session that ends while its check waits (--login-timeout) leaves the queue.
+ * `ftpkitd --max-hash-checks` sets the limit; a program embedding FtpServer may set it too.
  */
-export const scryptSlots = new HashSlots(2);
+export const scryptSlots = new HashSlots(DEFAULT_HASH_CONCURRENCY);
 
 const INTEGER = /^[1-9][0-9]{0,9}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -44,20 +51,27 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const { N, r, p } = DEFAULT_SCRYPT_COST;
-  const key = await deriveKey(password, salt, KEY_BYTES, DEFAULT_SCRYPT_COST);
+  const key = await scryptSlots.run(() => deriveKey(password, salt, KEY_BYTES, DEFAULT_SCRYPT_COST));
+  if (key === undefined) throw new Error('scrypt failed');
   return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-/** Checks a password against an encoded hash; false for a wrong password and for malformed input. */
-export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+/**
+ * Checks a password against an encoded hash; false for a wrong password and for malformed input.
+ * Aborting `signal` while the check waits for a slot rejects with its reason.
+ */
+export async function verifyPassword(
+  password: string,
+  encoded: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const parsed = parsePasswordHash(encoded);
   if (parsed === undefined) return false;
-  try {
-    const key = await deriveKey(password, parsed.salt, parsed.hash.length, parsed);
-    return timingSafeEqual(key, parsed.hash);
-  } catch {
-    return false;
-  }
+  const key = await scryptSlots.run(
+    () => deriveKey(password, parsed.salt, parsed.hash.length, parsed),
+    signal,
+  );
+  return key !== undefined && timingSafeEqual(key, parsed.hash);
 }
 
 /** True for a well-formed hash made at less than DEFAULT_SCRYPT_COST's work: its owner's next login upgrades it. */
@@ -95,15 +109,17 @@ function decodeBase64(text: string): Buffer | undefined {
   return Buffer.from(text, 'base64');
 }
 
-function deriveKey(password: string, salt: Buffer, length: number, { N, r, p }: ScryptCost): Promise<Buffer> {
-  return scryptSlots.run(
-    () =>
-      new Promise((resolve, reject) => {
-        // maxmem above the cap, so only affordable() decides what is too costly.
-        scrypt(password, salt, length, { N, r, p, maxmem: 2 * MAX_MEMORY_BYTES }, (err, key) => {
-          if (err) reject(err);
-          else resolve(key);
-        });
-      }),
-  );
+/** The derived key; undefined when scrypt fails (out of memory), which no caller can mend. */
+function deriveKey(
+  password: string,
+  salt: Buffer,
+  length: number,
+  { N, r, p }: ScryptCost,
+): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    // maxmem above the cap, so only affordable() decides what is too costly.
+    scrypt(password, salt, length, { N, r, p, maxmem: 2 * MAX_MEMORY_BYTES }, (err, key) => {
+      resolve(err ? undefined : key);
+    });
+  });
 }

@@ -11,7 +11,7 @@ export class ReloadableAuthenticator implements Authenticator {
     this.current = next;
   }
 
-  authenticate(user: string, password: string): Promise<Account | undefined> {
-    return this.current.authenticate(user, password);
+  authenticate(user: string, password: string, signal?: AbortSignal): Promise<Account | undefined> {
+    return this.current.authenticate(user, password, signal);
   }
 }

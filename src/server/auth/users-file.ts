@@ -100,9 +100,9 @@ export class UsersFileAuthenticator implements Authenticator {
     return [...this.#users.values()].map((entry) => ({ ...entry.account }));
   }
 
-  async authenticate(user: string, password: string): Promise<Account | undefined> {
+  async authenticate(user: string, password: string, signal?: AbortSignal): Promise<Account | undefined> {
     const entry = this.#users.get(user);
-    const valid = await verifyPassword(password, entry?.hash ?? this.#dummyHash);
+    const valid = await verifyPassword(password, entry?.hash ?? this.#dummyHash, signal);
     if (entry === undefined || !valid) return undefined;
     if (needsRehash(entry.hash)) await this.#upgrade(user, password, entry);
     return { ...entry.account };

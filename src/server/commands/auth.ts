@@ -56,7 +56,8 @@ export const authCommands: CommandSpec[] = [
       // Judged before the password is looked at, and the wait is the same whatever it is: a
       // guesser learns nothing from how fast an answer comes, nor from a banned address's answers.
       const verdict = loginGuard.check(ctx.peerAddress, user);
-      const account = verdict.banned === undefined ? await authenticator.authenticate(user, arg) : undefined;
+      const account =
+        verdict.banned === undefined ? await authenticator.authenticate(user, arg, ctx.ended) : undefined;
       if (!account) {
         ctx.state.loginFailures += 1;
         loginGuard.failure(ctx.peerAddress, user);

@@ -101,6 +101,8 @@ export interface CommandContext {
   abortTransfer(): Promise<boolean>;
   /** Ends the session after the replies written so far. */
   close(): void;
+  /** Aborted when the session ends: work for it that has not started yet can be dropped. */
+  readonly ended: AbortSignal;
   /** Resets to the state right after the greeting (REIN). */
   reinitialize(): void;
   /** Whether the control connection runs over TLS (after AUTH TLS, or on the implicit port). */

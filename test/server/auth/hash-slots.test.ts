@@ -55,7 +55,83 @@ describe('server/auth/hash-slots HashSlots', () => {
     expect(slots.running).to.equal(0);
   });
 
+  it('drops a waiting task whose signal is aborted, and never runs it', async () => {
+    const slots = new HashSlots(1);
+    const counter = { now: 0, peak: 0 };
+    const first = gate(counter);
+    const running = slots.run(first.task);
+    let ran = false;
+    const controller = new AbortController();
+    const waiting = slots.run(() => {
+      ran = true;
+      return Promise.resolve('late');
+    }, controller.signal);
+    const after = slots.run(() => Promise.resolve('next'));
+    expect(slots.waiting).to.equal(2);
+    controller.abort(new Error('session ended'));
+    await waiting.then(
+      () => expect.fail('should have been dropped'),
+      (err: unknown) => expect((err as Error).message).to.equal('session ended'),
+    );
+    expect(slots.waiting).to.equal(1);
+    first.finish();
+    expect(await running).to.equal('ok');
+    expect(await after).to.equal('next');
+    expect(ran).to.equal(false);
+    expect([slots.running, slots.waiting]).to.deep.equal([0, 0]);
+  });
+
+  it('lets a running task finish when its signal is aborted', async () => {
+    const slots = new HashSlots(1);
+    const controller = new AbortController();
+    const counter = { now: 0, peak: 0 };
+    const only = gate(counter);
+    const result = slots.run(only.task, controller.signal);
+    controller.abort();
+    only.finish();
+    expect(await result).to.equal('ok');
+    expect(slots.running).to.equal(0);
+  });
+
+  it('refuses a task whose signal is aborted already', async () => {
+    const slots = new HashSlots(1);
+    await slots
+      .run(() => Promise.resolve(1), AbortSignal.abort(new Error('gone')))
+      .then(
+        () => expect.fail('should have been refused'),
+        (err: unknown) => expect((err as Error).message).to.equal('gone'),
+      );
+    expect(slots.running).to.equal(0);
+  });
+
+  it('starts waiting tasks when the limit is raised, and holds new ones back when it is lowered', async () => {
+    const slots = new HashSlots(1);
+    const counter = { now: 0, peak: 0 };
+    const gates = Array.from({ length: 4 }, () => gate(counter));
+    const results = gates.map((g) => slots.run(g.task));
+    expect([slots.running, slots.waiting]).to.deep.equal([1, 3]);
+    slots.limit = 3;
+    expect([slots.running, slots.waiting]).to.deep.equal([3, 1]);
+    slots.limit = 1;
+    gates[0]!.finish();
+    await results[0];
+    // Three were running under the old limit: the one that ended hands its slot back, not on.
+    expect([slots.running, slots.waiting]).to.deep.equal([2, 1]);
+    gates[1]!.finish();
+    await results[1];
+    expect([slots.running, slots.waiting]).to.deep.equal([1, 1]);
+    gates[2]!.finish();
+    await results[2];
+    expect([slots.running, slots.waiting]).to.deep.equal([1, 0]);
+    gates[3]!.finish();
+    expect(await results[3]).to.equal('ok');
+    expect(counter.peak).to.equal(3);
+  });
+
   it('refuses a limit below 1', () => {
     expect(() => new HashSlots(0)).to.throw(RangeError);
+    expect(() => {
+      new HashSlots(1).limit = 1.5;
+    }).to.throw(RangeError);
   });
 });

@@ -12,7 +12,7 @@ describe('server/auth/password-hash', () => {
   it('produces a self-describing scrypt string with a random salt', async () => {
     const first = await hashPassword('correct horse');
     const second = await hashPassword('correct horse');
-    expect(first).to.match(/^scrypt\$16384\$8\$5\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
+    expect(first).to.match(/^scrypt\$32768\$8\$3\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
     expect(first).not.to.equal(second);
     const parsed = parsePasswordHash(first);
     expect(parsed?.salt.length).to.equal(16);
@@ -27,10 +27,12 @@ describe('server/auth/password-hash', () => {
     expect([scryptSlots.running, scryptSlots.waiting]).to.deep.equal([0, 0]);
   });
 
-  it('asks for a new hash below the current cost (the old default p=1), not at it', async () => {
+  it('asks for a new hash below the current cost (the old defaults p=1 and p=5), not at it', async () => {
     const salt = randomBytes(16);
-    const old = `scrypt$16384$8$1$${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
-    expect(needsRehash(old)).to.equal(true);
+    for (const p of [1, 5]) {
+      const key = scryptSync('pw', salt, 32, { N: 16384, r: 8, p }).toString('base64');
+      expect(needsRehash(`scrypt$16384$8$${p}$${salt.toString('base64')}$${key}`)).to.equal(true);
+    }
     expect(needsRehash(await hashPassword('pw'))).to.equal(false);
   });
 

@@ -100,7 +100,7 @@ describe('server/auth/users-file', () => {
       const { users } = JSON.parse(await readFile(file, 'utf8')) as {
         users: Record<string, { password: string; home?: string; access?: string }>;
       };
-      expect(users.alice?.password).to.match(/^scrypt\$16384\$8\$5\$/);
+      expect(users.alice?.password).to.match(/^scrypt\$32768\$8\$3\$/);
       expect(needsRehash(users.alice!.password)).to.equal(false);
       expect(users.alice).to.include({ home: 'alice', access: 'read-only' });
       expect(users.bob?.password).to.equal(bobHash);
