@@ -8,4 +8,6 @@ export { UsersFileAuthenticator, upsertUser } from './auth/users-file.js';
 export { AnonymousAuthenticator } from './auth/anonymous.js';
 export { chainAuthenticators } from './auth/chain.js';
 export { createLogger } from './logger.js';
+export { applyServerV8Settings } from './v8-settings.js';
+export { CredentialCache, type CredentialCacheOptions } from './auth/credential-cache.js';
 export type { ServerObserver, TransferRecord, LoginResult, RefusalReason } from './observe/observer.js';

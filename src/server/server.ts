@@ -18,6 +18,7 @@ import type { ServerOptions } from './options.js';
 import { Session } from './session.js';
 import type { TlsCredentials } from './tls/credentials.js';
 import { ticketRenewalAvailable } from './tls/ticket-renewal.js';
+import { applyServerV8Settings } from './v8-settings.js';
 
 export interface FtpServerInit {
   options: ServerOptions;
@@ -33,6 +34,13 @@ export interface FtpServerInit {
   clock?: Clock;
   /** Certificate and key for FTPS (see loadTlsCredentials); without them AUTH TLS is refused. */
   tls?: TlsCredentials;
+  /**
+   * Whether to apply the V8 settings ftpkitd's figures are measured with (a young generation that
+   * does not grow, an earlier optimizing budget; see docs/performance.md). They are process-wide,
+   * so a program that runs more than the FTP server may turn them off. Default true; flags the
+   * process was started with win either way.
+   */
+  v8Settings?: boolean;
 }
 
 /** How long a client cut at shutdown gets to take its last replies before its socket goes. */
@@ -65,6 +73,7 @@ export class FtpServer implements ServerServices {
   private tls: TlsCredentials | undefined;
 
   constructor(init: FtpServerInit) {
+    if (init.v8Settings ?? true) applyServerV8Settings();
     this.options = init.options;
     this.authenticator = init.authenticator;
     this.log = init.logger;
