@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Authenticator } from '../../src/server/auth/account.js';
 import { CredentialCache } from '../../src/server/auth/credential-cache.js';
 import { DEFAULT_HASH_CONCURRENCY, hashPassword, scryptSlots } from '../../src/server/auth/password-hash.js';
 import { UsersFileAuthenticator } from '../../src/server/auth/users-file.js';
@@ -16,6 +17,8 @@ describe('password logins with the credential cache', function () {
   let server: TestServer | undefined;
   let root: string | undefined;
   const controls: RawControl[] = [];
+  /** Password checks that reached the users file (each one a scrypt run). */
+  let checks = 0;
 
   async function start(
     failedLoginDelayMs: number,
@@ -29,9 +32,15 @@ describe('password logins with the credential cache', function () {
     // In the root only to leave one folder behind; a real users file is kept out of it.
     const file = join(root, 'users.json');
     await writeFile(file, JSON.stringify({ users }), { mode: 0o600 });
-    const authenticator = new CredentialCache(await UsersFileAuthenticator.load(file, root), {
-      ttlMs: 600_000,
-    });
+    const usersFile = await UsersFileAuthenticator.load(file, root);
+    checks = 0;
+    const counted: Authenticator = {
+      authenticate(user, password, signal) {
+        checks += 1;
+        return usersFile.authenticate(user, password, signal);
+      },
+    };
+    const authenticator = new CredentialCache(counted, { ttlMs: 600_000 });
     server = await startServer({
       authenticator,
       root,
@@ -62,6 +71,8 @@ describe('password logins with the credential cache', function () {
     await start(0);
     const one = await Promise.all(Array.from({ length: ACCOUNTS }, () => login('user0', 'pw-shared')));
     expect(one).to.deep.equal(Array<number>(ACCOUNTS).fill(230));
+    // They came together: the first one's check let them all in.
+    expect(checks).to.equal(1);
     const many = await Promise.all(
       Array.from({ length: ACCOUNTS }, (_, i) => login(`user${i}`, 'pw-shared')),
     );

@@ -16,6 +16,12 @@ interface Entry {
   expires: number;
 }
 
+/** A check under way, which logins with the same password wait for instead of starting their own. */
+interface Flight {
+  mac: Buffer;
+  result: Promise<Account | undefined>;
+}
+
 const DEFAULT_MAX_ENTRIES = 10_000;
 
 /**
@@ -26,6 +32,10 @@ const DEFAULT_MAX_ENTRIES = 10_000;
  * leaves the entry alone (a guesser cannot evict someone else's). One cache belongs to one loaded
  * users file: a reload wraps the new file in a new cache, so every remembered password goes with
  * the old one.
+ *
+ * Logins that come at once with the same account and password (200 clients of one account, before
+ * the first check has ended) wait for the one check under way rather than queue 200 scrypt runs.
+ * Only its success is shared: if it fails, each of them pays its own full check.
  */
 export class CredentialCache implements Authenticator {
   readonly #inner: Authenticator;
@@ -35,6 +45,7 @@ export class CredentialCache implements Authenticator {
   readonly #key = randomBytes(32);
   // A Map iterates in insertion order; a hit re-inserts, so the first key is the least recently used.
   readonly #entries = new Map<string, Entry>();
+  readonly #flights = new Map<string, Flight>();
 
   constructor(inner: Authenticator, options: CredentialCacheOptions) {
     this.#inner = inner;
@@ -61,7 +72,21 @@ export class CredentialCache implements Authenticator {
         return { ...entry.account };
       }
     }
-    const account = await this.#inner.authenticate(user, password, signal);
+    // Looked up before any await, so that logins arriving together find the first one's check.
+    const under = this.#flights.get(user);
+    if (under !== undefined && timingSafeEqual(under.mac, mac)) {
+      // Its session may end and drop it from the queue: that is no answer for this one.
+      const shared = await under.result.catch(() => undefined);
+      if (shared !== undefined) return { ...shared };
+    }
+    const flight: Flight = { mac, result: this.#inner.authenticate(user, password, signal) };
+    if (!this.#flights.has(user)) this.#flights.set(user, flight);
+    let account: Account | undefined;
+    try {
+      account = await flight.result;
+    } finally {
+      if (this.#flights.get(user) === flight) this.#flights.delete(user);
+    }
     if (account !== undefined && !account.anonymous) {
       this.#remember(user, { mac, account: { ...account }, expires: this.#clock.now() + this.#ttlMs });
     }

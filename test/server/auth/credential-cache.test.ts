@@ -19,6 +19,25 @@ class CountingAuthenticator implements Authenticator {
   }
 }
 
+/** Like CountingAuthenticator, but each check ends only when the test says so. */
+class GatedAuthenticator implements Authenticator {
+  readonly pending: { finish: () => void; fail: (err: Error) => void }[] = [];
+
+  authenticate(user: string, password: string): Promise<Account | undefined> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({
+        finish: () =>
+          resolve(
+            password === `${user}-pw`
+              ? { user, home: `/home/${user}`, writable: true, anonymous: false }
+              : undefined,
+          ),
+        fail: reject,
+      });
+    });
+  }
+}
+
 describe('server/auth/credential-cache CredentialCache', () => {
   let clock: ManualClock;
   let inner: CountingAuthenticator;
@@ -120,5 +139,55 @@ describe('server/auth/credential-cache CredentialCache', () => {
     expect(await users.authenticate('alice', 'alice-pw')).to.equal(undefined);
     expect(await users.authenticate('alice', 'alice-new')).to.not.equal(undefined);
     expect(after.checks).to.equal(2);
+  });
+
+  describe('logins at once', () => {
+    let gated: GatedAuthenticator;
+
+    beforeEach(() => {
+      gated = new GatedAuthenticator();
+      cache = new CredentialCache(gated, { ttlMs: 600_000, clock });
+    });
+
+    it('lets logins with the same password wait for the one check under way, each with its own copy', async () => {
+      const logins = Array.from({ length: 5 }, () => cache.authenticate('alice', 'alice-pw'));
+      await Promise.resolve();
+      expect(gated.pending).to.have.length(1);
+      gated.pending[0]!.finish();
+      const accounts = await Promise.all(logins);
+      expect(accounts.every((a) => a?.user === 'alice')).to.equal(true);
+      expect(new Set(accounts).size).to.equal(5);
+    });
+
+    it('gives a different password its own check, and a failed check to no one: each pays its own', async () => {
+      const right = cache.authenticate('alice', 'alice-pw');
+      const other = cache.authenticate('alice', 'guess');
+      const wrong = [cache.authenticate('bob', 'nope'), cache.authenticate('bob', 'nope')];
+      await Promise.resolve();
+      expect(gated.pending).to.have.length(3);
+      for (const check of gated.pending.splice(0)) check.finish();
+      await new Promise((resolve) => setImmediate(resolve));
+      // The second "nope" waited for the first and, as that failed, now has a check of its own.
+      expect(gated.pending).to.have.length(1);
+      gated.pending[0]!.finish();
+      expect((await right)?.user).to.equal('alice');
+      expect(await other).to.equal(undefined);
+      expect(await Promise.all(wrong)).to.deep.equal([undefined, undefined]);
+    });
+
+    it('checks on its own when the check it waited for is dropped (that session ended)', async () => {
+      const first = cache.authenticate('alice', 'alice-pw');
+      const second = cache.authenticate('alice', 'alice-pw');
+      await Promise.resolve();
+      gated.pending.shift()!.fail(new Error('Session ended.'));
+      await first.then(
+        () => expect.fail('the dropped check should fail'),
+        (err: unknown) => expect((err as Error).message).to.equal('Session ended.'),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(gated.pending).to.have.length(1);
+      gated.pending[0]!.finish();
+      expect((await second)?.user).to.equal('alice');
+    });
   });
 });
