@@ -44,5 +44,5 @@ export function chooseV8Flags(execArgv: readonly string[], nodeOptions: string):
 
 /** "--max_semi_space_size=1" and "--max-semi-space-size" alike give "max-semi-space-size". */
 function flagName(arg: string): string {
-  return arg.replace(/^--/, '').split('=')[0]!.replaceAll('_', '-');
+  return (arg.replace(/^--/, '').split('=')[0] ?? '').replaceAll('_', '-');
 }
