@@ -7,6 +7,7 @@ import {
   resolvePath,
   Reply,
 } from '../../protocol/index.js';
+import { FileRange } from '../fs/file-range.js';
 import type { ReadSource, Upload, WriteMode } from '../fs/file-system.js';
 import { receiveFromSocket, sendToSocket } from '../transfer/streams.js';
 import type { CommandContext, TransferJob } from './context.js';
@@ -29,7 +30,8 @@ function retrieve(ctx: CommandContext, arg: string): Promise<void> {
 function startSending(ctx: CommandContext, path: string, { body: source, size }: ReadSource): void {
   const ascii = ctx.state.type === 'A';
   const release = (): void => {
-    if (!Buffer.isBuffer(source)) source.destroy();
+    if (source instanceof FileRange) source.close();
+    else if (!Buffer.isBuffer(source)) source.destroy();
   };
   // The source is ours from here: if no transfer takes it (the session ended while a slow store
   // was opening the file), it is let go here, or a stream or descriptor would stay open.

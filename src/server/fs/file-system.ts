@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { FileEntry } from '../../protocol/index.js';
+import type { FileRange } from './file-range.js';
 
 /**
  * Where an upload writes:
@@ -17,13 +18,15 @@ export type WriteMode =
  *
  * `body` is one of:
  * - a Readable of the bytes, which any store can give (a stream from object storage);
- * - a Buffer holding them all (a small file), sent without stream machinery.
+ * - a Buffer holding them all (a small file), sent without stream machinery;
+ * - a FileRange: an open descriptor and the part of it to send, which the server reads by position
+ *   into a few buffers of its own (a file on a local disk).
  *
- * Whoever holds the source after read() owns it: the server destroys the stream when the transfer
- * ends or never starts.
+ * Whoever holds the source after read() owns it: the server destroys the stream, or closes the
+ * range, when the transfer ends or never starts.
  */
 export interface ReadSource {
-  readonly body: Readable | Buffer;
+  readonly body: Readable | Buffer | FileRange;
   /** The whole file's size in bytes when it was opened (not the size from the offset on). */
   readonly size: number;
 }

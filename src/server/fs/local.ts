@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  createReadStream,
-  fchmodSync,
-  fstatSync,
-  openSync,
-  readSync,
-  type Stats,
-} from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import {
   FileNameNotAllowedError,
@@ -18,6 +9,7 @@ import {
 } from '../../protocol/index.js';
 import { RootJail, UPLOAD_TEMP_PREFIX, ftpSegments, isInside } from './confine.js';
 import { toFileEntry } from './entry.js';
+import { FileRange } from './file-range.js';
 import { FileSink } from './file-sink.js';
 import { asFtp, errnoCode, toFtpError } from './errors.js';
 import type { FileSystem, ReadSource, Upload, WriteMode } from './file-system.js';
@@ -46,8 +38,6 @@ export interface LocalFileSystemOptions {
   listConcurrency?: number;
 }
 
-// Large chunks keep RETR throughput up; the socket's backpressure still bounds memory.
-const READ_CHUNK = 256 * 1024;
 const WRITE_CHUNK = 4 * 1024 * 1024;
 /** Files up to this size are read in one call and sent from one buffer. */
 const SMALL_FILE = 64 * 1024;
@@ -213,9 +203,8 @@ export class LocalFileSystem implements FileSystem {
         closeSync(fd);
       }
     }
-    // The stream owns the descriptor from here and closes it when it ends or is destroyed.
-    const body = createReadStream('', { fd, start: offset, end: size - 1, highWaterMark: READ_CHUNK });
-    return { size, body };
+    // The range owns the descriptor from here; the transfer reads it into buffers of its own.
+    return { size, body: new FileRange(fd, offset, size) };
   }
 
   #openWrite(ftpPath: string, mode: WriteMode): Upload {

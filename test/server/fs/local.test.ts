@@ -20,6 +20,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FtpError } from '../../../src/protocol/errors.js';
+import { FileRange } from '../../../src/server/fs/file-range.js';
 import type { WriteMode } from '../../../src/server/fs/file-system.js';
 import { LocalFileSystem } from '../../../src/server/fs/local.js';
 
@@ -69,7 +70,8 @@ describe('server/fs/local LocalFileSystem', () => {
     const chunks: Buffer[] = [];
     const { body } = await fs.read(ftpPath, offset);
     if (Buffer.isBuffer(body)) return body;
-    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const stream = body instanceof FileRange ? body.toStream(64 * 1024) : body;
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
 
