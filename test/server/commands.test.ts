@@ -167,6 +167,24 @@ describe('server commands', function () {
     expect((await control.command('REST -1')).code).to.equal(501);
   });
 
+  it('a large file, whole and from a REST offset, binary and TYPE A: every byte as on disk', async function () {
+    // Lines of varying length, so that TYPE A's CRLFs land across every buffer boundary.
+    const lines: string[] = [];
+    for (let i = 0; lines.length < 60_000; i++) lines.push(`${i} ${'x'.repeat(i % 97)}`);
+    const content = Buffer.from(lines.join('\n') + '\n');
+    await writeFile(join(server.root, 'large.txt'), content);
+    const offset = 1_234_567;
+    await control.command('TYPE I');
+    expect((await download('large.txt')).equals(content)).to.equal(true);
+    expect((await control.command(`REST ${offset}`)).code).to.equal(350);
+    expect((await download('large.txt')).equals(content.subarray(offset))).to.equal(true);
+    await control.command('TYPE A');
+    const crlf = (bytes: Buffer): string => bytes.toString('latin1').replaceAll('\n', '\r\n');
+    expect((await download('large.txt')).toString('latin1')).to.equal(crlf(content));
+    expect((await control.command(`REST ${offset}`)).code).to.equal(350);
+    expect((await download('large.txt')).toString('latin1')).to.equal(crlf(content.subarray(offset)));
+  });
+
   it('APPE appends and STOU picks a unique name', async function () {
     await control.command('TYPE I');
     await writeFile(join(server.root, 'log.txt'), 'one\n');
