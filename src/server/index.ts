@@ -1,7 +1,8 @@
 export { FtpServer, type FtpServerInit } from './server.js';
 export type { Clock } from './clock.js';
 export { defaultOptions, type ServerOptions, type PortRange } from './options.js';
-export type { FileSystem, Upload, WriteMode } from './fs/file-system.js';
+export type { FileSystem, ReadSource, Upload, WriteMode } from './fs/file-system.js';
+export { FileRange } from './fs/file-range.js';
 export type { Account, Authenticator } from './auth/account.js';
 export { LocalFileSystem } from './fs/local.js';
 export { UsersFileAuthenticator, upsertUser } from './auth/users-file.js';

@@ -2,6 +2,7 @@
 // kind fails at its start or half-way through its data, with a disk error or a stall.
 import { Readable, Writable } from 'node:stream';
 import { toFtpError } from '../../src/server/fs/errors.js';
+import { FileRange } from '../../src/server/fs/file-range.js';
 import type { FileSystem, ReadSource, Upload, WriteMode } from '../../src/server/fs/file-system.js';
 import { LocalFileSystem } from '../../src/server/fs/local.js';
 
@@ -81,7 +82,12 @@ export async function faultyFileSystem(home: string, plan: FaultPlan): Promise<F
 
 /** The file's bytes up to MIDWAY_BYTES, then the fault. */
 function failingSource(source: ReadSource, fault: Fault): ReadSource {
-  const inner = Buffer.isBuffer(source.body) ? Readable.from([source.body]) : source.body;
+  const { body } = source;
+  const inner = Buffer.isBuffer(body)
+    ? Readable.from([body])
+    : body instanceof FileRange
+      ? body.toStream(64 * 1024)
+      : body;
   return { size: source.size, body: new FailingReadable(inner, fault) };
 }
 

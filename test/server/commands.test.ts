@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
-import { constants, openSync } from 'node:fs';
+import { constants, openSync, readdirSync } from 'node:fs';
 import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RawControl, collect } from '../helpers/raw-control.js';
@@ -10,7 +10,8 @@ import { startServer, type TestServer, USER, PASSWORD, READER } from '../helpers
 import { encodeHostPort, parsePasvReply } from '../../src/protocol/address/port.js';
 import { parseEpsvReply } from '../../src/protocol/address/epsv.js';
 import { FileSink } from '../../src/server/fs/file-sink.js';
-import type { FileSystem } from '../../src/server/fs/file-system.js';
+import { FileRange } from '../../src/server/fs/file-range.js';
+import type { FileSystem, ReadSource, Upload } from '../../src/server/fs/file-system.js';
 import { LocalFileSystem } from '../../src/server/fs/local.js';
 import { FileUpload } from '../../src/server/fs/upload.js';
 
@@ -164,6 +165,24 @@ describe('server commands', function () {
     // REST applies to one transfer only
     expect((await download('r.txt')).toString()).to.equal('0123456789');
     expect((await control.command('REST -1')).code).to.equal(501);
+  });
+
+  it('a large file, whole and from a REST offset, binary and TYPE A: every byte as on disk', async function () {
+    // Lines of varying length, so that TYPE A's CRLFs land across every buffer boundary.
+    const lines: string[] = [];
+    for (let i = 0; lines.length < 60_000; i++) lines.push(`${i} ${'x'.repeat(i % 97)}`);
+    const content = Buffer.from(lines.join('\n') + '\n');
+    await writeFile(join(server.root, 'large.txt'), content);
+    const offset = 1_234_567;
+    await control.command('TYPE I');
+    expect((await download('large.txt')).equals(content)).to.equal(true);
+    expect((await control.command(`REST ${offset}`)).code).to.equal(350);
+    expect((await download('large.txt')).equals(content.subarray(offset))).to.equal(true);
+    await control.command('TYPE A');
+    const crlf = (bytes: Buffer): string => bytes.toString('latin1').replaceAll('\n', '\r\n');
+    expect((await download('large.txt')).toString('latin1')).to.equal(crlf(content));
+    expect((await control.command(`REST ${offset}`)).code).to.equal(350);
+    expect((await download('large.txt')).toString('latin1')).to.equal(crlf(content.subarray(offset)));
   });
 
   it('APPE appends and STOU picks a unique name', async function () {
@@ -409,7 +428,7 @@ describe('a disk that fills up during an upload', function () {
     const local = await LocalFileSystem.create(home);
     const write: FileSystem['write'] = (path, mode) =>
       path === '/full.bin'
-        ? new FileUpload(new FileSink(openSync('/dev/full', constants.O_WRONLY)))
+        ? Promise.resolve(new FileUpload(new FileSink(openSync('/dev/full', constants.O_WRONLY))))
         : local.write(path, mode);
     return new Proxy(local, {
       get(target, key) {
@@ -446,6 +465,95 @@ describe('a disk that fills up during an upload', function () {
     fine.socket.end('fine');
     expect((await control.read()).code).to.equal(226);
     expect(await readFile(join(server.root, 'fine.bin'), 'utf8')).to.equal('fine');
+  });
+});
+
+describe('a store that answers late, and a client that leaves meanwhile', function () {
+  let server: TestServer;
+  let opened: { body?: ReadSource['body']; upload?: Upload } = {};
+  let answer: (() => void) | undefined;
+
+  /** The local folder, except that read() and write() answer only when the test says so. */
+  async function lateStore(home: string): Promise<FileSystem> {
+    const local = await LocalFileSystem.create(home);
+    const late = async <T>(open: () => Promise<T>, keep: (value: T) => void): Promise<T> => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      const value = await open();
+      keep(value);
+      return value;
+    };
+    const overrides: Partial<FileSystem> = {
+      read: (path, offset) =>
+        late(
+          () => local.read(path, offset),
+          (source) => (opened.body = source.body),
+        ),
+      write: (path, mode) =>
+        late(
+          () => local.write(path, mode),
+          (upload) => (opened.upload = upload),
+        ),
+    };
+    return new Proxy(local, {
+      get(target, key) {
+        if (typeof key === 'string' && key in overrides) return overrides[key as keyof FileSystem];
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  beforeEach(async function () {
+    opened = {};
+    answer = undefined;
+    server = await startServer({ createFileSystem: (account) => lateStore(account.home) });
+  });
+
+  afterEach(async function () {
+    await server.close();
+  });
+
+  async function leaveWhileOpening(command: string): Promise<void> {
+    const control = await RawControl.connect(server.host, server.port);
+    await control.login(USER, PASSWORD);
+    const data = await control.passive(server.host);
+    control.send(`${command}\r\n`);
+    await waitFor(() => answer !== undefined, 2000, 'the store asked');
+    await control.close();
+    data.socket.destroy();
+    await waitFor(() => server.server.sessionCount === 0, 2000, 'the session gone');
+    answer?.();
+  }
+
+  /** Whether what the store gave for a download has been let go (a Buffer holds nothing). */
+  function released(body: ReadSource['body']): boolean {
+    if (body instanceof FileRange) return !hasDescriptor(body);
+    return Buffer.isBuffer(body) || body.destroyed;
+  }
+
+  function hasDescriptor(range: FileRange): boolean {
+    try {
+      return range.fd >= 0;
+    } catch {
+      return false;
+    }
+  }
+
+  it('RETR: the file the store opened is closed, not left open', async function () {
+    await writeFile(join(server.root, 'big.bin'), Buffer.alloc(1024 * 1024, 7));
+    await leaveWhileOpening('RETR big.bin');
+    await waitFor(() => opened.body !== undefined, 2000, 'the store answered');
+    await waitFor(() => opened.body !== undefined && released(opened.body), 2000, 'the file closed');
+  });
+
+  it('STOR: the upload the store opened is aborted, leaving no temporary file', async function () {
+    await leaveWhileOpening('STOR new.bin');
+    await waitFor(() => opened.upload !== undefined, 2000, 'the store answered');
+    await waitFor(
+      () => !readdirSync(server.root).some((name) => name !== 'big.bin'),
+      2000,
+      'the temporary file gone',
+    );
   });
 });
 

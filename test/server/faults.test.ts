@@ -2,9 +2,13 @@
 // reply, the file that was there stays as it was, nothing half-written or temporary is left, the
 // session goes on, and no socket, server or timer is left behind.
 import { expect } from 'chai';
+import { once } from 'node:events';
 import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { parseEpsvReply } from '../../src/protocol/index.js';
 import { UPLOAD_TEMP_PREFIX } from '../../src/server/fs/confine.js';
+import { descriptorsOn } from '../helpers/descriptors.js';
 import { FaultPlan, faultyFileSystem, MIDWAY_BYTES, type Fault } from '../helpers/faulty-fs.js';
 import { RawControl } from '../helpers/raw-control.js';
 import { startServer, type TestServer } from '../helpers/start-server.js';
@@ -188,6 +192,55 @@ describe('faults: storage that fails, clients that vanish', function () {
     other.socket.resetAndDestroy();
     socket.resetAndDestroy();
     await waitFor(() => server.server.sessionCount === 1, 3000, 'the session to end');
+    await intact();
+  });
+
+  it('downloads ended by ABOR, by a vanishing client or by a stalled one leave no descriptor open on the file', async function () {
+    // Larger than what the socket buffers and the sender's own buffers hold, so that a client that
+    // reads nothing stalls the transfer.
+    const file = join(server.root, 'huge.bin');
+    await writeFile(file, '');
+    await truncate(file, 64 * 1024 * 1024);
+    const stalled = async (): Promise<void> => {
+      // Connected, and never read from.
+      const socket = connect({
+        host: server.host,
+        port: parseEpsvReply((await control.command('EPSV')).text),
+      });
+      socket.pause();
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      expect((await control.command('RETR huge.bin')).code).to.equal(150);
+      // The data timeout (500 ms) gives up on a client that reads nothing.
+      expect((await control.read(3000)).code).to.equal(426);
+      socket.destroy();
+    };
+    for (const type of ['I', 'A']) {
+      expect((await control.command(`TYPE ${type}`)).code).to.equal(200);
+      for (let i = 0; i < 3; i++) {
+        const { socket } = await control.passive(server.host, true);
+        socket.pause();
+        expect((await control.command(`REST ${i * 1000}`)).code).to.equal(350);
+        expect((await control.command('RETR huge.bin')).code).to.equal(150);
+        expect((await control.command('ABOR')).code).to.equal(426);
+        expect((await control.read()).code).to.equal(226);
+        socket.destroy();
+      }
+      const other = await RawControl.connect(server.host, server.port);
+      await other.login(server.user, server.password);
+      expect((await other.command(`TYPE ${type}`)).code).to.equal(200);
+      const { socket } = await other.passive(server.host, true);
+      socket.on('error', () => undefined);
+      expect((await other.command('RETR huge.bin')).code).to.equal(150);
+      other.socket.resetAndDestroy();
+      socket.resetAndDestroy();
+      await stalled();
+    }
+    await waitFor(
+      () => descriptorsOn(file) === 0,
+      3000,
+      `no descriptor on the file (now ${descriptorsOn(file)})`,
+    );
     await intact();
   });
 

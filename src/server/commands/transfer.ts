@@ -7,36 +7,54 @@ import {
   resolvePath,
   Reply,
 } from '../../protocol/index.js';
+import { FileRange } from '../fs/file-range.js';
 import type { ReadSource, Upload, WriteMode } from '../fs/file-system.js';
 import { receiveFromSocket, sendToSocket } from '../transfer/streams.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext, TransferJob } from './context.js';
 import type { CommandSpec } from './registry.js';
-import { whenReady } from './when-ready.js';
 
 function modeName(ctx: CommandContext): string {
   return ctx.state.type === 'A' ? 'ASCII' : 'BINARY';
 }
 
-function retrieve(ctx: CommandContext, arg: string): Promise<void> | undefined {
+function retrieve(ctx: CommandContext, arg: string): Promise<void> {
   const path = ctx.resolve(arg);
   const offset = ctx.state.restOffset;
   ctx.state.restOffset = 0;
-  // A local file is opened at once; the whole command then runs without a promise.
-  return whenReady(ctx.files().read(path, offset), (source) => startSending(ctx, path, source));
+  return ctx
+    .files()
+    .read(path, offset)
+    .then((source) => startSending(ctx, path, source));
 }
 
 function startSending(ctx: CommandContext, path: string, { body: source, size }: ReadSource): void {
   const ascii = ctx.state.type === 'A';
-  ctx.startTransfer({
+  const release = (): void => {
+    if (source instanceof FileRange) source.close();
+    else if (!Buffer.isBuffer(source)) source.destroy();
+  };
+  // The source is ours from here: if no transfer takes it (the session ended while a slow store
+  // was opening the file), it is let go here, or a stream or descriptor would stay open.
+  startOrRelease(ctx, release, {
     opening: `Opening ${modeName(ctx)} mode data connection for ${baseName(path)} (${size} bytes).`,
     run: (socket, signal) => sendToSocket(source, socket, ascii, signal),
     discard: () => {
-      if (!Buffer.isBuffer(source)) source.destroy();
+      release();
       return Promise.resolve();
     },
     done: 'Transfer complete.',
     describe: { direction: 'send', path },
   });
+}
+
+/** Hands the job to the session; if it cannot take it, what the job holds is let go. */
+function startOrRelease(ctx: CommandContext, release: () => void, job: TransferJob): void {
+  try {
+    ctx.startTransfer(job);
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 function store(
@@ -45,11 +63,11 @@ function store(
   mode: WriteMode,
   opening: string,
   done?: string,
-): Promise<void> | undefined {
-  // A local file is opened at once, as for RETR.
-  return whenReady(ctx.files().write(path, mode), (upload) =>
-    startReceiving(ctx, path, upload, opening, done),
-  );
+): Promise<void> {
+  return ctx
+    .files()
+    .write(path, mode)
+    .then((upload) => startReceiving(ctx, path, upload, opening, done));
 }
 
 function startReceiving(
@@ -60,7 +78,10 @@ function startReceiving(
   done?: string,
 ): void {
   const ascii = ctx.state.type === 'A';
-  ctx.startTransfer({
+  const release = (): void => {
+    void upload.abort().catch(() => undefined);
+  };
+  startOrRelease(ctx, release, {
     opening,
     run: (socket, signal) => receiveFromSocket(socket, upload.stream, ascii, signal),
     commit: () => upload.commit(),

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { FileEntry } from '../../protocol/index.js';
+import type { FileRange } from './file-range.js';
 
 /**
  * Where an upload writes:
@@ -13,29 +14,49 @@ export type WriteMode =
   { kind: 'replace' } | { kind: 'append' } | { kind: 'offset'; offset: number } | { kind: 'new' };
 
 /**
- * A download: the bytes from the requested offset, and the file's size when it was opened. A
- * small file may come whole as a Buffer, which is sent without stream machinery.
+ * A download: the bytes from the requested offset, and the file's size when it was opened.
+ *
+ * `body` is one of:
+ * - a Readable of the bytes, which any store can give (a stream from object storage);
+ * - a Buffer holding them all (a small file), sent without stream machinery;
+ * - a FileRange: an open descriptor and the part of it to send, which the server reads by position
+ *   into a few buffers of its own (a file on a local disk).
+ *
+ * Whoever holds the source after read() owns it: the server destroys the stream, or closes the
+ * range, when the transfer ends or never starts.
  */
 export interface ReadSource {
-  readonly body: Readable | Buffer;
+  readonly body: Readable | Buffer | FileRange;
+  /** The whole file's size in bytes when it was opened (not the size from the offset on). */
   readonly size: number;
 }
 
 /** An upload in progress: write to `stream`, then `commit()` on success or `abort()` on failure. */
 export interface Upload {
   readonly stream: Writable;
+  /**
+   * Makes the upload's bytes the file's content: in 'replace' and 'new' mode atomically, so that
+   * no one sees a partial file under the name (for a store that cannot, as close to that as it can).
+   */
   commit(): Promise<void>;
+  /** Gives the upload up: in 'replace' and 'new' mode nothing of it appears, the old content stays. */
   abort(): Promise<void>;
 }
 
 /**
- * Storage behind a session. Paths are absolute, normalised FTP paths ("/", "/a/b"), already
- * resolved against the session's cwd by protocol/path. Implementations confine every path to
- * their root (symlinks included) and throw FtpError subclasses (FileUnavailableError for a missing
- * path or one outside the root) whose messages never reveal real filesystem paths.
+ * Storage behind a session. Every method returns a promise, and every failure is a rejection
+ * with an FtpError subclass: the session sends its reply code and message as they are, so a
+ * message never reveals a real filesystem path or a store's internals. Typical ones:
+ * FileUnavailableError (550) for a missing path, one outside the root, or the wrong kind of entry;
+ * FileNameNotAllowedError (553) for a name that may not be created; SyntaxErrorInArgs (501) for a
+ * bad offset or mode; InsufficientStorageError (452) when the store is full.
+ *
+ * Paths are absolute, normalised FTP paths ("/", "/a/b"), already resolved against the session's
+ * cwd by protocol/path (".." never climbs above "/"). Implementations confine every path to their
+ * root, links included: nothing outside the root is read, written, listed or revealed.
  */
 export interface FileSystem {
-  /** Entry for one path; `name` is the base name ("/" for the root). Follows symlinks inside the root. */
+  /** Entry for one path; `name` is the base name ("/" for the root). Follows links inside the root. */
   stat(path: string): Promise<FileEntry>;
   /**
    * Entries of a directory, without "." and "..". With `accept`, only the names it accepts: a store
@@ -43,16 +64,25 @@ export interface FileSystem {
    */
   list(path: string, accept?: (name: string) => boolean): Promise<FileEntry[]>;
   /**
-   * The file's bytes from `offset`; refuses anything but a regular file. May answer at once (a
-   * local disk); failures always come as a rejection.
+   * The file's bytes from `offset` (REST) to its end as it was when opened; an offset at or past
+   * the end gives no bytes, not an error. Refuses anything but a regular file (550); a negative or
+   * non-integer offset is a 501.
    */
-  read(path: string, offset: number): ReadSource | Promise<ReadSource>;
-  /** The file opened for an upload; may answer at once, as read() does. */
-  write(path: string, mode: WriteMode): Upload | Promise<Upload>;
+  read(path: string, offset: number): Promise<ReadSource>;
+  /**
+   * The file opened for an upload in `mode` (see WriteMode for what each guarantees). Resolves
+   * once the target is known to be writable: a refusal comes before the client sends any byte.
+   */
+  write(path: string, mode: WriteMode): Promise<Upload>;
+  /** Creates one directory; its parent must exist. */
   mkdir(path: string): Promise<void>;
+  /** Removes an empty directory. */
   rmdir(path: string): Promise<void>;
+  /** Removes a file (or a link, not what it leads to); never a directory. */
   unlink(path: string): Promise<void>;
+  /** Moves a file or directory; may replace a file, never a directory, nor move one into itself. */
   rename(from: string, to: string): Promise<void>;
+  /** Sets the modification time (MFMT, MDTM with a time). */
   setModified(path: string, time: Date): Promise<void>;
   /** Permission bits (0o777 at most) for SITE CHMOD; stores without modes leave it out (502). */
   setMode?(path: string, mode: number): Promise<void>;

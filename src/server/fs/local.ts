@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  createReadStream,
-  fchmodSync,
-  fstatSync,
-  openSync,
-  readSync,
-  type Stats,
-} from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import {
   FileNameNotAllowedError,
@@ -18,6 +9,7 @@ import {
 } from '../../protocol/index.js';
 import { RootJail, UPLOAD_TEMP_PREFIX, ftpSegments, isInside } from './confine.js';
 import { toFileEntry } from './entry.js';
+import { FileRange } from './file-range.js';
 import { FileSink } from './file-sink.js';
 import { asFtp, errnoCode, toFtpError } from './errors.js';
 import type { FileSystem, ReadSource, Upload, WriteMode } from './file-system.js';
@@ -46,8 +38,6 @@ export interface LocalFileSystemOptions {
   listConcurrency?: number;
 }
 
-// Large chunks keep RETR throughput up; the socket's backpressure still bounds memory.
-const READ_CHUNK = 256 * 1024;
 const WRITE_CHUNK = 4 * 1024 * 1024;
 /** Files up to this size are read in one call and sent from one buffer. */
 const SMALL_FILE = 64 * 1024;
@@ -116,46 +106,20 @@ export class LocalFileSystem implements FileSystem {
     });
   }
 
-  read(ftpPath: string, offset: number): ReadSource | Promise<ReadSource> {
-    // Every call here is synchronous (see metadata.ts), so the answer comes at once and a small
-    // download needs no promise; a failure still comes as a rejection, as from every operation.
+  read(ftpPath: string, offset: number): Promise<ReadSource> {
+    // Every call here is synchronous (see metadata.ts): no thread-pool round trip, and the promise
+    // is settled on return, so a small download still runs within one turn of the event loop.
     try {
-      checkOffset(offset);
-      const real = this.#jail.real(ftpPath);
-      const { fd, stats } = openRegularFile(real, O_RDONLY | NONBLOCK | NOFOLLOW);
-      // What is sent is the file as it was when opened; stopping at that size also spares the
-      // extra read that would only find the end of the file.
-      const { size } = stats;
-      const length = Math.max(0, size - offset);
-      if (length <= SMALL_FILE) {
-        try {
-          return { size, body: readFully(fd, length, offset) };
-        } finally {
-          closeSync(fd);
-        }
-      }
-      // The stream owns the descriptor from here and closes it when it ends or is destroyed.
-      const body = createReadStream('', { fd, start: offset, end: size - 1, highWaterMark: READ_CHUNK });
-      return { size, body };
+      return Promise.resolve(this.#openRead(ftpPath, offset));
     } catch (err) {
       return Promise.reject(toFtpError(err));
     }
   }
 
-  write(ftpPath: string, mode: WriteMode): Upload | Promise<Upload> {
-    // As read(): every call here is synchronous, so the upload is ready at once.
+  write(ftpPath: string, mode: WriteMode): Promise<Upload> {
+    // As read(): every call here is synchronous, so the upload is ready on return.
     try {
-      switch (mode.kind) {
-        case 'replace':
-          return this.#writeReplace(ftpPath);
-        case 'append':
-          return this.#writeInPlace(ftpPath, O_WRONLY | O_CREAT | O_APPEND, undefined);
-        case 'offset':
-          checkOffset(mode.offset);
-          return this.#writeInPlace(ftpPath, O_WRONLY | O_CREAT, mode.offset);
-        case 'new':
-          return this.#writeNew(ftpPath);
-      }
+      return Promise.resolve(this.#openWrite(ftpPath, mode));
     } catch (err) {
       return Promise.reject(toFtpError(err));
     }
@@ -221,6 +185,40 @@ export class LocalFileSystem implements FileSystem {
       if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new SyntaxErrorInArgs('Invalid mode.');
       await chmod(this.#jail.real(ftpPath), mode);
     });
+  }
+
+  #openRead(ftpPath: string, offset: number): ReadSource {
+    checkOffset(offset);
+    const real = this.#jail.real(ftpPath);
+    const { fd, stats } = openRegularFile(real, O_RDONLY | NONBLOCK | NOFOLLOW);
+    // What is sent is the file as it was when opened; stopping at that size also spares the
+    // extra read that would only find the end of the file.
+    const { size } = stats;
+    const length = Math.max(0, size - offset);
+    if (length <= SMALL_FILE) {
+      // The local fast path: read whole and sent in one write, with no stream at all.
+      try {
+        return { size, body: readFully(fd, length, offset) };
+      } finally {
+        closeSync(fd);
+      }
+    }
+    // The range owns the descriptor from here; the transfer reads it into buffers of its own.
+    return { size, body: new FileRange(fd, offset, size) };
+  }
+
+  #openWrite(ftpPath: string, mode: WriteMode): Upload {
+    switch (mode.kind) {
+      case 'replace':
+        return this.#writeReplace(ftpPath);
+      case 'append':
+        return this.#writeInPlace(ftpPath, O_WRONLY | O_CREAT | O_APPEND, undefined);
+      case 'offset':
+        checkOffset(mode.offset);
+        return this.#writeInPlace(ftpPath, O_WRONLY | O_CREAT, mode.offset);
+      case 'new':
+        return this.#writeNew(ftpPath);
+    }
   }
 
   /**

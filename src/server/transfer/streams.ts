@@ -3,21 +3,32 @@ import { TLSSocket } from 'node:tls';
 import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createAsciiDecoder, createAsciiEncoder } from '../../protocol/index.js';
+import { FileRange } from '../fs/file-range.js';
+import { pumpFile } from './file-pump.js';
+
+/** Stream chunks when a file range goes through a stream (TYPE A). */
+const STREAM_CHUNK = 256 * 1024;
 
 /**
  * File (or listing) bytes to the data socket; TYPE A turns LF into CRLF on the way. Returns
- * undefined when a small file went out in one write and the socket is closed already. `signal()`
- * is asked for only when a pipeline is built: making an AbortSignal costs more than sending a
- * small file does.
+ * undefined when a small file went out in one write and the socket is closed already. A file range
+ * in binary mode goes through reused buffers (file-pump.ts), and is closed when that settles.
+ * `signal()` is asked for only when a pipeline is built: making an AbortSignal costs more than
+ * sending a small file does.
  */
 export function sendToSocket(
-  source: Readable | Buffer,
+  source: Readable | Buffer | FileRange,
   socket: Socket,
   ascii: boolean,
   signal: () => AbortSignal,
 ): Promise<void> | undefined {
   if (Buffer.isBuffer(source) && !ascii) return sendBuffer(source, socket);
-  const readable = Buffer.isBuffer(source) ? Readable.from([source], { objectMode: false }) : source;
+  if (source instanceof FileRange && !ascii) return pumpFile(source, socket);
+  const readable = Buffer.isBuffer(source)
+    ? Readable.from([source], { objectMode: false })
+    : source instanceof FileRange
+      ? source.toStream(STREAM_CHUNK)
+      : source;
   if (ascii) return pipeline(readable, createAsciiEncoder(), socket, { signal: signal() });
   return pipeline(readable, socket, { signal: signal() });
 }

@@ -20,7 +20,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FtpError } from '../../../src/protocol/errors.js';
-import type { ReadSource, Upload, WriteMode } from '../../../src/server/fs/file-system.js';
+import { FileRange } from '../../../src/server/fs/file-range.js';
+import type { WriteMode } from '../../../src/server/fs/file-system.js';
 import { LocalFileSystem } from '../../../src/server/fs/local.js';
 
 describe('server/fs/local LocalFileSystem', () => {
@@ -69,7 +70,8 @@ describe('server/fs/local LocalFileSystem', () => {
     const chunks: Buffer[] = [];
     const { body } = await fs.read(ftpPath, offset);
     if (Buffer.isBuffer(body)) return body;
-    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const stream = body instanceof FileRange ? body.toStream(64 * 1024) : body;
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
 
@@ -217,11 +219,10 @@ describe('server/fs/local LocalFileSystem', () => {
       expect((await readAll('/digits', 1000)).length).to.equal(0);
     });
 
-    it('answers at once for a file on disk, and a missing one with a rejection', async () => {
-      await writeFile(inRoot('now'), 'at once');
-      const read = fs.read('/now', 0);
-      expect(read).not.to.be.instanceOf(Promise);
-      expect((read as ReadSource).body).to.deep.equal(Buffer.from('at once'));
+    it('gives a small file whole as a Buffer, and a missing one as a rejection', async () => {
+      await writeFile(inRoot('small'), 'whole');
+      expect((await fs.read('/small', 0)).body).to.deep.equal(Buffer.from('whole'));
+      expect((await fs.read('/small', 2)).body).to.deep.equal(Buffer.from('ole'));
       await rejection(fs.read('/missing', 0), 550);
     });
 
@@ -242,12 +243,10 @@ describe('server/fs/local LocalFileSystem', () => {
   });
 
   describe('write', () => {
-    it('opens an upload at once, for a new name and over an existing file, and rejects a missing parent', async () => {
+    it('opens an upload for a new name and over an existing file, and rejects a missing parent', async () => {
       await writeFile(inRoot('old.txt'), 'old');
       for (const target of ['/fresh.txt', '/old.txt']) {
-        const opened = fs.write(target, { kind: 'replace' });
-        expect(opened, target).not.to.be.instanceOf(Promise);
-        const up = opened as Upload;
+        const up = await fs.write(target, { kind: 'replace' });
         up.stream.end('now');
         await up.commit();
       }

@@ -1,0 +1,187 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { openSync, truncateSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import type { Server, Socket } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { FtpError } from '../../../src/protocol/index.js';
+import { FileRange } from '../../../src/server/fs/file-range.js';
+import { pumpFile } from '../../../src/server/transfer/file-pump.js';
+import { descriptorsOn } from '../../helpers/descriptors.js';
+import { sha256Buffer } from '../../helpers/hash.js';
+import { collect } from '../../helpers/raw-control.js';
+import { rejectionOf } from '../../helpers/rejection.js';
+import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
+import { makeCertificate } from '../../helpers/tls-cert.js';
+import { waitFor } from '../../helpers/wait.js';
+import { closeServer, connectTo, listen, portOf } from '../data/net-helpers.js';
+
+describe('server/transfer/file-pump', function () {
+  let dir: TempDir;
+  let server: Server;
+  const sockets: Socket[] = [];
+
+  before(async function () {
+    dir = await makeTempDir('pump');
+  });
+
+  after(async function () {
+    await dir.remove();
+  });
+
+  beforeEach(async function () {
+    server = await listen('127.0.0.1');
+  });
+
+  afterEach(async function () {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await closeServer(server);
+  });
+
+  /** A connected pair on loopback: [the server's end, the client's end]. */
+  async function pair(): Promise<[Socket, Socket]> {
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const client = await connectTo('127.0.0.1', portOf(server));
+    const [ours] = await accepted;
+    client.on('error', () => undefined);
+    sockets.push(ours, client);
+    return [ours, client];
+  }
+
+  async function fileWith(name: string, content: Buffer): Promise<{ path: string; range: FileRange }> {
+    const path = join(dir.path, name);
+    await writeFile(path, content);
+    return { path, range: new FileRange(openSync(path, 'r'), 0, content.length) };
+  }
+
+  it('sends the range from its start to its end, intact, and closes the file', async function () {
+    const content = randomBytes(5 * 1024 * 1024 + 123);
+    const path = join(dir.path, 'range.bin');
+    await writeFile(path, content);
+    const range = new FileRange(openSync(path, 'r'), 1000, content.length - 7);
+    const [ours, client] = await pair();
+    const received = collect(client);
+    await pumpFile(range, ours);
+    expect(sha256Buffer(await received)).to.equal(sha256Buffer(content.subarray(1000, content.length - 7)));
+    expect(() => range.fd).to.throw(/closed/);
+    expect(descriptorsOn(path)).to.equal(0);
+  });
+
+  it('holds a few buffers, not the file, for a client that stops reading, and sends every byte intact once it reads again', async function () {
+    const content = randomBytes(48 * 1024 * 1024);
+    const { range } = await fileWith('paused.bin', content);
+    const [ours, client] = await pair();
+    client.pause();
+    let settled = false;
+    const pumped = pumpFile(range, ours).finally(() => (settled = true));
+    // Long enough for a pump that ignored backpressure to queue the whole file.
+    let queued = -1;
+    while (queued !== ours.writableLength) {
+      queued = ours.writableLength;
+      await sleep(100);
+    }
+    expect(settled).to.equal(false);
+    expect(ours.writableLength).to.be.at.most(4 * 1024 * 1024);
+    // Read in small steps with pauses, so that buffers go back to the pool many times over.
+    const chunks: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      client.pause();
+      setImmediate(() => client.resume());
+    });
+    client.resume();
+    await pumped;
+    await once(client, 'end');
+    expect(sha256Buffer(Buffer.concat(chunks))).to.equal(sha256Buffer(content));
+  });
+
+  it('a client that goes away mid-file: rejects once no read is pending, with the file closed', async function () {
+    const { path, range } = await fileWith('vanish.bin', randomBytes(16 * 1024 * 1024));
+    const [ours, client] = await pair();
+    const pumped = pumpFile(range, ours);
+    await once(client, 'data');
+    client.resetAndDestroy();
+    const error = await rejectionOf(pumped);
+    expect(error).to.be.instanceOf(Error);
+    expect(() => range.fd).to.throw(/closed/);
+    expect(descriptorsOn(path)).to.equal(0);
+  });
+
+  it('an abort (the socket destroyed) before the first byte: rejects, the file closed', async function () {
+    const { path, range } = await fileWith('abort.bin', randomBytes(4 * 1024 * 1024));
+    const [ours] = await pair();
+    const pumped = pumpFile(range, ours);
+    ours.destroy();
+    await rejectionOf(pumped);
+    expect(descriptorsOn(path)).to.equal(0);
+  });
+
+  it('a read that fails: rejects with the FtpError that says so, and closes the file', async function () {
+    // A directory opens for reading, and every read of it fails (EISDIR).
+    const range = new FileRange(openSync(dir.path, 'r'), 0, 4 * 1024 * 1024);
+    const [ours, client] = await pair();
+    const received = collect(client).catch(() => Buffer.alloc(0));
+    const error = await rejectionOf(pumpFile(range, ours));
+    expect(error instanceof FtpError && error.replyCode).to.equal(550);
+    expect(() => range.fd).to.throw(/closed/);
+    expect((await received).length).to.equal(0);
+  });
+
+  it('a file that shrank since it was opened: sends what it still has and ends', async function () {
+    const content = randomBytes(3 * 1024 * 1024);
+    const { path, range } = await fileWith('shrunk.bin', content);
+    truncateSync(path, 1024 * 1024 + 5);
+    const [ours, client] = await pair();
+    const received = collect(client);
+    await pumpFile(range, ours);
+    expect((await received).equals(content.subarray(0, 1024 * 1024 + 5))).to.equal(true);
+  });
+
+  it('over TLS, to a client that reads slowly: every byte intact', async function () {
+    const certificate = await makeCertificate(dir.path);
+    const tlsServer = createTlsServer({ cert: certificate.cert, key: certificate.key });
+    tlsServer.listen(0, '127.0.0.1');
+    await once(tlsServer, 'listening');
+    try {
+      const content = randomBytes(24 * 1024 * 1024 + 17);
+      const { range } = await fileWith('tls.bin', content);
+      const accepted = once(tlsServer, 'secureConnection') as Promise<[TLSSocket]>;
+      const client = connectTls({ host: '127.0.0.1', port: portOf(tlsServer), rejectUnauthorized: false });
+      client.on('error', () => undefined);
+      const [ours] = await accepted;
+      sockets.push(ours, client);
+      const chunks: Buffer[] = [];
+      client.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        // Now and then a pause, so that the socket fills and writes complete later.
+        if (chunks.length % 64 === 0) {
+          client.pause();
+          setTimeout(() => client.resume(), 5);
+        }
+      });
+      const ended = once(client, 'end');
+      await pumpFile(range, ours);
+      await ended;
+      expect(sha256Buffer(Buffer.concat(chunks))).to.equal(sha256Buffer(content));
+    } finally {
+      await new Promise((resolve) => tlsServer.close(resolve));
+    }
+  });
+
+  it('leaves no descriptor behind after many aborted pumps', async function () {
+    const path = join(dir.path, 'many.bin');
+    await writeFile(path, randomBytes(8 * 1024 * 1024));
+    for (let i = 0; i < 10; i++) {
+      const range = new FileRange(openSync(path, 'r'), 0, 8 * 1024 * 1024);
+      const [ours, client] = await pair();
+      const pumped = pumpFile(range, ours);
+      if (i % 2 === 0) await once(client, 'data');
+      client.resetAndDestroy();
+      await rejectionOf(pumped);
+    }
+    await waitFor(() => descriptorsOn(path) === 0, 2000, 'every descriptor closed');
+  });
+});
