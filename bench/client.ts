@@ -30,7 +30,8 @@ import { Janitor } from './janitor.js';
 import { formatBytes, UsageError } from './options.js';
 import { formatSummary, formatTable, metric, type Metric, type Outcome } from './report.js';
 import { errorText } from './scenarios/scenario.js';
-import { CREDENTIALS, serverProblem, startServer, type RunningServer } from './servers.js';
+import { BenchAccounts } from './accounts.js';
+import { DEFAULT_CONNECTIONS, serverProblem, startServer, type RunningServer } from './servers.js';
 import { makeServerCertificate } from './tls-certificate.js';
 import { median } from './stats.js';
 import { BIG_FILE, makeRoot, makeWorkspace, SMALL_DIR, Sources } from './workspace.js';
@@ -162,8 +163,8 @@ function curlJob(server: RunningServer, remotes: readonly string[], tls: boolean
   return {
     host: server.host,
     port: server.port,
-    user: CREDENTIALS.user,
-    password: CREDENTIALS.password,
+    user: server.credentials.user,
+    password: server.credentials.password,
     mode: 'passive',
     direction: 'download',
     discard: true,
@@ -270,7 +271,13 @@ async function main(): Promise<number> {
     const scratch = join(workspace, 'scratch');
     await mkdir(scratch);
     const certificate = options.tls ? await makeServerCertificate(workspace) : undefined;
-    const server = await startServer(serverName, root, workspace, janitor, undefined, certificate);
+    const server = await startServer(serverName, root, workspace, janitor, {
+      accounts: new BenchAccounts(workspace, janitor),
+      manyAccounts: 0,
+      anonymous: false,
+      connections: DEFAULT_CONNECTIONS,
+      ...(certificate === undefined ? {} : { tls: certificate }),
+    });
     let curlOverhead = 0;
     const outcomes = new Map<Group, Map<ClientName, Outcome>>();
     let finished: boolean;

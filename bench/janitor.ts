@@ -17,6 +17,7 @@ const SWEEP_TIMEOUT_MS = 20_000;
 export class Janitor {
   private readonly tasks = new Set<Task>();
   private readonly dirs = new Set<string>();
+  private readonly syncTasks = new Set<{ readonly label: string; readonly run: () => void }>();
   private sweeping: Promise<void> | undefined;
   private interrupted = false;
 
@@ -28,6 +29,21 @@ export class Janitor {
       if (!this.tasks.delete(task)) return;
       await run();
     };
+  }
+
+  /**
+   * An undo action that can run synchronously, so that it runs on a hard exit too (after the
+   * children are killed): what must not outlive the bench even when it is cut short, such as
+   * system accounts. The returned function runs it now and unregisters it.
+   */
+  addSync(label: string, run: () => void): () => Promise<void> {
+    const task = { label, run };
+    this.syncTasks.add(task);
+    const release = this.add(label, () => {
+      if (this.syncTasks.delete(task)) run();
+      return Promise.resolve();
+    });
+    return release;
   }
 
   /** A directory removed (recursively) at the end, and synchronously on a hard exit. */
@@ -96,6 +112,16 @@ export class Janitor {
 
   private hardCleanup(): void {
     killAllChildren();
+    for (const task of [...this.syncTasks].reverse()) {
+      this.syncTasks.delete(task);
+      try {
+        task.run();
+      } catch (error) {
+        process.stderr.write(
+          `bench: ${task.label}: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+      }
+    }
     for (const dir of this.dirs) {
       try {
         rmSync(dir, { recursive: true, force: true });

@@ -102,3 +102,46 @@ export async function settledSample(read: () => Promise<MemorySample>, maxMs = 5
   }
   return last;
 }
+
+/** Summed VmRSS of the given processes, KiB: cheaper than smaps_rollup, for sampling often. */
+export async function residentKiB(pids: readonly number[]): Promise<number> {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += field(await readFile(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return total;
+}
+
+/**
+ * Samples the summed RSS of a process tree every `everyMs` until stopped; `stop()` resolves with the
+ * highest reading. The first reading is taken at once.
+ */
+export function samplePeakRss(
+  processes: () => Promise<number[]>,
+  everyMs = 20,
+): { stop(): Promise<{ peakKiB: number; samples: number }> } {
+  // An object, not a let: the loop must see stop()'s write.
+  const state = { running: true };
+  let peakKiB = 0;
+  let samples = 0;
+  const loop = (async () => {
+    while (state.running) {
+      peakKiB = Math.max(peakKiB, await residentKiB(await processes()));
+      samples += 1;
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      state.running = false;
+      await loop;
+      // One last reading: the peak may be the moment the last session ended.
+      peakKiB = Math.max(peakKiB, await residentKiB(await processes()));
+      return { peakKiB, samples: samples + 1 };
+    },
+  };
+}

@@ -1,13 +1,21 @@
 import { parseArgs } from 'node:util';
 
 /** What a plain run measures. */
-export const DEFAULT_SCENARIOS = ['large', 'small', 'concurrency', 'login', 'memory', 'tls'] as const;
+export const DEFAULT_SCENARIOS = [
+  'large',
+  'small',
+  'concurrency',
+  'concurrency-accounts',
+  'login',
+  'memory',
+  'tls',
+] as const;
 /** Load scenarios: minutes each, so they run only when named with --only. */
 export const LOAD_SCENARIOS = ['idle', 'soak'] as const;
 export const SCENARIO_IDS = [...DEFAULT_SCENARIOS, ...LOAD_SCENARIOS] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
-export const SERVER_NAMES = ['ftpkitd', 'ftp-srv', 'vsftpd'] as const;
+export const SERVER_NAMES = ['ftpkitd', 'ftp-srv', 'vsftpd', 'pyftpdlib'] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
 
 export interface BenchOptions {
@@ -29,8 +37,8 @@ export interface BenchOptions {
 
 export const USAGE = `npm run bench:server -- [options]
 
-Runs ftpkitd, ftp-srv and vsftpd side by side on 127.0.0.1 and prints each figure with the ratio
-ftpkitd/peer.
+Runs ftpkitd, ftp-srv, vsftpd and pyftpdlib side by side on 127.0.0.1, every client logging in
+with a password account, and prints each figure with the ratio ftpkitd/peer.
 
 Options:
   --size N[K|M|G]       bytes per large-file transfer (binary units)       [1G]

@@ -1,6 +1,6 @@
 /**
- * The server benchmark: ftpkitd, ftp-srv and vsftpd side by side on loopback, same clients, one
- * run. `npm run bench:server -- --help` for options; bench/README.md for what is measured.
+ * The server benchmark: ftpkitd, ftp-srv, vsftpd and pyftpdlib side by side on loopback, same
+ * clients and password accounts, one run. `npm run bench:server -- --help` for options; bench/README.md for what is measured.
  */
 import { rm } from 'node:fs/promises';
 import {
@@ -15,7 +15,7 @@ import {
 import { Janitor } from './janitor.js';
 import { formatSummary, formatTable, type Outcome, type ScenarioResults } from './report.js';
 import { combineRounds, roundOrder } from './rounds.js';
-import { concurrencyScenario } from './scenarios/concurrency.js';
+import { concurrencyAccountsScenario, concurrencyScenario } from './scenarios/concurrency.js';
 import { largeScenario } from './scenarios/large.js';
 import { loginScenario } from './scenarios/login.js';
 import { idleScenario } from './scenarios/idle.js';
@@ -24,6 +24,7 @@ import { soakScenario } from './scenarios/soak.js';
 import { errorText, type Scenario } from './scenarios/scenario.js';
 import { smallScenario } from './scenarios/small.js';
 import { tlsScenario } from './scenarios/tls.js';
+import { BenchAccounts } from './accounts.js';
 import { DEFAULT_CONNECTIONS, serverProblem, startServer } from './servers.js';
 import { ensureOpenFiles } from './limits.js';
 import { checkTargets } from './summary.js';
@@ -35,6 +36,7 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
   large: largeScenario,
   small: smallScenario,
   concurrency: concurrencyScenario,
+  'concurrency-accounts': concurrencyAccountsScenario,
   login: loginScenario,
   memory: memoryScenario,
   idle: idleScenario,
@@ -64,6 +66,7 @@ async function runOne(
   options: BenchOptions,
   workspace: string,
   sources: Sources,
+  accounts: BenchAccounts,
   janitor: Janitor,
   removals?: (() => Promise<void>)[],
 ): Promise<Outcome> {
@@ -81,7 +84,13 @@ async function runOne(
     // Both ends of every connection live on this machine: the bench's and the server's.
     await ensureOpenFiles(connections + 1024);
     const certificate = scenario.tls === true ? await serverCertificate(workspace) : undefined;
-    const server = await startServer(name, root, workspace, janitor, connections, certificate);
+    const server = await startServer(name, root, workspace, janitor, {
+      accounts,
+      manyAccounts: scenario.accounts ?? 0,
+      anonymous: scenario.anonymous === true,
+      connections,
+      ...(certificate === undefined ? {} : { tls: certificate }),
+    });
     try {
       const progress = (line: string): void => {
         log(`  [${scenario.id}] ${name}: ${line}`);
@@ -131,6 +140,7 @@ async function main(): Promise<number> {
   try {
     const workspace = await makeWorkspace(janitor);
     const sources = new Sources(workspace);
+    const accounts = new BenchAccounts(workspace, janitor);
     const size = options.scenarios.includes('large') ? `, large files ${formatBytes(options.size)}` : '';
     log(
       `bench: node ${process.version}, servers ${options.servers.join(', ')}, scenarios ${options.scenarios.join(', ')}${size}`,
@@ -151,7 +161,16 @@ async function main(): Promise<number> {
           if (janitor.isInterrupted()) return 130;
           const done = rounds.get(name) ?? [];
           if (done.length >= roundsOf(name) || done.some((outcome) => outcome.kind !== 'ok')) continue;
-          const outcome = await runOne(scenario, name, options, workspace, sources, janitor, removals);
+          const outcome = await runOne(
+            scenario,
+            name,
+            options,
+            workspace,
+            sources,
+            accounts,
+            janitor,
+            removals,
+          );
           if (outcome.kind === 'failed') log(`  [${id}] ${name}: FAILED: ${outcome.error}`);
           if (outcome.kind === 'skipped') log(`  [${id}] ${name}: skipped: ${outcome.reason}`);
           done.push(outcome);

@@ -2,8 +2,9 @@ import { createServer } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findCommand, isRoot } from '../test/helpers/peers.js';
+import { findCommand, isRoot, python3For } from '../test/helpers/peers.js';
 import { startProcess, type ProcessHandle } from '../test/helpers/process.js';
+import { systemAccountProblem, type BenchAccounts } from './accounts.js';
 import { ControlConnection, type Credentials } from './control-client.js';
 import type { Janitor } from './janitor.js';
 import { processTree, sampleMemory, stillRunning, type MemorySample } from './memory.js';
@@ -13,8 +14,8 @@ import type { ServerCertificate } from './tls-certificate.js';
 import { vsftpdConfig } from './vsftpd-config.js';
 
 export const HOST = '127.0.0.1';
-/** Every server takes the same anonymous login; vsftpd and ftpkitd ask for a password, ftp-srv does not. */
-export const CREDENTIALS: Credentials = { user: 'anonymous', password: 'bench@example.com' };
+/** The anonymous login, where a scenario compares it with the password accounts. */
+export const ANONYMOUS: Credentials = { user: 'anonymous', password: 'bench@example.com' };
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_GRACE_MS = 3_000;
@@ -23,6 +24,10 @@ export interface RunningServer {
   readonly name: ServerName;
   readonly host: string;
   readonly port: number;
+  /** The password account every scenario logs in with. */
+  readonly credentials: Credentials;
+  /** Distinct password accounts, as many as the scenario asked for. */
+  readonly accounts: readonly Credentials[];
   /** The process that listens; for vsftpd its session processes are its descendants. */
   readonly pid: number;
   /** Memory of everything serving clients: the Node process, or vsftpd's listener and sessions. */
@@ -36,16 +41,23 @@ export interface RunningServer {
 
 /** Why a server cannot run here, or undefined. */
 export function serverProblem(name: ServerName): string | undefined {
+  if (name === 'pyftpdlib') {
+    return python3For('pyftpdlib') === undefined
+      ? 'no python3 with pyftpdlib (Debian: apt-get install python3-pyftpdlib)'
+      : undefined;
+  }
   if (name !== 'vsftpd') return undefined;
   if (findCommand('vsftpd') === undefined) return 'vsftpd is not installed';
   if (!isRoot()) return 'vsftpd needs root (it chroots and drops privileges); run the bench as root';
-  return undefined;
+  return systemAccountProblem();
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 // build/bench/servers.js -> the repository's bin/ and the compiled ftp-srv wrapper next to this file.
 const FTPKITD_BIN = join(here, '..', '..', 'bin', 'ftpkitd.js');
 const FTP_SRV_SCRIPT = join(here, 'ftp-srv-server.js');
+// Python is not compiled: the launcher stays in the source tree's bench/.
+const PYFTPDLIB_SCRIPT = join(here, '..', '..', 'bench', 'pyftpdlib-server.py');
 
 function signal(pids: readonly number[], name: NodeJS.Signals): void {
   for (const pid of pids) {
@@ -71,7 +83,13 @@ async function stopProcesses(pids: readonly number[]): Promise<void> {
   }
 }
 
-function wrap(name: ServerName, proc: ProcessHandle, port: number, janitor: Janitor): RunningServer {
+function wrap(
+  name: ServerName,
+  proc: ProcessHandle,
+  port: number,
+  setup: ServerSetup,
+  janitor: Janitor,
+): RunningServer {
   const release = janitor.add(`stop ${name}`, async () => {
     // vsftpd's session processes call setsid(), so the signal to the listener's process group
     // misses them: they are listed first and stopped one by one.
@@ -89,6 +107,8 @@ function wrap(name: ServerName, proc: ProcessHandle, port: number, janitor: Jani
     name,
     host: HOST,
     port,
+    credentials: setup.accounts.main,
+    accounts: setup.accounts.many.slice(0, setup.manyAccounts),
     pid: proc.pid,
     processes,
     memory: async () => sampleMemory(await processes()),
@@ -97,21 +117,19 @@ function wrap(name: ServerName, proc: ProcessHandle, port: number, janitor: Jani
   };
 }
 
-async function startFtpkitd(
-  root: string,
-  janitor: Janitor,
-  connections: number,
-  tls: ServerCertificate | undefined,
-): Promise<RunningServer> {
+async function startFtpkitd(root: string, setup: ServerSetup, janitor: Janitor): Promise<RunningServer> {
+  const usersFile = await setup.accounts.ftpkitdUsers(setup.manyAccounts);
   // Run the bin itself, as the installed `ftpkitd` command runs: its shebang carries the V8 flags.
-  // Its defaults stand (login delay, bans, timeouts) but for the connection limits, which every
-  // server gets lifted alike.
+  // Its defaults stand (login delay, bans, timeouts, credential cache) but for the connection
+  // limits, which every server gets lifted alike.
   const proc = await startProcess(FTPKITD_BIN, [
-    '--anonymous-write',
+    '--users',
+    usersFile,
+    ...(setup.anonymous ? ['--anonymous'] : []),
     '--max-connections',
-    String(connections),
+    String(setup.connections),
     '--max-per-ip',
-    String(connections),
+    String(setup.connections),
     '--log-level',
     'warn',
     '--port',
@@ -119,25 +137,61 @@ async function startFtpkitd(
     '--root',
     root,
     // Its TLS defaults stand too: TLS required, data connections must resume the control session.
-    ...(tls === undefined ? [] : ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile]),
+    ...(setup.tls === undefined ? [] : ['--tls-cert', setup.tls.certFile, '--tls-key', setup.tls.keyFile]),
   ]);
   try {
     const match = await proc.waitForLine(/on ftp:\/\/127\.0\.0\.1:(\d+)\//, { timeoutMs: START_TIMEOUT_MS });
-    return wrap('ftpkitd', proc, Number(match[1]), janitor);
+    return wrap('ftpkitd', proc, Number(match[1]), setup, janitor);
   } catch (error) {
     await proc.stop();
     throw error;
   }
 }
 
-async function startFtpSrv(root: string, janitor: Janitor): Promise<RunningServer> {
-  const proc = await startProcess(process.execPath, [FTP_SRV_SCRIPT, '--root', root, '--port', '0']);
+async function startFtpSrv(root: string, setup: ServerSetup, janitor: Janitor): Promise<RunningServer> {
+  const table = await setup.accounts.plainTable(setup.manyAccounts);
+  const proc = await startProcess(process.execPath, [
+    FTP_SRV_SCRIPT,
+    '--root',
+    root,
+    '--accounts',
+    table,
+    ...(setup.anonymous ? ['--anonymous'] : []),
+    '--port',
+    '0',
+  ]);
   try {
     const match = await proc.waitForLine(/^FTP-SRV-PORT (\d+)$/, {
       stream: 'stdout',
       timeoutMs: START_TIMEOUT_MS,
     });
-    return wrap('ftp-srv', proc, Number(match[1]), janitor);
+    return wrap('ftp-srv', proc, Number(match[1]), setup, janitor);
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
+}
+
+async function startPyftpdlib(root: string, setup: ServerSetup, janitor: Janitor): Promise<RunningServer> {
+  const python = python3For('pyftpdlib');
+  if (python === undefined) throw new Error('no python3 with pyftpdlib');
+  const table = await setup.accounts.plainTable(setup.manyAccounts);
+  const proc = await startProcess(python, [
+    PYFTPDLIB_SCRIPT,
+    '--root',
+    root,
+    '--accounts',
+    table,
+    ...(setup.anonymous ? ['--anonymous'] : []),
+    '--max',
+    String(setup.connections),
+  ]);
+  try {
+    const match = await proc.waitForLine(/^PYFTPDLIB-PORT (\d+)$/, {
+      stream: 'stdout',
+      timeoutMs: START_TIMEOUT_MS,
+    });
+    return wrap('pyftpdlib', proc, Number(match[1]), setup, janitor);
   } catch (error) {
     await proc.stop();
     throw error;
@@ -174,12 +228,13 @@ async function greets(port: number): Promise<boolean> {
 async function startVsftpd(
   root: string,
   workDir: string,
+  setup: ServerSetup,
   janitor: Janitor,
-  connections: number,
-  tls: ServerCertificate | undefined,
 ): Promise<RunningServer> {
   const vsftpd = findCommand('vsftpd');
   if (vsftpd === undefined) throw new Error('vsftpd is not installed');
+  await setup.accounts.systemAccounts(setup.manyAccounts);
+  const { connections, tls, anonymous } = setup;
   const confDir = join(workDir, `vsftpd-${String(Date.now())}`);
   const emptyDir = join(confDir, 'empty');
   await mkdir(emptyDir, { recursive: true, mode: 0o755 });
@@ -189,7 +244,7 @@ async function startVsftpd(
     const confFile = join(confDir, `vsftpd-${attempt}.conf`);
     await writeFile(
       confFile,
-      vsftpdConfig({ port, root, emptyDir, connections, ...(tls === undefined ? {} : { tls }) }),
+      vsftpdConfig({ port, root, emptyDir, connections, anonymous, ...(tls === undefined ? {} : { tls }) }),
       { mode: 0o600 },
     );
     const proc = await startProcess(vsftpd, [confFile]);
@@ -200,7 +255,7 @@ async function startVsftpd(
       if (!up) await sleep(25);
     }
     if (up) {
-      const server = wrap('vsftpd', proc, port, janitor);
+      const server = wrap('vsftpd', proc, port, setup, janitor);
       // The probe's session process must be gone before anyone takes a baseline.
       await pollUntil(
         async () => ((await server.processes()).length === 1 ? true : undefined),
@@ -220,25 +275,40 @@ async function startVsftpd(
 /** Connections at once each server admits, in total and per address, unless a scenario needs more. */
 export const DEFAULT_CONNECTIONS = 2000;
 
+/** How a server is started for one scenario. */
+export interface ServerSetup {
+  /** The run's password accounts; the server knows the main one and `manyAccounts` others. */
+  readonly accounts: BenchAccounts;
+  readonly manyAccounts: number;
+  /** "anonymous" may log in too (read-only where the server allows it). */
+  readonly anonymous: boolean;
+  /** Connections at once it admits, in total and per address (ftp-srv has no limit). */
+  readonly connections: number;
+  /** Explicit FTPS with this certificate. */
+  readonly tls?: ServerCertificate;
+}
+
 /**
- * Starts a fresh server process serving `root` on 127.0.0.1, registered with the janitor, admitting
- * `connections` at once (ftp-srv has no limit), with explicit FTPS when given a certificate.
+ * Starts a fresh server process serving `root` on 127.0.0.1 with the run's password accounts,
+ * registered with the janitor.
  */
 export async function startServer(
   name: ServerName,
   root: string,
   workDir: string,
   janitor: Janitor,
-  connections = DEFAULT_CONNECTIONS,
-  tls?: ServerCertificate,
+  setup: ServerSetup,
 ): Promise<RunningServer> {
   switch (name) {
     case 'ftpkitd':
-      return startFtpkitd(root, janitor, connections, tls);
+      return startFtpkitd(root, setup, janitor);
     case 'ftp-srv':
-      if (tls !== undefined) throw new Error('the bench runs ftp-srv without TLS');
-      return startFtpSrv(root, janitor);
+      if (setup.tls !== undefined) throw new Error('the bench runs ftp-srv without TLS');
+      return startFtpSrv(root, setup, janitor);
+    case 'pyftpdlib':
+      if (setup.tls !== undefined) throw new Error('the bench runs pyftpdlib without TLS');
+      return startPyftpdlib(root, setup, janitor);
     case 'vsftpd':
-      return startVsftpd(root, workDir, janitor, connections, tls);
+      return startVsftpd(root, workDir, setup, janitor);
   }
 }

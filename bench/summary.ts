@@ -1,4 +1,4 @@
-import type { ScenarioId } from './options.js';
+import type { ScenarioId, ServerName } from './options.js';
 import { findMetric, ratio, type ScenarioResults, type TargetCheck } from './report.js';
 import { LARGE_MODES } from './scenarios/large.js';
 
@@ -18,6 +18,128 @@ function largeChecks(results: AllResults): TargetCheck[] {
       detail: `${ours.value.toFixed(2)} vs ${theirs.value.toFixed(2)} GB/s (${ratio(ours.value, theirs.value)})`,
     };
   });
+}
+
+/**
+ * ftpkitd's figure against `factor` times a peer's: at least that (`higher`) or at most (`lower`).
+ * "not measured" unless both ran; FAIL when ftpkitd's run failed.
+ */
+function versus(
+  results: AllResults,
+  id: ScenarioId,
+  key: string,
+  peer: ServerName,
+  factor: number,
+  better: 'higher' | 'lower',
+  target: string,
+  unit: string,
+  digits: number,
+): TargetCheck {
+  const outcome = results.get(id)?.get('ftpkitd');
+  const ours = findMetric(outcome, key);
+  const theirs = findMetric(results.get(id)?.get(peer), key);
+  if (ours === undefined)
+    return { target, verdict: outcome?.kind === 'failed' ? 'FAIL' : 'not measured', detail: 'needs ftpkitd' };
+  if (theirs === undefined) return { target, verdict: 'not measured', detail: `needs ${peer}` };
+  const pass =
+    better === 'higher' ? ours.value >= factor * theirs.value : ours.value <= factor * theirs.value;
+  return {
+    target,
+    verdict: pass ? 'PASS' : 'FAIL',
+    detail: `${ours.value.toFixed(digits)} vs ${theirs.value.toFixed(digits)} ${unit} (${ratio(ours.value, theirs.value)})`,
+  };
+}
+
+/** Downloads: within 0.9x of pyftpdlib's sendfile() rate (the 1.5x ftp-srv is in largeChecks). */
+function sendfileChecks(results: AllResults): TargetCheck[] {
+  return LARGE_MODES.filter((mode) => !mode.upload).map((mode) =>
+    versus(
+      results,
+      'large',
+      mode.key,
+      'pyftpdlib',
+      0.9,
+      'higher',
+      `large ${mode.label} >= 0.9x pyftpdlib`,
+      'GB/s',
+      2,
+    ),
+  );
+}
+
+function loginChecks(results: AllResults): TargetCheck[] {
+  return [
+    versus(
+      results,
+      'login',
+      'repeat-p50',
+      'pyftpdlib',
+      3,
+      'lower',
+      'repeat password login p50 within 3x of pyftpdlib (plain dict)',
+      'ms',
+      2,
+    ),
+  ];
+}
+
+function zeroFailures(results: AllResults, id: ScenarioId, target: string): TargetCheck {
+  const outcome = results.get(id)?.get('ftpkitd');
+  const ok = findMetric(outcome, 'ok');
+  const failed = findMetric(outcome, 'failed');
+  if (ok === undefined || failed === undefined)
+    return { target, verdict: outcome?.kind === 'failed' ? 'FAIL' : 'not measured', detail: 'needs ftpkitd' };
+  return {
+    target,
+    verdict: failed.value === 0 && ok.value === 200 ? 'PASS' : 'FAIL',
+    detail: `${ok.value} ok, ${failed.value} failed`,
+  };
+}
+
+function concurrencyChecks(results: AllResults): TargetCheck[] {
+  return [
+    zeroFailures(results, 'concurrency', '200 sessions of one account at once, zero failures'),
+    versus(
+      results,
+      'concurrency',
+      'wall',
+      'ftp-srv',
+      1,
+      'lower',
+      '200 sessions of one account: wall time <= ftp-srv',
+      's',
+      2,
+    ),
+    versus(
+      results,
+      'concurrency',
+      'peak-rss',
+      'ftp-srv',
+      1,
+      'lower',
+      '200 sessions of one account: peak RSS <= ftp-srv',
+      'MiB',
+      1,
+    ),
+  ];
+}
+
+/** The peak may exceed the RSS before the sessions (a fresh server) by at most 80 MiB. */
+function accountsChecks(results: AllResults): TargetCheck[] {
+  const id = 'concurrency-accounts';
+  const target = '200 first logins of 200 accounts at once: peak RSS <= startup + 80 MiB';
+  const outcome = results.get(id)?.get('ftpkitd');
+  const growth = findMetric(outcome, 'rss-growth');
+  const peak = findMetric(outcome, 'peak-rss');
+  const memory: TargetCheck =
+    growth === undefined || peak === undefined
+      ? { target, verdict: outcome?.kind === 'failed' ? 'FAIL' : 'not measured', detail: 'needs ftpkitd' }
+      : {
+          target,
+          verdict: growth.value <= 80 ? 'PASS' : 'FAIL',
+          detail: `peak ${peak.value.toFixed(1)} MiB, ${growth.value.toFixed(1)} MiB above startup`,
+        };
+  return [zeroFailures(results, id, '200 first logins of 200 accounts at once, zero failures'), memory];
 }
 
 function smallChecks(results: AllResults): TargetCheck[] {
@@ -63,23 +185,8 @@ function tlsChecks(results: AllResults): TargetCheck[] {
   ];
 }
 
-function concurrencyCheck(results: AllResults): TargetCheck {
-  const target = '200 concurrent sessions, zero failures';
-  const outcome = results.get('concurrency')?.get('ftpkitd');
-  const ok = findMetric(outcome, 'ok');
-  const failed = findMetric(outcome, 'failed');
-  if (ok === undefined || failed === undefined) {
-    return { target, verdict: outcome?.kind === 'failed' ? 'FAIL' : 'not measured', detail: 'needs ftpkitd' };
-  }
-  return {
-    target,
-    verdict: failed.value === 0 && ok.value === 200 ? 'PASS' : 'FAIL',
-    detail: `${ok.value} ok, ${failed.value} failed`,
-  };
-}
-
 function memoryCheck(results: AllResults): TargetCheck {
-  const target = 'memory per idle session <= 10 KiB';
+  const target = 'RSS per idle password session <= 10 KiB';
   const outcome = results.get('memory')?.get('ftpkitd');
   const per = findMetric(outcome, 'per-session');
   if (per === undefined)
@@ -134,9 +241,11 @@ function soakCheck(results: AllResults): TargetCheck {
 /** The targets ftpkitd is held to, checked against what was measured. */
 export function checkTargets(results: AllResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  if (results.has('large')) checks.push(...largeChecks(results));
+  if (results.has('large')) checks.push(...largeChecks(results), ...sendfileChecks(results));
   if (results.has('small')) checks.push(...smallChecks(results));
-  if (results.has('concurrency')) checks.push(concurrencyCheck(results));
+  if (results.has('concurrency')) checks.push(...concurrencyChecks(results));
+  if (results.has('concurrency-accounts')) checks.push(...accountsChecks(results));
+  if (results.has('login')) checks.push(...loginChecks(results));
   if (results.has('memory')) checks.push(memoryCheck(results));
   if (results.has('idle')) checks.push(idleCheck(results));
   if (results.has('soak')) checks.push(soakCheck(results));

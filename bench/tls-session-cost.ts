@@ -20,7 +20,8 @@ import { createSessionContext, loadTlsCredentials } from '../src/server/tls/cred
 import { ControlConnection } from './control-client.js';
 import { Janitor } from './janitor.js';
 import { settledSample, type MemorySample } from './memory.js';
-import { CREDENTIALS, startServer, type RunningServer } from './servers.js';
+import { BenchAccounts } from './accounts.js';
+import { ANONYMOUS, startServer, type RunningServer } from './servers.js';
 import { median } from './stats.js';
 import { makeServerCertificate, type ServerCertificate } from './tls-certificate.js';
 import { makeWorkspace } from './workspace.js';
@@ -129,7 +130,7 @@ async function openSessions(
       const control = await ControlConnection.open(server.host, server.port, STEP_TIMEOUT_MS);
       sessions.push(control);
       if (tls) await control.startTls();
-      await control.login(CREDENTIALS);
+      await control.login(ANONYMOUS);
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
@@ -151,7 +152,14 @@ async function measureSessions(
   tls: boolean,
 ): Promise<SessionFigures> {
   // The same server, certificate included, both times: only what the clients do differs.
-  const server = await startServer('ftpkitd', root, root, janitor, sessions + 100, certificate);
+  // Anonymous logins, which the TLS policy lets in without TLS: the plain run needs them.
+  const server = await startServer('ftpkitd', root, root, janitor, {
+    accounts: new BenchAccounts(root, janitor),
+    manyAccounts: 0,
+    anonymous: true,
+    connections: sessions + 100,
+    tls: certificate,
+  });
   try {
     const read = (): Promise<MemorySample> => server.memory();
     // A few sessions first, so that lazily built things (loggers, the first context) are not counted.

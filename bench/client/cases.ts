@@ -3,7 +3,7 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../test/helpers/process.js';
-import { CREDENTIALS, type RunningServer } from '../servers.js';
+import type { RunningServer } from '../servers.js';
 import { BIG_FILE, sameContent, SMALL_DIR, UPLOAD_DIR } from '../workspace.js';
 import { runCurl, curlActiveTlsProblem } from './curl.js';
 import {
@@ -149,7 +149,7 @@ async function plan(client: ClientName, item: Case, attempt: number, context: Be
     return { pairs, sources, results: context.discard ? [] : locals, leftovers: [dir] };
   }
   // Made here rather than by the client, so that no client's MKD is in its figures; world-writable
-  // because vsftpd's anonymous user writes into it.
+  // because vsftpd's sessions write into it as the bench's system account.
   const remoteDir = `${UPLOAD_DIR}/${tag}`;
   const dir = join(context.root, remoteDir);
   await mkdir(dir);
@@ -205,8 +205,8 @@ export async function measureOnce(
     const job: DriverJob = {
       host: context.server.host,
       port: context.server.port,
-      user: CREDENTIALS.user,
-      password: CREDENTIALS.password,
+      user: context.server.credentials.user,
+      password: context.server.credentials.password,
       mode: item.mode,
       direction: item.direction,
       discard: context.discard,

@@ -1,7 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { ControlConnection, retrieve } from '../control-client.js';
+import { MANY_ACCOUNTS } from '../accounts.js';
+import { ControlConnection, retrieve, type Credentials } from '../control-client.js';
+import { residentKiB, samplePeakRss } from '../memory.js';
+import type { ScenarioId } from '../options.js';
 import { metric } from '../report.js';
-import { CREDENTIALS, type RunningServer } from '../servers.js';
+import type { RunningServer } from '../servers.js';
 import { percentile } from '../stats.js';
 import { MID_FILE } from '../workspace.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
@@ -14,11 +17,11 @@ const FILE_SIZE = 1024 * 1024;
 const STEP_TIMEOUT_MS = 30_000;
 
 /** One client: connect, log in, fetch the file over EPSV, QUIT. Resolves with its duration in ms. */
-async function session(server: RunningServer): Promise<number> {
+async function session(server: RunningServer, credentials: Credentials): Promise<number> {
   const start = performance.now();
   const control = await ControlConnection.open(server.host, server.port, STEP_TIMEOUT_MS);
   try {
-    await control.login(CREDENTIALS);
+    await control.login(credentials);
     await control.expect('TYPE I', [200]);
     const bytes = await retrieve(control, server.host, MID_FILE, STEP_TIMEOUT_MS);
     if (bytes !== FILE_SIZE) throw new Error(`RETR ${MID_FILE}: ${bytes} bytes, expected ${FILE_SIZE}`);
@@ -39,35 +42,66 @@ export function summarizeErrors(errors: readonly string[], max = 4): string {
   return shown.join('; ');
 }
 
-export const concurrencyScenario: Scenario = {
-  id: 'concurrency',
-  title: () =>
-    `3. Concurrency: ${SESSIONS} sessions started at once, each logs in and fetches 1 MiB (Node raw-socket driver, EPSV)`,
-  async sources(sources) {
-    return { mid: await sources.mid(FILE_SIZE) };
-  },
-  timeoutMs: () => 8 * STEP_TIMEOUT_MS,
-  async run(context): Promise<ScenarioResult> {
-    const start = performance.now();
-    // Every session is launched in this one synchronous loop: they hit the server together.
-    const settled = await Promise.allSettled(Array.from({ length: SESSIONS }, () => session(context.server)));
-    const wall = (performance.now() - start) / 1000;
-    const durations: number[] = [];
-    const errors: string[] = [];
-    for (const outcome of settled) {
-      if (outcome.status === 'fulfilled') durations.push(outcome.value);
-      else errors.push(errorText(outcome.reason));
-    }
-    context.progress(`${durations.length} ok, ${errors.length} failed, ${wall.toFixed(2)} s`);
-    return {
-      metrics: [
-        metric('ok', 'sessions completed', durations.length, '', 0, 'none'),
-        metric('failed', 'sessions failed', errors.length, '', 0, 'none'),
-        metric('wall', 'wall time', wall, 's', 2, 'lower'),
-        metric('p50', 'session time p50', percentile(durations, 50) / 1000, 's', 2, 'lower'),
-        metric('max', 'session time max', percentile(durations, 100) / 1000, 's', 2, 'lower'),
-      ],
-      notes: errors.length > 0 ? [`errors: ${summarizeErrors(errors)}`] : [],
-    };
-  },
-};
+function concurrency(id: ScenarioId, manyAccounts: boolean): Scenario {
+  const who = manyAccounts
+    ? `${SESSIONS} different password accounts, each one's first login`
+    : 'one password account';
+  return {
+    id,
+    title: () =>
+      `${manyAccounts ? '3b' : '3'}. Concurrency: ${SESSIONS} sessions started at once on ${who}, each logs in and fetches 1 MiB (Node raw-socket driver, EPSV); peak RSS of the server's processes sampled every 20 ms`,
+    async sources(sources) {
+      return { mid: await sources.mid(FILE_SIZE) };
+    },
+    ...(manyAccounts ? { accounts: MANY_ACCOUNTS } : {}),
+    timeoutMs: () => 8 * STEP_TIMEOUT_MS,
+    async run(context): Promise<ScenarioResult> {
+      const { server } = context;
+      const logins = Array.from({ length: SESSIONS }, (_, i) =>
+        manyAccounts ? server.accounts[i] : server.credentials,
+      );
+      if (logins.some((credentials) => credentials === undefined))
+        throw new Error(`the server knows ${server.accounts.length} accounts, ${SESSIONS} needed`);
+      const startupKiB = await residentKiB(await server.processes());
+      const sampler = samplePeakRss(() => server.processes());
+      const start = performance.now();
+      // Every session is launched in this one synchronous loop: they hit the server together.
+      const settled = await Promise.allSettled(
+        logins.map((credentials) => session(server, credentials ?? server.credentials)),
+      );
+      const wall = (performance.now() - start) / 1000;
+      const { peakKiB, samples } = await sampler.stop();
+      const durations: number[] = [];
+      const errors: string[] = [];
+      for (const outcome of settled) {
+        if (outcome.status === 'fulfilled') durations.push(outcome.value);
+        else errors.push(errorText(outcome.reason));
+      }
+      context.progress(
+        `${durations.length} ok, ${errors.length} failed, ${wall.toFixed(2)} s, peak RSS ${(peakKiB / 1024).toFixed(1)} MiB`,
+      );
+      const notes = [`${samples} RSS samples; RSS before the sessions ${(startupKiB / 1024).toFixed(1)} MiB`];
+      if (server.name === 'vsftpd')
+        notes.push('RSS summed over its processes: pages they share count once per process');
+      if (errors.length > 0) notes.push(`errors: ${summarizeErrors(errors)}`);
+      return {
+        metrics: [
+          metric('ok', 'sessions completed', durations.length, '', 0, 'none'),
+          metric('failed', 'sessions failed', errors.length, '', 0, 'none'),
+          metric('wall', 'wall time', wall, 's', 2, 'lower'),
+          metric('p50', 'session time p50', percentile(durations, 50) / 1000, 's', 2, 'lower'),
+          metric('max', 'session time max', percentile(durations, 100) / 1000, 's', 2, 'lower'),
+          metric('startup-rss', 'RSS before the sessions', startupKiB / 1024, 'MiB', 1, 'lower'),
+          metric('peak-rss', 'peak RSS during the run', peakKiB / 1024, 'MiB', 1, 'lower'),
+          metric('rss-growth', 'peak RSS - RSS before', (peakKiB - startupKiB) / 1024, 'MiB', 1, 'lower'),
+        ],
+        notes,
+      };
+    },
+  };
+}
+
+/** 200 sessions of one account at once. */
+export const concurrencyScenario = concurrency('concurrency', false);
+/** 200 first logins of 200 accounts at once: for ftpkitd, 200 hash checks queued together. */
+export const concurrencyAccountsScenario = concurrency('concurrency-accounts', true);

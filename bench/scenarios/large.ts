@@ -4,7 +4,6 @@ import { findCommand } from '../../test/helpers/peers.js';
 import { run } from '../../test/helpers/process.js';
 import { formatBytes, type BenchOptions } from '../options.js';
 import { metric, type Metric } from '../report.js';
-import { CREDENTIALS } from '../servers.js';
 import { median } from '../stats.js';
 import { BIG_FILE, sameContent, UPLOAD_DIR, warmPageCache } from '../workspace.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
@@ -45,7 +44,7 @@ async function curlOnce(
     '--silent',
     '--show-error',
     '--user',
-    `${CREDENTIALS.user}:${CREDENTIALS.password}`,
+    `${server.credentials.user}:${server.credentials.password}`,
     '--connect-timeout',
     '10',
     ...(mode.active ? ['--ftp-port', server.host] : []),

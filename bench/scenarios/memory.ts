@@ -1,7 +1,7 @@
 import { ControlConnection } from '../control-client.js';
 import { settledSample, type MemorySample } from '../memory.js';
 import { metric } from '../report.js';
-import { CREDENTIALS, type RunningServer } from '../servers.js';
+import type { RunningServer } from '../servers.js';
 import { summarizeErrors } from './concurrency.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { errorText } from './scenario.js';
@@ -19,7 +19,7 @@ async function openSessions(server: RunningServer, count: number, into: ControlC
       started += 1;
       const control = await ControlConnection.open(server.host, server.port, STEP_TIMEOUT_MS);
       into.push(control);
-      await control.login(CREDENTIALS);
+      await control.login(server.credentials);
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));

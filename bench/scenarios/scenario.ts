@@ -28,6 +28,10 @@ export interface Scenario {
   connections?(options: BenchOptions): number;
   /** Why a server does not run this scenario, or undefined when it does. */
   skip?(server: ServerName): string | undefined;
+  /** Distinct password accounts each server must know besides the main one; 0 when absent. */
+  readonly accounts?: number;
+  /** "anonymous" may log in too, for a row comparing it with the password accounts. */
+  readonly anonymous?: boolean;
   /** Servers start with a throw-away certificate (explicit FTPS). */
   readonly tls?: boolean;
   /** Fresh-server rounds for this server (the median is reported); 1 when absent. */

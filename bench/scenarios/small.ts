@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { python3For } from '../../test/helpers/peers.js';
 import { run } from '../../test/helpers/process.js';
 import { metric } from '../report.js';
-import { CREDENTIALS } from '../servers.js';
 import { listNames, sameContent, SMALL_DIR, UPLOAD_DIR } from '../workspace.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 
@@ -12,7 +11,7 @@ const SIZE = 4 * 1024;
 const TIMEOUT_MS = 600_000;
 
 /**
- * Python, after a login as `ftp`: downloads every file of the job, then uploads the same bytes
+ * Python, after a login with the bench's password account: downloads every file of the job, then uploads the same bytes
  * into a fresh folder, and prints the two durations as JSON. Shared with the TLS scenario.
  */
 export const SMALL_FILES_LOOP = String.raw`blobs = []
@@ -81,8 +80,8 @@ export const smallScenario: Scenario = {
     const job = {
       host: context.server.host,
       port: context.server.port,
-      user: CREDENTIALS.user,
-      password: CREDENTIALS.password,
+      user: context.server.credentials.user,
+      password: context.server.credentials.password,
       src: SMALL_DIR,
       dst,
       names,

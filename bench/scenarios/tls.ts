@@ -6,7 +6,6 @@ import { run } from '../../test/helpers/process.js';
 import { ControlConnection } from '../control-client.js';
 import { formatBytes, type BenchOptions } from '../options.js';
 import { metric, type Metric } from '../report.js';
-import { CREDENTIALS } from '../servers.js';
 import { median, percentile } from '../stats.js';
 import { BIG_FILE, listNames, sameContent, SMALL_DIR, UPLOAD_DIR, warmPageCache } from '../workspace.js';
 import { LARGE_MODES } from './large.js';
@@ -86,8 +85,8 @@ async function python(
   const full = {
     host: server.host,
     port: server.port,
-    user: CREDENTIALS.user,
-    password: CREDENTIALS.password,
+    user: server.credentials.user,
+    password: server.credentials.password,
     ...job,
   };
   const result = await run(interpreter, ['-c', SCRIPT], { input: `${JSON.stringify(full)}\n`, timeoutMs });
@@ -184,7 +183,7 @@ async function loginRows(context: ScenarioContext): Promise<Metric[]> {
     const control = await ControlConnection.open(server.host, server.port, STEP_TIMEOUT_MS);
     try {
       await control.startTls();
-      await control.login(CREDENTIALS);
+      await control.login(server.credentials);
       if (i >= LOGIN_WARMUP) logins.push(performance.now() - start);
       await control.quit();
     } finally {
@@ -206,7 +205,8 @@ export const tlsScenario: Scenario = {
   title: (options: BenchOptions) =>
     `6. FTPS (explicit, PROT P, data sessions resumed): ${formatBytes(options.size)} RETR and STOR both modes (median of ${options.runs}), ` +
     `${SMALL_COUNT} x 4 KiB in one session, Python ftplib; ${LOGINS} logins with AUTH TLS, Node driver`,
-  skip: (server) => (server === 'ftp-srv' ? 'the bench compares FTPS with vsftpd only' : undefined),
+  skip: (server) =>
+    server === 'ftp-srv' || server === 'pyftpdlib' ? 'the bench compares FTPS with vsftpd only' : undefined,
   async sources(sources, options) {
     return { big: await sources.big(options.size), small: await sources.small(SMALL_COUNT, SMALL_SIZE) };
   },
