@@ -145,3 +145,24 @@ export function samplePeakRss(
     },
   };
 }
+
+// USER_HZ: the unit of /proc/<pid>/stat's times, 100 on every Linux architecture Node runs on.
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) used by the given processes, their reaped children included
+ * (cutime, cstime): a vsftpd session's time lands in its listener once the session has exited.
+ */
+export async function cpuSeconds(pids: readonly number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // utime, stime, cutime, cstime: fields 14-17 of stat(5), 11-14 after the command name.
+      for (const index of [11, 12, 13, 14]) ticks += statField(stat, index) ?? 0;
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}

@@ -3,8 +3,11 @@ import { dirname, join } from 'node:path';
 import { findCommand } from '../../test/helpers/peers.js';
 import { run } from '../../test/helpers/process.js';
 import { formatBytes, type BenchOptions } from '../options.js';
+import { cpuSeconds } from '../memory.js';
 import { metric, type Metric } from '../report.js';
+import type { RunningServer } from '../servers.js';
 import { median } from '../stats.js';
+import { pollUntil } from '../timeout.js';
 import { BIG_FILE, sameContent, UPLOAD_DIR, warmPageCache } from '../workspace.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 
@@ -29,12 +32,24 @@ function transferTimeoutMs(size: number): number {
   return Math.max(60_000, (size / MIN_RATE_BYTES_PER_S) * 1000);
 }
 
+/**
+ * The server's CPU seconds so far, once it is back to its listening process alone: a vsftpd
+ * session's time is counted in its listener only after curl's session has exited and been reaped.
+ */
+async function serverCpu(server: RunningServer): Promise<number> {
+  const alone = async (): Promise<number[] | undefined> => {
+    const pids = await server.processes();
+    return pids.length === 1 ? pids : undefined;
+  };
+  return cpuSeconds(await pollUntil(alone, 10_000, `${server.name} session exit`, 20));
+}
+
 async function curlOnce(
   context: ScenarioContext,
   mode: Mode,
   attempt: number,
   source: string,
-): Promise<number> {
+): Promise<{ rate: number; cpuPerGiB: number }> {
   const curl = findCommand('curl');
   if (curl === undefined) throw new Error('curl is not installed');
   const { server, options } = context;
@@ -56,7 +71,9 @@ async function curlOnce(
   ];
   // Outside the server's root (the workspace holds every root), just before curl starts.
   if (mode.upload) await warmPageCache(dirname(context.root), options.size);
+  const cpuBefore = await serverCpu(server);
   const result = await run(curl, args, { timeoutMs: transferTimeoutMs(options.size) });
+  const cpu = (await serverCpu(server)) - cpuBefore;
   if (result.code !== 0) {
     throw new Error(
       `${mode.label}: curl exit ${String(result.code ?? result.signal)}: ${result.stderr.trim()}`,
@@ -76,13 +93,13 @@ async function curlOnce(
     await rm(stored, { force: true });
     if (!intact) throw new Error(`${mode.label}: the stored file differs from the source`);
   }
-  return options.size / time;
+  return { rate: options.size / time, cpuPerGiB: cpu / (options.size / 1024 ** 3) };
 }
 
 export const largeScenario: Scenario = {
   id: 'large',
   title: (options: BenchOptions) =>
-    `1. Large files: ${formatBytes(options.size)} RETR and STOR, curl, EPSV/EPRT, median of ${options.runs} (GB/s = 1e9 bytes/s)`,
+    `1. Large files: ${formatBytes(options.size)} RETR and STOR, curl, EPSV/EPRT, median of ${options.runs} (GB/s = 1e9 bytes/s; server CPU = user + system of its processes per GiB)`,
   async sources(sources, options) {
     return { big: await sources.big(options.size) };
   },
@@ -93,12 +110,18 @@ export const largeScenario: Scenario = {
     const runs: string[] = [];
     for (const mode of LARGE_MODES) {
       const rates: number[] = [];
+      const cpus: number[] = [];
       for (let attempt = 1; attempt <= context.options.runs; attempt++) {
-        rates.push(await curlOnce(context, mode, attempt, source));
+        const { rate, cpuPerGiB } = await curlOnce(context, mode, attempt, source);
+        rates.push(rate);
+        cpus.push(cpuPerGiB);
       }
       const gbps = median(rates) / 1e9;
-      context.progress(`${mode.label}: ${rates.map((r) => (r / 1e9).toFixed(2)).join(', ')} GB/s`);
+      context.progress(
+        `${mode.label}: ${rates.map((r) => (r / 1e9).toFixed(2)).join(', ')} GB/s, server CPU ${cpus.map((c) => c.toFixed(2)).join(', ')} s/GiB`,
+      );
       metrics.push(metric(mode.key, mode.label, gbps, 'GB/s', 2, 'higher'));
+      metrics.push(metric(`${mode.key}-cpu`, `${mode.label} server CPU`, median(cpus), 's/GiB', 2, 'lower'));
       runs.push(`${mode.label} ${rates.map((r) => (r / 1e9).toFixed(2)).join('/')}`);
     }
     return { metrics, notes: context.options.runs > 1 ? [`each run, GB/s: ${runs.join('; ')}`] : [] };
