@@ -1,4 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { sleep } from './timeout.js';
 
 export interface MemorySample {
@@ -9,7 +11,8 @@ export interface MemorySample {
   readonly processes: number;
 }
 
-function statField(statText: string, index: number): number | undefined {
+/** A numeric field of a /proc/<pid>/stat text, counted from the state (0) after the command name. */
+export function statField(statText: string, index: number): number | undefined {
   // The command name is in parentheses and may itself hold spaces or ')': fields resume after the
   // last ')', starting with the state (0), then ppid (1) and the process group (2).
   const value = Number(statText.slice(statText.lastIndexOf(')') + 2).split(' ')[index]);
@@ -45,8 +48,13 @@ export async function stillRunning(pids: readonly number[]): Promise<number[]> {
 
 /** `pid` and all its live descendants, from /proc. */
 export async function processTree(pid: number): Promise<number[]> {
+  return treeOf(pid, await processStats());
+}
+
+/** `pid` and its descendants among the given processes' /proc/<pid>/stat texts. */
+export function treeOf(pid: number, stats: readonly { pid: number; stat: string }[]): number[] {
   const children = new Map<number, number[]>();
-  for (const { pid: child, stat } of await processStats()) {
+  for (const { pid: child, stat } of stats) {
     const ppid = statField(stat, 1);
     if (ppid === undefined) continue;
     const list = children.get(ppid) ?? [];
@@ -62,7 +70,8 @@ export async function processTree(pid: number): Promise<number[]> {
   return tree;
 }
 
-function field(text: string, name: string): number {
+/** A "Name:  123 kB" field of a /proc file (status, smaps_rollup), in KiB; 0 when absent. */
+export function kibField(text: string, name: string): number {
   const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
   return match ? Number(match[1]) : 0;
 }
@@ -79,8 +88,8 @@ export async function sampleMemory(pids: readonly number[]): Promise<MemorySampl
     } catch {
       continue;
     }
-    rssKiB += field(text, 'Rss');
-    pssKiB += field(text, 'Pss');
+    rssKiB += kibField(text, 'Rss');
+    pssKiB += kibField(text, 'Pss');
     processes += 1;
   }
   return { rssKiB, pssKiB, processes };
@@ -108,7 +117,7 @@ export async function residentKiB(pids: readonly number[]): Promise<number> {
   let total = 0;
   for (const pid of pids) {
     try {
-      total += field(await readFile(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
+      total += kibField(await readFile(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
     } catch {
       // Exited while we looked.
     }
@@ -116,32 +125,37 @@ export async function residentKiB(pids: readonly number[]): Promise<number> {
   return total;
 }
 
+/** What the peak sampler reports. */
+export interface PeakRss {
+  readonly peakKiB: number;
+  readonly samples: number;
+}
+
+const SAMPLER = fileURLToPath(new URL('peak-rss-worker.js', import.meta.url));
+
 /**
- * Samples the summed RSS of a process tree every `everyMs` until stopped; `stop()` resolves with the
- * highest reading. The first reading is taken at once.
+ * Samples the summed RSS of `pid` (and with `tree` its descendants) every `everyMs` in a worker
+ * thread until stopped; `stop()` resolves with the highest reading. A thread of its own, because
+ * the bench's event loop is busy driving 200 sessions: sampled from there, vsftpd's short-lived
+ * session processes came and went between two readings.
  */
-export function samplePeakRss(
-  processes: () => Promise<number[]>,
-  everyMs = 20,
-): { stop(): Promise<{ peakKiB: number; samples: number }> } {
-  // An object, not a let: the loop must see stop()'s write.
-  const state = { running: true };
-  let peakKiB = 0;
-  let samples = 0;
-  const loop = (async () => {
-    while (state.running) {
-      peakKiB = Math.max(peakKiB, await residentKiB(await processes()));
-      samples += 1;
-      await sleep(everyMs);
-    }
-  })();
+export function samplePeakRss(pid: number, tree: boolean, everyMs = 20): { stop(): Promise<PeakRss> } {
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(SAMPLER, { workerData: { pid, tree, everyMs, stop } });
+  const result = new Promise<PeakRss>((resolve, reject) => {
+    worker.once('message', (message: PeakRss) => {
+      resolve(message);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      reject(new Error(`the RSS sampler exited (code ${code}) without a result`));
+    });
+  });
   return {
-    async stop() {
-      state.running = false;
-      await loop;
-      // One last reading: the peak may be the moment the last session ended.
-      peakKiB = Math.max(peakKiB, await residentKiB(await processes()));
-      return { peakKiB, samples: samples + 1 };
+    stop() {
+      Atomics.store(stop, 0, 1);
+      Atomics.notify(stop, 0);
+      return result;
     },
   };
 }

@@ -30,6 +30,8 @@ export interface RunningServer {
   readonly accounts: readonly Credentials[];
   /** The process that listens; for vsftpd its session processes are its descendants. */
   readonly pid: number;
+  /** Serves sessions in processes of their own (vsftpd), so its memory is the whole tree's. */
+  readonly forks: boolean;
   /** Memory of everything serving clients: the Node process, or vsftpd's listener and sessions. */
   memory(): Promise<MemorySample>;
   /** Processes of the server right now (1 for the Node servers). */
@@ -110,6 +112,7 @@ function wrap(
     credentials: setup.accounts.main,
     accounts: setup.accounts.many.slice(0, setup.manyAccounts),
     pid: proc.pid,
+    forks: name === 'vsftpd',
     processes,
     memory: async () => sampleMemory(await processes()),
     output: () => `stdout: ${proc.stdout().slice(-2000)}\nstderr: ${proc.stderr().slice(-2000)}${exit}`,

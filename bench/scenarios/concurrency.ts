@@ -63,7 +63,7 @@ function concurrency(id: ScenarioId, manyAccounts: boolean): Scenario {
       if (logins.some((credentials) => credentials === undefined))
         throw new Error(`the server knows ${server.accounts.length} accounts, ${SESSIONS} needed`);
       const startupKiB = await residentKiB(await server.processes());
-      const sampler = samplePeakRss(() => server.processes());
+      const sampler = samplePeakRss(server.pid, server.forks);
       const start = performance.now();
       // Every session is launched in this one synchronous loop: they hit the server together.
       const settled = await Promise.allSettled(
