@@ -70,7 +70,7 @@ export class FtpServer implements ServerServices {
   /** Whose PROXY headers are read, when proxyProtocol is on. */
   private readonly trustedProxies: TrustedProxies | undefined;
   /** Connections from a trusted proxy whose header has not come yet: they hold no session. */
-  private awaitingHeader = 0;
+  private readonly awaitingHeader = new Set<Socket>();
   private readonly fileSystemFactory: (account: Account) => Promise<FileSystem>;
   private nextId = 0;
   private closing: Promise<void> | undefined;
@@ -234,19 +234,20 @@ export class FtpServer implements ServerServices {
     }
     // Behind a load balancer the header comes first, the greeting waits for it, and the limits
     // count the client it names. A connection waiting for its header holds a connection slot.
-    if (this.awaitingHeader + this.sessions.size >= this.options.maxConnections) {
+    if (this.awaitingHeader.size + this.sessions.size >= this.options.maxConnections) {
       this.refuse(socket, implicitTls, 'max-connections', 'Too many connections; try again later.');
       return;
     }
-    this.awaitingHeader++;
+    this.awaitingHeader.add(socket);
     readProxyHeader(socket, this.options.loginTimeoutMs).then(
       (header) => {
-        this.awaitingHeader--;
+        this.awaitingHeader.delete(socket);
         this.admitProxied(socket, implicitTls, peer, header);
       },
       (err: unknown) => {
-        this.awaitingHeader--;
-        this.log.warn(
+        this.awaitingHeader.delete(socket);
+        // A balancer's TCP health check connects and closes without a byte: not worth a warning.
+        this.log[socket.bytesRead === 0 ? 'debug' : 'warn'](
           { proxy: peer, reason: (err as Error).message },
           'PROXY header refused; connection closed',
         );
@@ -355,6 +356,8 @@ export class FtpServer implements ServerServices {
         (server) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
       ),
     );
+    // Nobody has been greeted on these yet: nothing to finish.
+    for (const socket of this.awaitingHeader) socket.destroy();
     const drained = Promise.all(
       [...this.sessions].map(async (session) => {
         await session.transferDone();
