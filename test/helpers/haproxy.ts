@@ -79,7 +79,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
     ),
     '',
   ].join('\n');
-  const file = join(options.dir, 'haproxy.cfg');
+  const file = join(options.dir, `haproxy-${port}.cfg`);
   await writeFile(file, config);
   const handle = await startProcess(command, ['-db', '-f', file]);
   const deadline = Date.now() + 10_000;

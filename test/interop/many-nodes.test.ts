@@ -239,6 +239,23 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
       expect(lines.some((line) => line.ip === '203.0.113.1')).to.equal(false);
     });
 
+    it('takes PROXY v1 (send-proxy) from HAProxy as well', async function () {
+      const v1 = await startHaproxy({
+        dir,
+        backends: nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+        source: PROXY_SOURCE,
+        proxyProtocol: 'v1',
+      });
+      try {
+        const c = await RawControl.connect(v1.host, v1.port, { localAddress: CURL_CLIENT });
+        await c.login('alice', 'alice-pw');
+        expect((await c.command('STAT')).text).to.contain(`Connected from ${CURL_CLIENT}`);
+        await c.close();
+      } finally {
+        await v1.stop();
+      }
+    });
+
     it('SIGHUP on each node re-reads the shared users file: a new user logs in on both', async function () {
       const login = async (): Promise<number> => {
         const c = await RawControl.connect(target().host, target().port);

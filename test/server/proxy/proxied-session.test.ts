@@ -3,7 +3,7 @@
 // 127.0.0.9 and the clients it speaks for are 127.0.0.5 and up, so each address is told apart.
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +110,9 @@ describe('sessions behind a PROXY protocol load balancer', function () {
   });
 
   it('takes passive data connections from the client the header names, not from the proxy', async function () {
-    await serve();
+    const dir = await mkdtemp(join(tmpdir(), 'ftpkit-proxy-xferlog-'));
+    const xferlog = join(dir, 'xferlog');
+    await serve({ xferlog });
     await writeFile(join(srv.root, 'f.txt'), 'hello');
     const control = await through(v1(CLIENT));
     await control.login(srv.user, srv.password);
@@ -125,6 +127,10 @@ describe('sessions behind a PROXY protocol load balancer', function () {
     expect((await body).toString()).to.equal('hello');
     const refused = sink.lines().find((line) => line.remote === PROXY);
     expect(refused?.msg).to.contain('foreign address refused');
+    await srv.close();
+    // xferlog(5)'s remote-host field.
+    expect((await readFile(xferlog, 'utf8')).split(' ')).to.include(CLIENT);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('connects active data connections to the client the header names, and nowhere else', async function () {
