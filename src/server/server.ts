@@ -262,7 +262,9 @@ export class FtpServer implements ServerServices {
     if (this.log.isLevelEnabled('debug')) {
       this.log.debug({ proxy, ip: client, version: header.version }, 'PROXY header read');
     }
-    if (this.closing || socket.destroyed) {
+    // Gone while its header was read (the reader resolved, the close came behind the header).
+    if (socket.destroyed) return;
+    if (this.closing) {
       this.refuse(socket, implicitTls, 'shutting-down', 'Server shutting down.');
       return;
     }
