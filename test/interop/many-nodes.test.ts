@@ -175,6 +175,9 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
         const name = `ftpkit-${mode}.txt`;
         const local = join(dir, name);
         await writeFile(local, `sent by ftpkit in ${mode} mode\n`);
+        // Passive, the client sends EPSV and connects to its control peer's address: here the
+        // balancer and the nodes share 127.0.0.1, so that reaches the node (not so across hosts:
+        // README, "Running several nodes").
         const open = (): Promise<FtpClient> =>
           FtpClient.connect({
             host: target().host,
