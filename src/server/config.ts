@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { MetricsAddress } from './observe/metrics-endpoint.js';
+import { parseCidr } from './proxy/trusted.js';
 import { describeErrno, errnoCode } from './fs/errors.js';
 import { defaultOptions, type PortRange, type ServerOptions } from './options.js';
 
@@ -44,6 +45,8 @@ const SPEC = {
   'anonymous-write': { key: 'anonymousWrite', kind: 'boolean' },
   'pasv-range': { key: 'pasvRange', kind: 'range' },
   'pasv-address': { key: 'pasvAddress', kind: 'ipv4' },
+  'proxy-protocol': { key: 'proxyProtocol', kind: 'boolean' },
+  'trusted-proxies': { key: 'trustedProxies', kind: 'cidrs' },
   'max-connections': { key: 'maxConnections', kind: 'count' },
   'max-per-ip': { key: 'maxConnectionsPerIp', kind: 'count' },
   'idle-timeout': { key: 'idleTimeoutMs', kind: 'seconds' },
@@ -100,6 +103,21 @@ function parseListen(name: string, text: string): MetricsAddress {
   }
   if (m[1] === undefined && m[2] === undefined) return { host: '127.0.0.1', port };
   return { host: host === '' ? undefined : host, port };
+}
+
+/** "10.0.0.0/8,2001:db8::/32,192.0.2.7": networks or single addresses, IPv4 or IPv6. */
+function parseCidrs(name: string, text: string): string[] {
+  const items = text.split(',').map((item) => item.trim());
+  for (const item of items) {
+    try {
+      parseCidr(item);
+    } catch (err) {
+      throw new ConfigError(
+        `${name} must be a comma-separated list of CIDR networks: ${(err as Error).message}`,
+      );
+    }
+  }
+  return items;
 }
 
 function parseNumber(name: string, value: string | number | boolean, min: number, max: number): number {
@@ -197,6 +215,9 @@ function applyValues(options: ServerOptions, layer: OptionLayer): ServerOptions 
       case 'listen':
         out[key] = parseListen(name, text);
         break;
+      case 'cidrs':
+        out[key] = parseCidrs(name, text);
+        break;
       case 'ipv4':
         if (isIP(text) !== 4) {
           throw new ConfigError(
@@ -270,6 +291,11 @@ export function resolveOptions(layers: readonly OptionLayer[]): ServerOptions {
     const given = missing === 'tls-cert' ? 'tls-key' : 'tls-cert';
     throw new ConfigError(
       `${given} is set but ${missing} is not: FTPS needs both the certificate and its key`,
+    );
+  }
+  if (options.proxyProtocol && (options.trustedProxies ?? []).length === 0) {
+    throw new ConfigError(
+      'proxy-protocol is set but trusted-proxies is not: name the load balancers whose PROXY headers to believe',
     );
   }
   if (options.implicitTlsPort !== undefined && options.tlsCert === undefined) {

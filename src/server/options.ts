@@ -21,6 +21,13 @@ export interface ServerOptions {
   pasvRange?: PortRange;
   /** Address advertised in 227 replies instead of the control connection's local address (NAT). */
   pasvAddress?: string;
+  /**
+   * Connections from trustedProxies start with a PROXY protocol header (v1 or v2, HAProxy's
+   * send-proxy), read before the greeting: the session then takes the client's address from it.
+   */
+  proxyProtocol: boolean;
+  /** Networks (CIDR, or single addresses) whose PROXY headers are believed; needed by proxyProtocol. */
+  trustedProxies?: readonly string[];
   maxConnections: number;
   maxConnectionsPerIp: number;
   idleTimeoutMs: number;
@@ -73,6 +80,7 @@ export const defaultOptions: ServerOptions = {
   port: 2121,
   anonymous: false,
   anonymousWrite: false,
+  proxyProtocol: false,
   maxConnections: 1000,
   maxConnectionsPerIp: 100,
   idleTimeoutMs: 300_000,

@@ -15,6 +15,9 @@ import { Observers, type RefusalReason, type ServerObserver } from './observe/ob
 import { XferLog } from './observe/xferlog.js';
 import { LocalFileSystem } from './fs/local.js';
 import type { ServerOptions } from './options.js';
+import type { ProxyHeader } from './proxy/header.js';
+import { readProxyHeader } from './proxy/reader.js';
+import { TrustedProxies } from './proxy/trusted.js';
 import { Session } from './session.js';
 import type { TlsCredentials } from './tls/credentials.js';
 import { ticketRenewalAvailable } from './tls/ticket-renewal.js';
@@ -64,6 +67,10 @@ export class FtpServer implements ServerServices {
   private implicitServer: Server | undefined;
   private readonly sessions = new Set<Session>();
   private readonly perIp = new Map<string, number>();
+  /** Whose PROXY headers are read, when proxyProtocol is on. */
+  private readonly trustedProxies: TrustedProxies | undefined;
+  /** Connections from a trusted proxy whose header has not come yet: they hold no session. */
+  private readonly awaitingHeader = new Set<Socket>();
   private readonly fileSystemFactory: (account: Account) => Promise<FileSystem>;
   private nextId = 0;
   private closing: Promise<void> | undefined;
@@ -96,6 +103,10 @@ export class FtpServer implements ServerServices {
     });
     // One queue per process: the memory it bounds is the process's.
     scryptSlots.limit = this.options.maxHashChecks;
+    if (this.options.proxyProtocol) {
+      this.trustedProxies = new TrustedProxies(this.options.trustedProxies ?? []);
+      if (this.trustedProxies.size === 0) throw new Error('proxyProtocol needs trustedProxies');
+    }
     this.fileSystemFactory = init.createFileSystem ?? ((account) => LocalFileSystem.create(account.home));
     this.server = createServer({ noDelay: true }, (socket) => {
       this.accept(socket, false);
@@ -212,15 +223,63 @@ export class FtpServer implements ServerServices {
   }
 
   private accept(socket: Socket, implicitTls: boolean): void {
-    const ip = normalizeAddress(socket.remoteAddress ?? '');
-    if (this.closing || ip === '') {
+    const peer = normalizeAddress(socket.remoteAddress ?? '');
+    if (this.closing || peer === '') {
       this.refuse(socket, implicitTls, 'shutting-down', 'Server shutting down.');
       return;
     }
+    if (this.trustedProxies?.has(peer) !== true) {
+      this.admit(socket, implicitTls, peer);
+      return;
+    }
+    // Behind a load balancer the header comes first, the greeting waits for it, and the limits
+    // count the client it names. A connection waiting for its header holds a connection slot.
+    if (this.awaitingHeader.size + this.sessions.size >= this.options.maxConnections) {
+      this.refuse(socket, implicitTls, 'max-connections', 'Too many connections; try again later.');
+      return;
+    }
+    this.awaitingHeader.add(socket);
+    readProxyHeader(socket, this.options.loginTimeoutMs).then(
+      (header) => {
+        this.awaitingHeader.delete(socket);
+        this.admitProxied(socket, implicitTls, peer, header);
+      },
+      (err: unknown) => {
+        this.awaitingHeader.delete(socket);
+        // A balancer's TCP health check connects and closes without a byte: not worth a warning.
+        this.log[socket.bytesRead === 0 ? 'debug' : 'warn'](
+          { proxy: peer, reason: (err as Error).message },
+          'PROXY header refused; connection closed',
+        );
+        socket.on('error', () => undefined);
+        socket.destroy();
+      },
+    );
+  }
+
+  private admitProxied(socket: Socket, implicitTls: boolean, proxy: string, header: ProxyHeader): void {
+    const client = header.source?.address ?? proxy;
+    if (this.log.isLevelEnabled('debug')) {
+      this.log.debug({ proxy, ip: client, version: header.version }, 'PROXY header read');
+    }
+    // Gone while its header was read (the reader resolved, the close came behind the header).
+    if (socket.destroyed) return;
+    if (this.closing) {
+      this.refuse(socket, implicitTls, 'shutting-down', 'Server shutting down.');
+      return;
+    }
+    const session = this.admit(socket, implicitTls, client);
+    // readProxyHeader left the socket paused with the bytes behind the header put back: the
+    // session reads them now (a TLS socket reads the buffered handshake bytes itself).
+    if (session !== undefined && !implicitTls) socket.resume();
+  }
+
+  /** Applies the connection limits to a client and, within them, starts its session. */
+  private admit(socket: Socket, implicitTls: boolean, ip: string): Session | undefined {
     const fromIp = this.perIp.get(ip) ?? 0;
     if (this.sessions.size >= this.options.maxConnections) {
       this.refuse(socket, implicitTls, 'max-connections', 'Too many connections; try again later.');
-      return;
+      return undefined;
     }
     if (fromIp >= this.options.maxConnectionsPerIp) {
       this.refuse(
@@ -229,7 +288,7 @@ export class FtpServer implements ServerServices {
         'max-per-ip',
         'Too many connections from your address; try again later.',
       );
-      return;
+      return undefined;
     }
     // Connections that have not logged in cost nothing to open: they get a share of the slots only.
     let waiting = 0;
@@ -241,10 +300,10 @@ export class FtpServer implements ServerServices {
         'max-unauthenticated',
         'Too many connections waiting to log in; try again later.',
       );
-      return;
+      return undefined;
     }
     this.perIp.set(ip, fromIp + 1);
-    const session = new Session(socket, this, (++this.nextId).toString(36), this.log, (s) => {
+    const session = new Session(socket, ip, this, (++this.nextId).toString(36), this.log, (s) => {
       this.sessions.delete(s);
       this.observers.sessionClosed();
       const left = (this.perIp.get(ip) ?? 1) - 1;
@@ -255,6 +314,7 @@ export class FtpServer implements ServerServices {
     this.observers.sessionOpened();
     if (implicitTls) session.greetOverTls();
     else session.greet();
+    return session;
   }
 
   private refuse(socket: Socket, implicitTls: boolean, reason: RefusalReason, text: string): void {
@@ -298,6 +358,8 @@ export class FtpServer implements ServerServices {
         (server) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
       ),
     );
+    // Nobody has been greeted on these yet: nothing to finish.
+    for (const socket of this.awaitingHeader) socket.destroy();
     const drained = Promise.all(
       [...this.sessions].map(async (session) => {
         await session.transferDone();

@@ -24,6 +24,7 @@ import type { DataChannel } from './data/channel.js';
 import { createPassiveChannel, isPassiveChannel, type PassiveChannel } from './data/passive.js';
 import { PassiveReuse } from './data/passive-reuse.js';
 import { tlsRequired } from './commands/auth.js';
+import { looksLikeProxyHeader } from './proxy/header.js';
 import type { FileSystem } from './fs/file-system.js';
 import { createSessionContext } from './tls/credentials.js';
 import { wrapDataSocket } from './tls/data-socket.js';
@@ -81,6 +82,8 @@ export class Session implements CommandContext, TransferHost {
   private closed = false;
   /** Made on first use (a PASS waiting for its hash check): most sessions never need one. */
   private endController: AbortController | undefined;
+  /** Whether the client has sent anything yet: a PROXY header can only come first. */
+  private heardFrom = false;
   private dataChannel: DataChannel | undefined;
   /** Made on the first PASV/EPSV: most sessions never need one. */
   private passiveReuse: PassiveReuse | undefined;
@@ -105,14 +108,19 @@ export class Session implements CommandContext, TransferHost {
     },
   };
 
+  /**
+   * `peerAddress`: the client's address, the socket's own or, behind a load balancer, the one its
+   * PROXY header named; logs, limits and the data connection checks all use it.
+   */
   constructor(
     socket: Socket,
+    peerAddress: string,
     readonly services: ServerServices,
     private readonly id: string,
     private readonly parentLog: Logger,
     onClose: (session: Session) => void,
   ) {
-    this.peerAddress = normalizeAddress(socket.remoteAddress ?? '');
+    this.peerAddress = peerAddress;
     this.localAddress = normalizeAddress(socket.localAddress ?? '');
     this.onClose = onClose;
     this.socket = socket;
@@ -359,6 +367,15 @@ export class Session implements CommandContext, TransferHost {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    if (!this.heardFrom) {
+      this.heardFrom = true;
+      // A trusted proxy's header was read before the session began; this one is not believed.
+      if (looksLikeProxyHeader(chunk)) {
+        this.log.warn('PROXY header from an address not trusted to send one; connection closed');
+        this.close();
+        return;
+      }
+    }
     this.lastActive = this.services.clock.now();
     for (const line of this.decoder.push(chunk)) {
       this.queue.push(line);

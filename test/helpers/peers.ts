@@ -3,7 +3,15 @@ import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
 export type PeerName =
-  'curl' | 'lftp' | 'tnftp' | 'inetutils-ftp' | 'python3' | 'pyftpdlib' | 'vsftpd' | 'systemd-analyze';
+  | 'curl'
+  | 'lftp'
+  | 'tnftp'
+  | 'inetutils-ftp'
+  | 'python3'
+  | 'pyftpdlib'
+  | 'vsftpd'
+  | 'haproxy'
+  | 'systemd-analyze';
 
 // Server binaries live in sbin, which a non-root PATH often leaves out.
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -126,6 +134,8 @@ export function peerProblem(name: PeerName): string | undefined {
     case 'vsftpd':
       if (!hasCommand('vsftpd')) return 'vsftpd is not installed';
       return isRoot() ? undefined : 'vsftpd needs root (it chroots and drops privileges)';
+    case 'haproxy':
+      return hasCommand(name) ? undefined : 'haproxy is not installed (Debian package haproxy)';
     case 'systemd-analyze':
       return hasCommand(name) ? undefined : 'systemd-analyze is not installed (Debian package systemd)';
   }

@@ -41,7 +41,7 @@ export class RawControl {
   static async connect(
     host: string,
     port: number,
-    options: { localAddress?: string } = {},
+    options: { localAddress?: string; preamble?: Buffer | string } = {},
   ): Promise<RawControl> {
     const socket = connect({
       host,
@@ -49,6 +49,8 @@ export class RawControl {
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     });
     await once(socket, 'connect');
+    // What a load balancer sends before the server speaks (a PROXY header).
+    if (options.preamble !== undefined) socket.write(options.preamble);
     const control = new RawControl(socket);
     control.greeting = await control.read();
     return control;

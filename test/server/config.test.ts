@@ -69,6 +69,21 @@ describe('server/config', function () {
     expect(resolveOptions([]).metrics).to.equal(undefined);
   });
 
+  it('reads --proxy-protocol with --trusted-proxies, and refuses it without them', function () {
+    const options = resolveOptions([
+      flagLayer({ 'proxy-protocol': true, 'trusted-proxies': ' 10.0.0.0/8, 2001:db8::/32,192.0.2.7' }),
+    ]);
+    expect(options.proxyProtocol).to.equal(true);
+    expect(options.trustedProxies).to.deep.equal(['10.0.0.0/8', '2001:db8::/32', '192.0.2.7']);
+    expect(() => resolveOptions([flagLayer({ 'proxy-protocol': true })]))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.contains('trusted-proxies');
+    expect(
+      readEnvironment({ FTPKITD_PROXY_PROTOCOL: 'on', FTPKITD_TRUSTED_PROXIES: '::1' }).values,
+    ).to.deep.equal({ 'proxy-protocol': 'on', 'trusted-proxies': '::1' });
+  });
+
   it('refuses bad values with a message naming the option', async function () {
     const bad: RawOptions[] = [
       { port: '70000' },
@@ -84,6 +99,9 @@ describe('server/config', function () {
       { metrics: 'example.com:9100' },
       { metrics: '127.0.0.1:99999' },
       { metrics: '127.0.0.1:' },
+      { 'trusted-proxies': '10.0.0.0/8,example.com' },
+      { 'trusted-proxies': '10.0.0.0/33' },
+      { 'trusted-proxies': '10.0.0.1,' },
     ];
     for (const layer of bad) {
       const name = Object.keys(layer)[0]!;

@@ -28,7 +28,7 @@ import { createCliLogger } from './log-output.js';
 import { packageVersion } from './version.js';
 import { unwritableFolders } from './writable-check.js';
 
-const BOOLEAN_OPTIONS = new Set(['anonymous', 'anonymous-write']);
+const BOOLEAN_OPTIONS = new Set(['anonymous', 'anonymous-write', 'proxy-protocol']);
 
 /** `ftpkitd [options]`: serves until SIGINT or SIGTERM. */
 export async function serve(argv: string[]): Promise<void> {
