@@ -339,6 +339,41 @@ describe('ftpkitd command line', function () {
     await anon.close();
   });
 
+  it('hashes a password only when it must, as --metrics counts: not for anonymous beside --users, nor a repeat login', async function () {
+    const users = join(dir, 'users.json');
+    const add = await run(process.execPath, [BIN, 'passwd', '--users', users, 'alice'], {
+      input: 's3cret\n',
+    });
+    expect(add.code, add.stderr).to.equal(0);
+    const { handle, port } = await start([
+      ...['--root', join(dir, 'root'), '--port', '0', '--users', users, '--anonymous'],
+      ...['--login-delay', '0', '--metrics', '127.0.0.1:0'],
+    ]);
+    const metricsLine = await handle.waitForLine(/^.*"msg":"metrics listening".*$/, { stream: 'stdout' });
+    const metricsPort = Number(/"port":(\d+)/.exec(metricsLine[0])?.[1]);
+    const hashes = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return Number(/^ftpkitd_password_hashes_total (\d+)$/m.exec(text)?.[1]);
+    };
+    const login = async (user: string, password: string): Promise<number> => {
+      const control = await RawControl.connect('127.0.0.1', port);
+      expect((await control.command(`USER ${user}`)).code).to.equal(331);
+      const { code } = await control.command(`PASS ${password}`);
+      await control.close();
+      return code;
+    };
+    // Loading the users file made one (the hash unknown names are checked against).
+    const atStart = await hashes();
+    expect(await login('anonymous', 'me@example.com')).to.equal(230);
+    expect(await hashes()).to.equal(atStart);
+    expect(await login('alice', 's3cret')).to.equal(230);
+    expect(await hashes()).to.equal(atStart + 1);
+    expect(await login('alice', 's3cret')).to.equal(230);
+    expect(await hashes()).to.equal(atStart + 1);
+    expect(await login('alice', 'wrong')).to.equal(530);
+    expect(await hashes()).to.equal(atStart + 2);
+  });
+
   it('serves --metrics and writes --xferlog, reopened on SIGHUP after rotation', async function () {
     const root = join(dir, 'ops');
     const xferlog = join(dir, 'xferlog');

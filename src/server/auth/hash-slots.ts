@@ -6,6 +6,7 @@
 export class HashSlots {
   #limit: number;
   #running = 0;
+  #started = 0;
   readonly #waiting: (() => void)[] = [];
 
   constructor(limit: number) {
@@ -30,6 +31,11 @@ export class HashSlots {
     return this.#running;
   }
 
+  /** Tasks started since the process began (the dropped ones never start). */
+  get started(): number {
+    return this.#started;
+  }
+
   /** Tasks waiting for a slot. */
   get waiting(): number {
     return this.#waiting.length;
@@ -44,6 +50,7 @@ export class HashSlots {
     signal?.throwIfAborted();
     if (this.#running >= this.#limit) await this.#wait(signal);
     else this.#running += 1;
+    this.#started += 1;
     try {
       return await task();
     } finally {

@@ -123,15 +123,17 @@ async function loadAccounts(options: ServerOptions, logger: Logger): Promise<Acc
   const authenticators: Authenticator[] = [];
   const accounts: Account[] = [];
   let users: ReloadableAuthenticator | undefined;
+  // Anonymous first: its names are answered at once, where the users file, asked first, would give
+  // the unknown name "anonymous" its full hash check (hundreds of milliseconds under a burst).
+  if (options.anonymous) {
+    authenticators.push(new AnonymousAuthenticator({ root, writable: options.anonymousWrite }));
+    accounts.push({ user: 'anonymous', home: root, writable: options.anonymousWrite, anonymous: true });
+  }
   if (options.usersFile !== undefined) {
     const file = await UsersFileAuthenticator.load(options.usersFile, root, upgradeFailed(logger));
     users = new ReloadableAuthenticator(withCache(file, options));
     authenticators.push(users);
     accounts.push(...file.accounts);
-  }
-  if (options.anonymous) {
-    authenticators.push(new AnonymousAuthenticator({ root, writable: options.anonymousWrite }));
-    accounts.push({ user: 'anonymous', home: root, writable: options.anonymousWrite, anonymous: true });
   }
   if (authenticators.length > 0) {
     return { authenticator: chainAuthenticators(authenticators), accounts, ...(users && { users }) };

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { scryptSlots } from '../auth/password-hash.js';
 import type { LoginResult, RefusalReason, ServerObserver, TransferRecord } from './observer.js';
 
 const DIRECTION = { send: 'download', receive: 'upload', list: 'list' } as const;
@@ -67,6 +68,7 @@ export class PrometheusMetrics implements ServerObserver {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    registerHashMetrics(this.registry);
   }
 
   sessionOpened(): void {
@@ -118,4 +120,38 @@ export class PrometheusMetrics implements ServerObserver {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/**
+ * The process's password hashing (scrypt), read when scraped: how much of it logins cause, and a
+ * queue that grows when first logins come faster than --max-hash-checks can serve them.
+ */
+function registerHashMetrics(registry: Registry): void {
+  let counted = 0;
+  // Each registers itself with the registry, which keeps it.
+  new Counter({
+    name: 'ftpkitd_password_hashes_total',
+    help: 'scrypt computations run: password checks of logins (a cached password needs none) and hashes made.',
+    registers: [registry],
+    collect() {
+      this.inc(scryptSlots.started - counted);
+      counted = scryptSlots.started;
+    },
+  });
+  new Gauge({
+    name: 'ftpkitd_password_hashes_running',
+    help: 'scrypt computations running now (at most --max-hash-checks).',
+    registers: [registry],
+    collect() {
+      this.set(scryptSlots.running);
+    },
+  });
+  new Gauge({
+    name: 'ftpkitd_password_hashes_waiting',
+    help: 'Password checks waiting for a free slot.',
+    registers: [registry],
+    collect() {
+      this.set(scryptSlots.waiting);
+    },
+  });
 }
