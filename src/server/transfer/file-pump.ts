@@ -5,11 +5,45 @@ import type { FileRange } from '../fs/file-range.js';
 
 /** One read: a quarter of the reads (and thread-pool round trips) of a 256 KiB stream chunk. */
 const BUFFER_BYTES = 1024 * 1024;
+/** What a transfer reads into when the shared pool is out: small, as many transfers may hold them. */
+const OWN_BUFFER_BYTES = 64 * 1024;
 /**
- * Buffers per transfer at most: one being read while others wait for the socket. Made as needed,
+ * Buffers per transfer at most: one being read while others wait for the socket. Taken as needed,
  * so a transfer whose socket keeps up uses two.
  */
 const MAX_BUFFERS = 3;
+/** Pooled buffers out at once in the process (8 MiB): twice the thread pool's four reads at a time. */
+const POOL_BUFFERS = 8;
+
+/**
+ * The 1 MiB buffers every download of the process shares, reused from one transfer to the next. At
+ * most POOL_BUFFERS are out at once: 200 downloads starting together would otherwise each make
+ * 1 MiB before their first read, while the thread pool reads four files at a time (200 MiB more
+ * at the peak, for nothing). Past that a download reads into small buffers of its own, so clients
+ * that stall with pooled buffers slow the others down, never stop them.
+ */
+class BufferPool {
+  readonly #free: Buffer[] = [];
+  #out = 0;
+
+  take(): Buffer | undefined {
+    if (this.#out >= POOL_BUFFERS) return undefined;
+    this.#out++;
+    return this.#free.pop() ?? Buffer.allocUnsafeSlow(BUFFER_BYTES);
+  }
+
+  give(buffer: Buffer): void {
+    this.#out--;
+    this.#free.push(buffer);
+  }
+
+  /** Buffers out now (for tests). */
+  get out(): number {
+    return this.#out;
+  }
+}
+
+export const sharedBuffers = new BufferPool();
 
 /**
  * Sends a file range to the socket through a few reused buffers: no Buffer per chunk and no stream
@@ -32,6 +66,8 @@ export function pumpFile(range: FileRange, socket: Socket): Promise<void> {
 
 class FilePump {
   readonly #free: Buffer[] = [];
+  /** Buffers taken from the shared pool, which go back to it when this transfer no longer needs them. */
+  readonly #pooled = new Set<Buffer>();
   /** Filled buffers waiting for the socket, in file order. */
   readonly #ready: { buffer: Buffer; bytes: number }[] = [];
   #buffers = 0;
@@ -73,7 +109,12 @@ class FilePump {
       const chunk = bytes === buffer.length ? buffer : buffer.subarray(0, bytes);
       const room = socket.write(chunk, (error) => {
         if (error) {
+          this.#release(buffer);
           this.#fail(error);
+          return;
+        }
+        if (this.#ended || this.#failure !== undefined) {
+          this.#release(buffer);
           return;
         }
         this.#free.push(buffer);
@@ -90,6 +131,7 @@ class FilePump {
       // once the socket has sent them ('finish').
       this.#ended = true;
       this.range.close();
+      this.#releaseIdle();
       socket.end();
     }
   }
@@ -97,15 +139,17 @@ class FilePump {
   #readNext(): void {
     const buffer = this.#take();
     if (buffer === undefined) return;
-    const length = Math.min(BUFFER_BYTES, this.range.end - this.#position);
+    const length = Math.min(buffer.length, this.range.end - this.#position);
     this.#reading = true;
     read(this.range.fd, buffer, 0, length, this.#position, (error, bytes) => {
       this.#reading = false;
       if (this.#failure !== undefined) {
+        this.#release(buffer);
         this.#settle();
         return;
       }
       if (error) {
+        this.#release(buffer);
         // A disk error gets its own reply (451 for EIO), as a failing stream's would.
         this.#fail(toFtpError(error));
         return;
@@ -122,13 +166,31 @@ class FilePump {
     });
   }
 
-  /** A buffer no write holds, made if none is free and the pool is not full yet. */
+  /**
+   * A buffer no write holds: a free one of this transfer's, else a new one while it has fewer than
+   * MAX_BUFFERS: from the shared pool (for a range that needs more than a small one), or its own.
+   */
   #take(): Buffer | undefined {
     const reused = this.#free.pop();
     if (reused !== undefined) return reused;
     if (this.#buffers >= MAX_BUFFERS) return undefined;
     this.#buffers++;
-    return Buffer.allocUnsafeSlow(BUFFER_BYTES);
+    const left = this.range.end - this.#position;
+    const pooled = left > OWN_BUFFER_BYTES ? sharedBuffers.take() : undefined;
+    if (pooled === undefined) return Buffer.allocUnsafeSlow(Math.min(OWN_BUFFER_BYTES, left));
+    this.#pooled.add(pooled);
+    return pooled;
+  }
+
+  /** A buffer this transfer is done with: a pooled one goes back to the pool. */
+  #release(buffer: Buffer): void {
+    if (this.#pooled.delete(buffer)) sharedBuffers.give(buffer);
+  }
+
+  /** Every buffer no write or read holds. */
+  #releaseIdle(): void {
+    for (const buffer of this.#free.splice(0)) this.#release(buffer);
+    for (const { buffer } of this.#ready.splice(0)) this.#release(buffer);
   }
 
   #succeed(): void {
@@ -149,6 +211,7 @@ class FilePump {
     if (this.#settled) return;
     this.#settled = true;
     this.range.close();
+    this.#releaseIdle();
     this.reject(this.#failure ?? new PrematureCloseError());
   }
 }

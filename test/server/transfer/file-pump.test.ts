@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { FtpError } from '../../../src/protocol/index.js';
 import { FileRange } from '../../../src/server/fs/file-range.js';
-import { pumpFile } from '../../../src/server/transfer/file-pump.js';
+import { pumpFile, sharedBuffers } from '../../../src/server/transfer/file-pump.js';
 import { descriptorsOn } from '../../helpers/descriptors.js';
 import { sha256Buffer } from '../../helpers/hash.js';
 import { collect } from '../../helpers/raw-control.js';
@@ -183,5 +183,32 @@ describe('server/transfer/file-pump', function () {
       await rejectionOf(pumped);
     }
     await waitFor(() => descriptorsOn(path) === 0, 2000, 'every descriptor closed');
+    // Every shared buffer went back, those that writes still held when the client left included.
+    await waitFor(() => sharedBuffers.out === 0, 2000, 'every pooled buffer back');
+  });
+
+  it('shares a bounded pool among many downloads at once; past it they read into small buffers, every byte intact', async function () {
+    const content = randomBytes(3 * 1024 * 1024 + 123);
+    const path = join(dir.path, 'shared.bin');
+    await writeFile(path, content);
+    let peak = 0;
+    const watch = setInterval(() => (peak = Math.max(peak, sharedBuffers.out)), 1);
+    // One pair at a time: pair() takes the server's next connection.
+    const pairs: [Socket, Socket][] = [];
+    for (let i = 0; i < 12; i++) pairs.push(await pair());
+    try {
+      const downloads = await Promise.all(
+        pairs.map(async ([ours, client]) => {
+          const received = collect(client);
+          await pumpFile(new FileRange(openSync(path, 'r'), 0, content.length), ours);
+          return sha256Buffer(await received);
+        }),
+      );
+      expect(new Set(downloads)).to.deep.equal(new Set([sha256Buffer(content)]));
+    } finally {
+      clearInterval(watch);
+    }
+    expect(peak).to.be.within(1, 8);
+    expect(sharedBuffers.out).to.equal(0);
   });
 });
