@@ -3,6 +3,7 @@
 // instead of hanging the run.
 import { setTimeout as delay } from 'node:timers/promises';
 import { killAllChildren, liveChildCount } from './process.js';
+import { stopSharedSwift } from './swift.js';
 import { removeAllTempDirs } from './temp-dir.js';
 
 const WATCHED = new Set(['TCPSocketWrap', 'TCPServerWrap', 'Timeout', 'PipeWrap', 'ProcessWrap']);
@@ -37,6 +38,7 @@ export const mochaHooks = {
 
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(15_000);
+    await stopSharedSwift();
     // Closing sockets and exiting children finish a few event-loop turns after the last test.
     const deadline = Date.now() + 5000;
     while ((leaked().length > 0 || liveChildCount() > 0) && Date.now() < deadline) await delay(50);
