@@ -1,7 +1,10 @@
 // OpenStack Swift with its s3api middleware: a real S3 engine from Debian's packages (swift-proxy,
 // swift-account, swift-container, swift-object, memcached), started once per test run on free
 // loopback ports with its data in a temporary folder, and stopped by the root hooks.
+import { get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/server/fs/s3/client.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -97,18 +100,41 @@ async function ring(dir: string, kind: string, port: number): Promise<void> {
   }
 }
 
-async function healthy(endpoint: string, timeoutMs: number): Promise<void> {
+/** One GET /healthcheck on a connection of its own (no keep-alive timer left behind). */
+function healthcheck(endpoint: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(`${endpoint}/healthcheck`, { agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode === 200));
+    });
+    request.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Until the proxy answers its health check and a first bucket can be made and read: the account
+ * and container servers take a moment longer than the proxy, and answer 503 meanwhile.
+ */
+async function ready(endpoint: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const response = await fetch(`${endpoint}/healthcheck`);
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
+  while (!(await healthcheck(endpoint))) {
     if (Date.now() > deadline) throw new Error(`Swift did not answer at ${endpoint} within ${timeoutMs} ms`);
     await delay(100);
+  }
+  const client = createS3Client({ endpoint, pathStyle: true, credentials: SWIFT_CREDENTIALS });
+  try {
+    for (;;) {
+      try {
+        await client.send(new CreateBucketCommand({ Bucket: 'ftpkit-warm-up' }));
+        await client.send(new HeadBucketCommand({ Bucket: 'ftpkit-warm-up' }));
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await delay(200);
+      }
+    }
+  } finally {
+    client.destroy();
   }
 }
 
@@ -139,7 +165,7 @@ export async function startSwift(): Promise<Swift> {
   const startProxy = async (): Promise<void> => {
     proxy = await startProcess('swift-proxy-server', [proxyConf]);
     processes.push(proxy);
-    await healthy(endpoint, 30_000);
+    await ready(endpoint, 30_000);
   };
   try {
     processes.push(
