@@ -59,7 +59,11 @@ export function onlyOn(ctx: Mocha.Context, kind: StoreKind, store: StoreKind, wh
 }
 
 /** A fresh store: the local root folder, or a new bucket on the run's Swift. */
-export async function makeTestStore(kind: StoreKind, root: string, tuning: S3StoreTuning = {}): Promise<TestStore> {
+export async function makeTestStore(
+  kind: StoreKind,
+  root: string,
+  tuning: S3StoreTuning = {},
+): Promise<TestStore> {
   if (kind === 'local') return { files: localFiles(root), close: () => undefined };
   const swift = await sharedSwift();
   const bucket = `ftpkit-${randomBytes(6).toString('hex')}`;
@@ -125,7 +129,14 @@ function s3Files(client: S3Client, bucket: string): StoreFiles {
       return Buffer.from((await got.Body?.transformToByteArray()) ?? []);
     },
     async mkdir(path) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${path.replace(/\/$/, '')}/`, Body: '' }));
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `${path.replace(/\/$/, '')}/`,
+          Body: Buffer.alloc(0),
+          ContentLength: 0,
+        }),
+      );
     },
     async modified(path) {
       const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: path }));
@@ -137,7 +148,9 @@ function s3Files(client: S3Client, bucket: string): StoreFiles {
       const names: string[] = [];
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+        );
         for (const object of page.Contents ?? []) if (object.Key !== undefined) names.push(object.Key);
         token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       } while (token !== undefined);

@@ -72,7 +72,17 @@ function serverConfig(dir: string, kind: string, port: number): string {
 }
 
 function proxyConfig(dir: string, port: number, memcachedPort: number): string {
-  const filters = ['catch_errors', 'gatekeeper', 'healthcheck', 'proxy_logging', 'listing_formats', 'bulk', 'copy', 'slo', 'dlo'];
+  const filters = [
+    'catch_errors',
+    'gatekeeper',
+    'healthcheck',
+    'proxy_logging',
+    'listing_formats',
+    'bulk',
+    'copy',
+    'slo',
+    'dlo',
+  ];
   return (
     common(dir, port) +
     '[pipeline:main]\n' +
@@ -144,8 +154,13 @@ export async function startSwift(): Promise<Swift> {
   if (missing !== undefined) throw new Error(missing);
   const temp: TempDir = await makeTempDir('swift');
   const dir = temp.path;
-  const [proxyPort = 0, objectPort = 0, containerPort = 0, accountPort = 0, memcachedPort = 0] = await freePorts(5);
-  const ports: Record<string, number> = { object: objectPort, container: containerPort, account: accountPort };
+  const [proxyPort = 0, objectPort = 0, containerPort = 0, accountPort = 0, memcachedPort = 0] =
+    await freePorts(5);
+  const ports: Record<string, number> = {
+    object: objectPort,
+    container: containerPort,
+    account: accountPort,
+  };
   await run('mkdir', ['-p', join(dir, 'etc'), join(dir, 'node', 'd1')]);
   await Promise.all(
     Object.entries(ports).map(async ([kind, port]) => {
@@ -169,7 +184,16 @@ export async function startSwift(): Promise<Swift> {
   };
   try {
     processes.push(
-      await startProcess('memcached', ['-u', 'memcache', '-l', '127.0.0.1', '-p', String(memcachedPort), '-m', '64']),
+      await startProcess('memcached', [
+        '-u',
+        'memcache',
+        '-l',
+        '127.0.0.1',
+        '-p',
+        String(memcachedPort),
+        '-m',
+        '64',
+      ]),
     );
     for (const kind of Object.keys(ports)) {
       processes.push(await startProcess(`swift-${kind}-server`, [join(dir, 'etc', `${kind}-server.conf`)]));

@@ -27,7 +27,13 @@ export class KeyMap {
   parentDir(ftpPath: string): string | undefined {
     const segments = ftpSegments(ftpPath);
     if (segments.length === 0) return undefined;
-    return this.prefix + segments.slice(0, -1).map((s) => `${s}/`).join('');
+    return (
+      this.prefix +
+      segments
+        .slice(0, -1)
+        .map((s) => `${s}/`)
+        .join('')
+    );
   }
 
   /** Whether `ftpPath` is the root. */

@@ -15,12 +15,30 @@ interface Listed {
 
 /** A file entry for an object. */
 export function fileEntry(name: string, size: number, modified: Date | undefined): FileEntry {
-  return { name, type: 'file', size, ...(modified && { modified }), mode: 0o644, nlink: 1, owner: OWNER, group: OWNER };
+  return {
+    name,
+    type: 'file',
+    size,
+    ...(modified && { modified }),
+    mode: 0o644,
+    nlink: 1,
+    owner: OWNER,
+    group: OWNER,
+  };
 }
 
 /** A directory entry for a prefix (its time is its marker's, where known). */
 export function dirEntry(name: string, modified: Date | undefined): FileEntry {
-  return { name, type: 'dir', size: 0, ...(modified && { modified }), mode: 0o755, nlink: 2, owner: OWNER, group: OWNER };
+  return {
+    name,
+    type: 'dir',
+    size: 0,
+    ...(modified && { modified }),
+    mode: 0o755,
+    nlink: 2,
+    owner: OWNER,
+    group: OWNER,
+  };
 }
 
 /**
@@ -40,7 +58,12 @@ export async function* listDirectory(
     let page;
     try {
       page = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: dirKey, Delimiter: '/', ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: dirKey,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
       );
     } catch (err) {
       throw s3Error(err);
@@ -51,7 +74,8 @@ export async function* listDirectory(
       listed.push({ key: object.Key, dir: false, size: object.Size ?? 0, modified: object.LastModified });
     }
     for (const prefix of page.CommonPrefixes ?? []) {
-      if (prefix.Prefix !== undefined) listed.push({ key: prefix.Prefix, dir: true, size: 0, modified: undefined });
+      if (prefix.Prefix !== undefined)
+        listed.push({ key: prefix.Prefix, dir: true, size: 0, modified: undefined });
     }
     // A page holds a range of keys; its objects and prefixes interleave within it.
     listed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

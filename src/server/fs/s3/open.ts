@@ -39,7 +39,7 @@ async function checkBucket(client: S3Client, options: S3StoreOptions): Promise<v
     if (status === 403 || status === 401) {
       throw new Error(`access to ${where} at ${endpoint} was refused: check the S3 credentials`);
     }
-    const reason = status === undefined ? ((err as Error).message || name) : `HTTP ${status}`;
+    const reason = status === undefined ? (err as Error).message || name : `HTTP ${status}`;
     throw new Error(`cannot reach ${where} at ${endpoint}: ${reason}`);
   }
 }

@@ -172,7 +172,9 @@ export class S3FileSystem implements FileSystem {
       const keys = (page.Contents ?? []).map((o) => o.Key);
       if (keys.length === 0) {
         const file = await this.#head(this.#keys.file(ftpPath));
-        throw new FileUnavailableError(file === undefined ? 'No such file or directory.' : 'Not a directory.');
+        throw new FileUnavailableError(
+          file === undefined ? 'No such file or directory.' : 'Not a directory.',
+        );
       }
       if (keys.some((k) => k !== dirKey)) throw new FileUnavailableError('Directory not empty.');
       await this.#delete(dirKey);
@@ -192,7 +194,8 @@ export class S3FileSystem implements FileSystem {
 
   rename(from: string, to: string): Promise<void> {
     return asFtp(async () => {
-      if (this.#keys.isRoot(from) || this.#keys.isRoot(to)) throw new FileUnavailableError('Permission denied.');
+      if (this.#keys.isRoot(from) || this.#keys.isRoot(to))
+        throw new FileUnavailableError('Permission denied.');
       const fromKey = this.#keys.file(from);
       const toKey = this.#keys.file(to);
       const source = await this.#head(fromKey);
@@ -317,7 +320,8 @@ export class S3FileSystem implements FileSystem {
   async #requireParent(ftpPath: string): Promise<void> {
     const parent = this.#keys.parentDir(ftpPath);
     if (parent === undefined || parent === this.#keys.prefix) return;
-    if ((await this.#probeDir(parent)) === undefined) throw new FileUnavailableError('No such file or directory.');
+    if ((await this.#probeDir(parent)) === undefined)
+      throw new FileUnavailableError('No such file or directory.');
   }
 
   async #refuseDir(ftpPath: string): Promise<void> {
@@ -347,7 +351,8 @@ export class S3FileSystem implements FileSystem {
       new PutObjectCommand({
         Bucket: this.#bucket,
         Key: dirKey,
-        Body: '',
+        Body: Buffer.alloc(0),
+        ContentLength: 0,
         ...(metadata !== undefined && { Metadata: metadata }),
       }),
     );
@@ -355,7 +360,11 @@ export class S3FileSystem implements FileSystem {
 
   async #copy(fromKey: string, toKey: string): Promise<void> {
     await this.#client.send(
-      new CopyObjectCommand({ Bucket: this.#bucket, Key: toKey, CopySource: copySource(this.#bucket, fromKey) }),
+      new CopyObjectCommand({
+        Bucket: this.#bucket,
+        Key: toKey,
+        CopySource: copySource(this.#bucket, fromKey),
+      }),
     );
   }
 
@@ -397,7 +406,11 @@ function copySource(bucket: string, key: string): string {
 }
 
 /** Runs `task` over `items`, `width` at a time. */
-async function inBatches<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
+async function inBatches<T>(
+  items: readonly T[],
+  width: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
