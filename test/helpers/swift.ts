@@ -29,7 +29,7 @@ export interface Swift {
   readonly endpoint: string;
   /** Stops the proxy only (the engine "goes away"); storage stays. */
   stopProxy(): Promise<void>;
-  /** Starts the proxy again on the same port and waits until it answers. */
+  /** Starts the proxy again on the same port (if stopped) and waits until it answers. */
   startProxy(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -135,7 +135,10 @@ async function ready(endpoint: string, timeoutMs: number): Promise<void> {
   try {
     for (;;) {
       try {
-        await client.send(new CreateBucketCommand({ Bucket: 'ftpkit-warm-up' }));
+        await client.send(new CreateBucketCommand({ Bucket: 'ftpkit-warm-up' })).catch((err: unknown) => {
+          // Made already: the proxy came back after a stop.
+          if ((err as Error).name !== 'BucketAlreadyOwnedByYou') throw err;
+        });
         await client.send(new HeadBucketCommand({ Bucket: 'ftpkit-warm-up' }));
         return;
       } catch (err) {
@@ -178,6 +181,7 @@ export async function startSwift(): Promise<Swift> {
   const endpoint = `http://127.0.0.1:${proxyPort}`;
   let proxy: ProcessHandle | undefined;
   const startProxy = async (): Promise<void> => {
+    if (proxy !== undefined && !proxy.hasExited()) return;
     proxy = await startProcess('swift-proxy-server', [proxyConf]);
     processes.push(proxy);
     await ready(endpoint, 30_000);
