@@ -42,17 +42,17 @@ export function dirEntry(name: string, modified: Date | undefined): FileEntry {
 }
 
 /**
- * The entries directly under `dirKey`, one ListObjectsV2 page (up to 1,000 keys) at a time, so a
+ * The entries directly under `dirKey`, one ListObjectsV2 page (`pageSize` keys) at a time, so a
  * directory of any size lists in bounded memory. They come in key order, which the engine keeps.
  * The directory's own marker is not an entry; neither is a name that an FTP path cannot address
  * (an empty segment, from a key with "//").
  */
 export async function* listDirectory(
   client: S3Client,
-  bucket: string,
-  dirKey: string,
+  where: { bucket: string; dirKey: string; pageSize: number },
   accept?: (name: string) => boolean,
 ): AsyncGenerator<FileEntry> {
+  const { bucket, dirKey, pageSize } = where;
   let token: string | undefined;
   do {
     let page;
@@ -62,6 +62,7 @@ export async function* listDirectory(
           Bucket: bucket,
           Prefix: dirKey,
           Delimiter: '/',
+          MaxKeys: pageSize,
           ContinuationToken: token,
         }),
       );

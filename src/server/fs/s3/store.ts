@@ -31,6 +31,8 @@ export interface S3StoreTuning {
   queueSize?: number;
   /** Most objects a directory rename moves; a bigger directory is refused (550). Default 1,000. */
   maxRenameObjects?: number;
+  /** Keys per listing page (S3 gives 1,000 at most). Default 1,000. */
+  listPageSize?: number;
 }
 
 // MFMT's time lives in the object's metadata, since S3 sets LastModified itself.
@@ -51,6 +53,7 @@ export class S3FileSystem implements FileSystem {
   readonly #keys: KeyMap;
   readonly #parts: PartOptions;
   readonly #maxRenameObjects: number;
+  readonly #pageSize: number;
 
   constructor(client: S3Client, location: S3Location, tuning: S3StoreTuning = {}) {
     this.#client = client;
@@ -58,6 +61,7 @@ export class S3FileSystem implements FileSystem {
     this.#keys = new KeyMap(location.prefix);
     this.#parts = { partSize: tuning.partSize ?? 8 * 1024 * 1024, queueSize: tuning.queueSize ?? 4 };
     this.#maxRenameObjects = tuning.maxRenameObjects ?? 1000;
+    this.#pageSize = tuning.listPageSize ?? 1000;
   }
 
   stat(ftpPath: string): Promise<FileEntry> {
@@ -66,9 +70,13 @@ export class S3FileSystem implements FileSystem {
       if (this.#keys.isRoot(ftpPath)) return dirEntry(name, undefined);
       const head = await this.#head(this.#keys.file(ftpPath));
       if (head !== undefined) return fileEntry(name, head.ContentLength ?? 0, modifiedOf(head));
-      const dir = await this.#probeDir(this.#keys.dir(ftpPath));
+      const dirKey = this.#keys.dir(ftpPath);
+      const dir = await this.#probeDir(dirKey);
       if (dir === undefined) throw new FileUnavailableError('No such file or directory.');
-      return dirEntry(name, dir.modified);
+      if (dir.modified === undefined) return dirEntry(name, undefined);
+      // The marker may carry an MFMT time, which only a HEAD shows.
+      const marker = await this.#head(dirKey);
+      return dirEntry(name, marker === undefined ? dir.modified : modifiedOf(marker));
     });
   }
 
@@ -76,15 +84,14 @@ export class S3FileSystem implements FileSystem {
     return asFtp(async () => {
       await this.#requireDir(ftpPath);
       const entries: FileEntry[] = [];
-      for await (const entry of listDirectory(this.#client, this.#bucket, this.#keys.dir(ftpPath), accept)) {
-        entries.push(entry);
-      }
+      for await (const entry of this.entries(ftpPath, accept)) entries.push(entry);
       return entries;
     });
   }
 
   entries(ftpPath: string, accept?: (name: string) => boolean): AsyncIterable<FileEntry> {
-    return listDirectory(this.#client, this.#bucket, this.#keys.dir(ftpPath), accept);
+    const dirKey = this.#keys.dir(ftpPath);
+    return listDirectory(this.#client, { bucket: this.#bucket, dirKey, pageSize: this.#pageSize }, accept);
   }
 
   read(ftpPath: string, offset: number): Promise<ReadSource> {
