@@ -231,7 +231,9 @@ function applyValues(options: ServerOptions, layer: OptionLayer): ServerOptions 
       }
       case 'httpUrl':
         if (!/^https?:\/\/[^/\s]+\/?$/.test(text)) {
-          throw new ConfigError(`${name} must be http://HOST[:PORT] or https://HOST[:PORT], got ${JSON.stringify(text)}`);
+          throw new ConfigError(
+            `${name} must be http://HOST[:PORT] or https://HOST[:PORT], got ${JSON.stringify(text)}`,
+          );
         }
         out[key] = text;
         break;

@@ -87,7 +87,9 @@ export async function serve(argv: string[]): Promise<void> {
     logger,
     anonymousEnabled: resolved.anonymous,
     ...(tls && { tls }),
-    ...(store && { createFileSystem: (account: Account) => Promise.resolve(store.at(relative(root, account.home))) }),
+    ...(store && {
+      createFileSystem: (account: Account) => Promise.resolve(store.at(relative(root, account.home))),
+    }),
   });
   const address = await listen(server, resolved);
   const served = options.store === undefined ? root : formatS3Url(options.store);

@@ -43,6 +43,7 @@ export function s3Error(err: unknown): FtpError {
       return new StorageExceededError(undefined, options);
     case 'KeyTooLongError':
       return new FileNameNotAllowedError('File name too long.', options);
+    case undefined:
     default:
       break;
   }

@@ -6,6 +6,8 @@ import type { FileEntry } from '../../../../src/protocol/index.js';
 import type { FileSystem, ReadSource, WriteMode } from '../../../../src/server/fs/file-system.js';
 import { makeTestStore, requireStore, type TestStore } from '../../../helpers/stores.js';
 import { makeTempDir, type TempDir } from '../../../helpers/temp-dir.js';
+import { rejectionOf } from '../../../helpers/rejection.js';
+import { FtpError } from '../../../../src/protocol/index.js';
 
 async function bytes(source: ReadSource): Promise<Buffer> {
   if (Buffer.isBuffer(source.body)) return source.body;
@@ -84,10 +86,8 @@ describe('S3 store', function () {
     expect(all.subarray(-5).toString('latin1')).to.equal('\x07tail');
     await put(fs, '/log.bin', 'NEW', { kind: 'offset', offset: 2 });
     expect((await bytes(await fs.read('/log.bin', 0))).toString('latin1')).to.equal('\x07\x07NEW');
-    await Promise.resolve(fs.write('/log.bin', { kind: 'offset', offset: 6 })).then(
-      () => expect.fail('an offset past the end'),
-      (err: { replyCode: number }) => expect(err.replyCode).to.equal(550),
-    );
+    const past = await rejectionOf(Promise.resolve(fs.write('/log.bin', { kind: 'offset', offset: 6 })));
+    expect(past).to.be.instanceOf(FtpError).with.property('replyCode', 550);
   });
 
   it('reads from an offset at or past the end as nothing', async function () {
@@ -116,13 +116,9 @@ describe('S3 store', function () {
     expect((await fs.list('/moved')).map((e) => e.name)).to.deep.equal(['a', 'b']);
     await fs.mkdir('/big');
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => put(fs, `/big/${n}`, n)));
-    await fs.rename('/big', '/elsewhere').then(
-      () => expect.fail('a directory too big to move'),
-      (err: { replyCode: number; message: string }) => {
-        expect(err.replyCode).to.equal(550);
-        expect(err.message).to.match(/more than 4 objects/);
-      },
-    );
+    const refused = await rejectionOf(fs.rename('/big', '/elsewhere'));
+    expect(refused).to.be.instanceOf(FtpError).with.property('replyCode', 550);
+    expect(refused.message).to.match(/more than 4 objects/);
     expect(await store.files.names()).to.deep.equal([
       'home/alice/big/',
       'home/alice/big/a',
