@@ -39,6 +39,11 @@ export interface S3StoreTuning {
 const MTIME = 'ftp-mtime';
 // Copies and deletes in flight while a directory is renamed.
 const RENAME_CONCURRENCY = 8;
+// A directory this session saw lately is taken to be there for an upload into it: a client
+// storing many files in one directory then pays one listing, not one per file. Another session
+// removing it meanwhile only means the upload brings the directory back, as a prefix does.
+const SEEN_DIR_MS = 5000;
+const SEEN_DIRS_MAX = 1000;
 
 /**
  * An S3 bucket (under a key prefix) as a file system. Directories are key prefixes; an empty one
@@ -54,6 +59,8 @@ export class S3FileSystem implements FileSystem {
   readonly #parts: PartOptions;
   readonly #maxRenameObjects: number;
   readonly #pageSize: number;
+  /** Directory keys seen to exist, and when (see SEEN_DIR_MS). */
+  readonly #seenDirs = new Map<string, number>();
 
   constructor(client: S3Client, location: S3Location, tuning: S3StoreTuning = {}) {
     this.#client = client;
@@ -184,6 +191,7 @@ export class S3FileSystem implements FileSystem {
         );
       }
       if (keys.some((k) => k !== dirKey)) throw new FileUnavailableError('Directory not empty.');
+      this.#forgetDirs(dirKey);
       await this.#delete(dirKey);
       await this.#keepParent(ftpPath);
     });
@@ -261,6 +269,7 @@ export class S3FileSystem implements FileSystem {
         `Directory too big to rename (more than ${this.#maxRenameObjects} objects); move its contents instead.`,
       );
     }
+    this.#forgetDirs(fromDir);
     const copied: string[] = [];
     try {
       await inBatches(keys, RENAME_CONCURRENCY, async (key) => {
@@ -327,8 +336,18 @@ export class S3FileSystem implements FileSystem {
   async #requireParent(ftpPath: string): Promise<void> {
     const parent = this.#keys.parentDir(ftpPath);
     if (parent === undefined || parent === this.#keys.prefix) return;
-    if ((await this.#probeDir(parent)) === undefined)
-      throw new FileUnavailableError('No such file or directory.');
+    const seen = this.#seenDirs.get(parent);
+    if (seen !== undefined && Date.now() - seen < SEEN_DIR_MS) return;
+    if ((await this.#probeDir(parent)) !== undefined) {
+      if (this.#seenDirs.size >= SEEN_DIRS_MAX) this.#seenDirs.clear();
+      this.#seenDirs.set(parent, Date.now());
+      return;
+    }
+    throw new FileUnavailableError('No such file or directory.');
+  }
+
+  #forgetDirs(dirKey: string): void {
+    for (const key of this.#seenDirs.keys()) if (key.startsWith(dirKey)) this.#seenDirs.delete(key);
   }
 
   async #refuseDir(ftpPath: string): Promise<void> {

@@ -11,6 +11,7 @@ import { FtpError } from '../../../../src/protocol/index.js';
 
 async function bytes(source: ReadSource): Promise<Buffer> {
   if (Buffer.isBuffer(source.body)) return source.body;
+  if (!(source.body instanceof Readable)) throw new Error('the S3 store reads through streams');
   const chunks: Buffer[] = [];
   for await (const chunk of source.body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
