@@ -39,6 +39,8 @@ export interface StoreFiles {
 /** A store made for one test server. */
 export interface TestStore {
   files: StoreFiles;
+  /** The S3 store's bucket. */
+  bucket?: string;
   /** For FtpServerInit.createFileSystem; undefined: the default local store. */
   createFileSystem?: (home: string) => Promise<FileSystem>;
   close(): void;
@@ -77,6 +79,7 @@ export async function makeTestStore(
     ...tuning,
   });
   return {
+    bucket,
     files: s3Files(client, bucket),
     createFileSystem: (home) => Promise.resolve(store.at(home)),
     close() {

@@ -65,8 +65,9 @@ export async function serve(argv: string[]): Promise<void> {
   const options = resolveOptions(layers);
   const logger = createCliLogger(options);
 
-  // On S3 the root is only where accounts' homes are measured from: nothing is made on disk.
-  const root = options.store === undefined ? await prepareRoot(options.root) : resolve(options.root);
+  // On S3 the root is still made: accounts' homes are folders under it (the users file makes
+  // them), and their paths below it name each account's prefix. Nothing is stored there.
+  const root = await prepareRoot(options.root);
   const resolved = { ...options, root };
   const store = options.store === undefined ? undefined : await openStore(resolved);
   const tls =

@@ -256,6 +256,7 @@ export class S3FileSystem implements FileSystem {
   async #renameDir(from: string, to: string): Promise<void> {
     const fromDir = this.#keys.dir(from);
     const toDir = this.#keys.dir(to);
+    if (fromDir === toDir) return;
     if (toDir.startsWith(fromDir)) throw new FileUnavailableError('Cannot move a directory into itself.');
     const [file, dir] = await Promise.all([
       this.#head(this.#keys.file(to)),
