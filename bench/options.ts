@@ -10,8 +10,8 @@ export const DEFAULT_SCENARIOS = [
   'memory',
   'tls',
 ] as const;
-/** Load scenarios: minutes each, so they run only when named with --only. */
-export const LOAD_SCENARIOS = ['idle', 'soak'] as const;
+/** Load scenarios (minutes each) and s3 (needs Swift installed): they run only when named with --only. */
+export const LOAD_SCENARIOS = ['idle', 'soak', 's3'] as const;
 export const SCENARIO_IDS = [...DEFAULT_SCENARIOS, ...LOAD_SCENARIOS] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 

@@ -21,6 +21,7 @@ import { loginScenario } from './scenarios/login.js';
 import { idleScenario } from './scenarios/idle.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { soakScenario } from './scenarios/soak.js';
+import { s3Scenario } from './scenarios/s3.js';
 import { errorText, type Scenario } from './scenarios/scenario.js';
 import { smallScenario } from './scenarios/small.js';
 import { tlsScenario } from './scenarios/tls.js';
@@ -42,6 +43,7 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
   idle: idleScenario,
   soak: soakScenario,
   tls: tlsScenario,
+  s3: s3Scenario,
 };
 
 let certificate: Promise<ServerCertificate> | undefined;

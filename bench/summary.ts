@@ -238,6 +238,34 @@ function soakCheck(results: AllResults): TargetCheck {
   };
 }
 
+/** ftpkitd on S3 against the SDK alone on the same engine: large >= 0.8x, small files >= 0.5x. */
+function s3Checks(results: AllResults): TargetCheck[] {
+  const outcome = results.get('s3')?.get('ftpkitd');
+  return (
+    [
+      ['retr', 'RETR', 0.8, 'GB/s', 2],
+      ['stor', 'STOR', 0.8, 'GB/s', 2],
+      ['small-down', 'small files RETR', 0.5, 'files/s', 0],
+      ['small-up', 'small files STOR', 0.5, 'files/s', 0],
+    ] as const
+  ).map(([key, label, least, unit, digits]) => {
+    const target = `S3 ${label} >= ${least}x the SDK alone`;
+    const ours = findMetric(outcome, key);
+    const ceiling = findMetric(outcome, `${key}-sdk`);
+    if (ours === undefined || ceiling === undefined)
+      return {
+        target,
+        verdict: outcome?.kind === 'failed' ? 'FAIL' : 'not measured',
+        detail: 'needs ftpkitd and Swift',
+      };
+    return {
+      target,
+      verdict: ours.value >= least * ceiling.value ? 'PASS' : 'FAIL',
+      detail: `${ours.value.toFixed(digits)} vs ${ceiling.value.toFixed(digits)} ${unit} (${ratio(ours.value, ceiling.value)})`,
+    };
+  });
+}
+
 /** The targets ftpkitd is held to, checked against what was measured. */
 export function checkTargets(results: AllResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -247,6 +275,7 @@ export function checkTargets(results: AllResults): TargetCheck[] {
   if (results.has('concurrency-accounts')) checks.push(...accountsChecks(results));
   if (results.has('login')) checks.push(...loginChecks(results));
   if (results.has('memory')) checks.push(memoryCheck(results));
+  if (results.has('s3')) checks.push(...s3Checks(results));
   if (results.has('idle')) checks.push(idleCheck(results));
   if (results.has('soak')) checks.push(soakCheck(results));
   if (results.has('tls')) checks.push(...tlsChecks(results));

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { MetricsAddress } from './observe/metrics-endpoint.js';
 import { parseCidr } from './proxy/trusted.js';
 import { describeErrno, errnoCode } from './fs/errors.js';
+import { parseS3Url } from './fs/s3/location.js';
 import { defaultOptions, type PortRange, type ServerOptions } from './options.js';
 
 /** Where a layer of options comes from: the message about a bad value names it as that source spells it. */
@@ -70,6 +71,10 @@ const SPEC = {
   'tls-policy': { key: 'tlsPolicy', kind: 'requirement' },
   'tls-session-reuse': { key: 'tlsSessionReuse', kind: 'requirement' },
   'implicit-tls-port': { key: 'implicitTlsPort', kind: 'port' },
+  store: { key: 'store', kind: 's3Url' },
+  's3-endpoint': { key: 's3Endpoint', kind: 'httpUrl' },
+  's3-region': { key: 's3Region', kind: 'string' },
+  's3-path-style': { key: 's3PathStyle', kind: 'boolean' },
 } as const satisfies Record<string, { key: keyof ServerOptions; kind: string }>;
 
 export type OptionName = keyof typeof SPEC;
@@ -234,6 +239,24 @@ function applyValues(options: ServerOptions, layer: OptionLayer): ServerOptions 
         break;
       case 'requirement':
         out[key] = parseChoice(name, text, REQUIREMENTS);
+        break;
+      case 's3Url': {
+        const location = parseS3Url(text);
+        if (location === undefined) {
+          throw new ConfigError(
+            `${name} must be s3://BUCKET or s3://BUCKET/PREFIX (leave it out to serve the root folder), got ${JSON.stringify(text)}`,
+          );
+        }
+        out[key] = location;
+        break;
+      }
+      case 'httpUrl':
+        if (!/^https?:\/\/[^/\s]+\/?$/.test(text)) {
+          throw new ConfigError(
+            `${name} must be http://HOST[:PORT] or https://HOST[:PORT], got ${JSON.stringify(text)}`,
+          );
+        }
+        out[key] = text;
         break;
     }
   }

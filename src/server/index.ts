@@ -5,6 +5,15 @@ export type { FileSystem, ReadSource, Upload, WriteMode } from './fs/file-system
 export { FileRange } from './fs/file-range.js';
 export type { Account, Authenticator } from './auth/account.js';
 export { LocalFileSystem } from './fs/local.js';
+export {
+  openS3Store,
+  parseS3Url,
+  type S3Store,
+  type S3StoreOptions,
+  type S3Location,
+  type S3ConnectionOptions,
+  type S3StoreTuning,
+} from './fs/s3/index.js';
 export { UsersFileAuthenticator, upsertUser } from './auth/users-file.js';
 export { AnonymousAuthenticator } from './auth/anonymous.js';
 export { chainAuthenticators } from './auth/chain.js';

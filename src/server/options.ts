@@ -1,5 +1,6 @@
 import type { Level } from 'pino';
 import type { MetricsAddress } from './observe/metrics-endpoint.js';
+import type { S3Location } from './fs/s3/location.js';
 
 export interface PortRange {
   min: number;
@@ -70,6 +71,17 @@ export interface ServerOptions {
   tlsSessionReuse: 'required' | 'optional';
   /** Also listen here for implicit FTPS (TLS from the first byte), on `host`; 0 picks a free port. */
   implicitTlsPort?: number;
+  /**
+   * Files in an S3 bucket (s3://BUCKET[/PREFIX]) instead of on the local disk under `root`; each
+   * account's home (a folder under `root`) becomes a key prefix there.
+   */
+  store?: S3Location;
+  /** The S3-compatible endpoint's URL (http://127.0.0.1:8080); undefined: AWS. */
+  s3Endpoint?: string;
+  /** The S3 region; undefined: AWS_REGION, else us-east-1. */
+  s3Region?: string;
+  /** Bucket in the URL's path rather than its host name (most non-AWS engines). */
+  s3PathStyle: boolean;
   /** Where the CLI keeps its generated account; undefined: $XDG_STATE_HOME/ftpkitd or ~/.local/state/ftpkitd. */
   stateDir?: string;
 }
@@ -97,4 +109,5 @@ export const defaultOptions: ServerOptions = {
   logLevel: 'info',
   tlsPolicy: 'required',
   tlsSessionReuse: 'required',
+  s3PathStyle: false,
 };

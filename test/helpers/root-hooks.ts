@@ -3,6 +3,7 @@
 // instead of hanging the run.
 import { setTimeout as delay } from 'node:timers/promises';
 import { killAllChildren, liveChildCount } from './process.js';
+import { stopSharedSwift } from './swift.js';
 import { removeAllTempDirs } from './temp-dir.js';
 
 const WATCHED = new Set(['TCPSocketWrap', 'TCPServerWrap', 'Timeout', 'PipeWrap', 'ProcessWrap']);
@@ -35,19 +36,28 @@ export const mochaHooks = {
     baseline = count(process.getActiveResourcesInfo());
   },
 
-  async afterAll(this: Mocha.Context): Promise<void> {
-    this.timeout(15_000);
-    // Closing sockets and exiting children finish a few event-loop turns after the last test.
-    const deadline = Date.now() + 5000;
-    while ((leaked().length > 0 || liveChildCount() > 0) && Date.now() < deadline) await delay(50);
-    const left = leaked();
-    const children = liveChildCount();
-    killAllChildren();
-    await removeAllTempDirs();
-    if (left.length > 0 || children > 0) {
-      throw new Error(
-        `Resources left open after the suite: ${summary(left) || 'none'}; child processes: ${children}`,
-      );
-    }
-  },
+  afterAll: [
+    // A hook of its own: the leak check below must look before its own hook's timer exists.
+    async function stopSwift(this: Mocha.Context): Promise<void> {
+      this.timeout(15_000);
+      await stopSharedSwift();
+    },
+    leakCheck,
+  ],
 };
+
+async function leakCheck(this: Mocha.Context): Promise<void> {
+  this.timeout(15_000);
+  // Closing sockets and exiting children finish a few event-loop turns after the last test.
+  const deadline = Date.now() + 5000;
+  while ((leaked().length > 0 || liveChildCount() > 0) && Date.now() < deadline) await delay(50);
+  const left = leaked();
+  const children = liveChildCount();
+  killAllChildren();
+  await removeAllTempDirs();
+  if (left.length > 0 || children > 0) {
+    throw new Error(
+      `Resources left open after the suite: ${summary(left) || 'none'}; child processes: ${children}`,
+    );
+  }
+}

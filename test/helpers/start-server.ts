@@ -1,6 +1,6 @@
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Account, Authenticator } from '../../src/server/auth/account.js';
 import type { Clock } from '../../src/server/clock.js';
 import { AnonymousAuthenticator } from '../../src/server/auth/anonymous.js';
@@ -10,6 +10,8 @@ import type { FileSystem } from '../../src/server/fs/file-system.js';
 import { defaultOptions, type ServerOptions } from '../../src/server/options.js';
 import { FtpServer } from '../../src/server/server.js';
 import type { TlsCredentials } from '../../src/server/tls/credentials.js';
+import type { S3StoreTuning } from '../../src/server/fs/s3/index.js';
+import { makeTestStore, type StoreFiles, type StoreKind } from './stores.js';
 
 export const USER = 'tester';
 export const PASSWORD = 'p4ss word';
@@ -30,6 +32,10 @@ export interface TestServer {
   host: string;
   port: number;
   root: string;
+  /** Where the files live: `root` on the local disk, or a bucket of its own on the run's Swift. */
+  store: StoreKind;
+  /** The files as the test sets them up and checks them, on either store. */
+  files: StoreFiles;
   user: string;
   password: string;
   /** ftp://tester:...@host:port/ with the host bracketed for IPv6. */
@@ -45,6 +51,10 @@ export interface StartOptions {
   root?: string;
   /** Log here instead of to stderr at FTPKIT_TEST_LOG's level (silent by default). */
   logger?: Logger;
+  /** The store the files live in (see stores.ts); default 'local'. */
+  store?: StoreKind;
+  /** Part sizes and limits of the S3 store. */
+  s3?: S3StoreTuning;
   /** Storage for each login instead of the local folder at the account's home. */
   createFileSystem?: (account: Account) => Promise<FileSystem>;
   /** Time for the sessions' idle timeout (see ManualClock) instead of the system's. */
@@ -70,6 +80,12 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     logLevel: (process.env.FTPKIT_TEST_LOG as ServerOptions['logLevel'] | undefined) ?? 'silent',
     ...start.options,
   };
+  const storeKind = start.store ?? 'local';
+  const store = await makeTestStore(storeKind, root, start.s3);
+  const storeFileSystem = store.createFileSystem;
+  const createFileSystem =
+    start.createFileSystem ??
+    (storeFileSystem && ((account: Account) => storeFileSystem(relative(root, account.home))));
   const authenticators: Authenticator[] = [start.authenticator ?? new TestAuthenticator(root)];
   if (start.anonymous)
     authenticators.push(new AnonymousAuthenticator({ root, writable: start.anonymous === 'write' }));
@@ -78,11 +94,12 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     authenticator: chainAuthenticators(authenticators),
     logger: start.logger ?? createLogger(options.logLevel, process.stderr),
     anonymousEnabled: start.anonymous !== undefined,
-    ...(start.createFileSystem && { createFileSystem: start.createFileSystem }),
+    ...(createFileSystem && { createFileSystem }),
     ...(start.clock && { clock: start.clock }),
     ...(start.tls && { tls: start.tls }),
   });
   const removeRoot = async (): Promise<void> => {
+    store.close();
     if (ownRoot) await rm(root, { recursive: true, force: true });
   };
   let port: number;
@@ -98,6 +115,8 @@ export async function startServer(start: StartOptions = {}): Promise<TestServer>
     host,
     port,
     root,
+    store: storeKind,
+    files: store.files,
     user: USER,
     password: PASSWORD,
     url: `ftp://${USER}:${encodeURIComponent(PASSWORD)}@${urlHost}:${port}/`,

@@ -71,6 +71,8 @@ export async function installTarball(tarball: string, project: string): Promise<
   ok(await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']), 'tar -x');
   const manifest = await readManifest(installed);
   for (const dependency of [...Object.keys(manifest.dependencies), '@types']) {
+    // A scoped package (@aws-sdk/client-s3) lives in its scope's folder.
+    await mkdir(dirname(join(modules, dependency)), { recursive: true });
     await symlink(join(ROOT, 'node_modules', dependency), join(modules, dependency));
   }
   await mkdir(join(modules, '.bin'), { recursive: true });

@@ -46,6 +46,28 @@ describe('server/config', function () {
     expect(options.pasvRange).to.deep.equal({ min: 50000, max: 50010 });
   });
 
+  it('reads the S3 store options, and refuses a store that is not an s3:// URL', async function () {
+    const file = join(dir, 's3.json');
+    await writeFile(file, JSON.stringify({ store: 's3://ftp/site/', 's3-path-style': true }));
+    const env = readEnvironment({
+      FTPKITD_S3_ENDPOINT: 'http://127.0.0.1:8080',
+      FTPKITD_S3_REGION: 'eu-west-1',
+    });
+    const options = resolveOptions([await readConfigFile(file), env]);
+    expect(options.store).to.deep.equal({ bucket: 'ftp', prefix: 'site/' });
+    expect(options.s3PathStyle).to.equal(true);
+    expect(options.s3Endpoint).to.equal('http://127.0.0.1:8080');
+    expect(options.s3Region).to.equal('eu-west-1');
+    expect(() => resolveOptions([flagLayer({ store: '/srv/ftp' })])).to.throw(
+      ConfigError,
+      /--store must be s3:\/\/BUCKET or s3:\/\/BUCKET\/PREFIX/,
+    );
+    expect(() => resolveOptions([flagLayer({ 's3-endpoint': 'localhost:8080' })])).to.throw(
+      ConfigError,
+      /--s3-endpoint must be http:\/\/HOST\[:PORT\]/,
+    );
+  });
+
   it('takes keys starting with "//" in a config file as comments', async function () {
     const file = join(dir, 'comments.json');
     await writeFile(

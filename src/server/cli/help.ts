@@ -50,6 +50,12 @@ Options:
                           its control connection's TLS session; optional   [required]
   --implicit-tls-port N   also listen on N for implicit FTPS (TLS from the
                           first byte, PROT P implied); 0 picks a free port [off]
+  --store s3://B[/P]      keep files in S3 bucket B (key prefix P) instead of
+                          --root; accounts' homes become prefixes; credentials
+                          from AWS_ACCESS_KEY_ID... or ~/.aws  [--root on the local disk]
+  --s3-endpoint URL       S3-compatible endpoint, e.g. http://127.0.0.1:8080 [AWS]
+  --s3-region R           the bucket's region                  [AWS_REGION, else us-east-1]
+  --s3-path-style         bucket in the URL's path (most non-AWS engines)
   --config FILE           JSON file with the same option names; flags win
   --log-level LEVEL       fatal, error, warn, info, debug, trace, silent   [info]
   --log-format FORMAT     json or pretty                [pretty on a terminal, json otherwise]

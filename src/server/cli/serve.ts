@@ -1,5 +1,5 @@
 import { mkdir, realpath, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Account, Authenticator } from '../auth/account.js';
 import { AnonymousAuthenticator } from '../auth/anonymous.js';
@@ -17,6 +17,7 @@ import {
   type RawOptions,
 } from '../config.js';
 import { describeErrno, errnoCode } from '../fs/errors.js';
+import { formatS3Url, openS3Store, type S3Store } from '../fs/s3/index.js';
 import type { Logger } from '../logger.js';
 import type { ServerOptions } from '../options.js';
 import { FtpServer } from '../server.js';
@@ -28,7 +29,7 @@ import { createCliLogger } from './log-output.js';
 import { packageVersion } from './version.js';
 import { unwritableFolders } from './writable-check.js';
 
-const BOOLEAN_OPTIONS = new Set(['anonymous', 'anonymous-write', 'proxy-protocol']);
+const BOOLEAN_OPTIONS = new Set(['anonymous', 'anonymous-write', 'proxy-protocol', 's3-path-style']);
 
 /** `ftpkitd [options]`: serves until SIGINT or SIGTERM. */
 export async function serve(argv: string[]): Promise<void> {
@@ -64,14 +65,17 @@ export async function serve(argv: string[]): Promise<void> {
   const options = resolveOptions(layers);
   const logger = createCliLogger(options);
 
+  // On S3 the root is still made: accounts' homes are folders under it (the users file makes
+  // them), and their paths below it name each account's prefix. Nothing is stored there.
   const root = await prepareRoot(options.root);
   const resolved = { ...options, root };
+  const store = options.store === undefined ? undefined : await openStore(resolved);
   const tls =
     resolved.tlsCert !== undefined && resolved.tlsKey !== undefined
       ? await loadTlsCredentials(resolved.tlsCert, resolved.tlsKey)
       : undefined;
   const { authenticator, accounts, generated, users } = await loadAccounts(resolved, logger);
-  for (const { folder, users } of await unwritableFolders(accounts)) {
+  for (const { folder, users } of store === undefined ? await unwritableFolders(accounts) : []) {
     logger.warn(
       { folder, users, uid: process.getuid?.() },
       "not writable by the server's user: uploads, mkdir, delete and rename there will fail with 550",
@@ -84,9 +88,13 @@ export async function serve(argv: string[]): Promise<void> {
     logger,
     anonymousEnabled: resolved.anonymous,
     ...(tls && { tls }),
+    ...(store && {
+      createFileSystem: (account: Account) => Promise.resolve(store.at(relative(root, account.home))),
+    }),
   });
   const address = await listen(server, resolved);
-  process.stderr.write(banner(root, `${urlHost(resolved.host)}:${address.port}`, generated));
+  const served = options.store === undefined ? root : formatS3Url(options.store);
+  process.stderr.write(banner(served, `${urlHost(resolved.host)}:${address.port}`, generated));
   handleSignals(server, logger, resolved);
   process.on('SIGHUP', () => {
     void reload(server, logger, resolved, users);
@@ -107,6 +115,24 @@ async function prepareRoot(root: string): Promise<string> {
   });
   if (!info.isDirectory()) throw new StartupError(`the root ${absolute} is not a directory`);
   return realpath(absolute);
+}
+
+/** The S3 store, checked: a bucket that cannot be used stops the start with one line. */
+async function openStore(options: ServerOptions): Promise<S3Store | undefined> {
+  if (options.store === undefined) return undefined;
+  const store = await openS3Store({
+    location: options.store,
+    pathStyle: options.s3PathStyle,
+    ...(options.s3Endpoint !== undefined && { endpoint: options.s3Endpoint }),
+    ...(options.s3Region !== undefined && { region: options.s3Region }),
+  });
+  try {
+    await store.check();
+  } catch (err) {
+    store.close();
+    throw new StartupError((err as Error).message);
+  }
+  return store;
 }
 
 interface Accounts {

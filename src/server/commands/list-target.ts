@@ -92,3 +92,38 @@ export async function targetEntries(
   const entries = await fs.list(target.path);
   return (showHidden ? entries : entries.filter((e) => !e.name.startsWith('.'))).sort(byName);
 }
+
+/** Entries one by one, from the store as it delivers them, or from a list held whole. */
+export type EntrySource = Iterable<FileEntry> | AsyncIterable<FileEntry>;
+
+/**
+ * What targetEntries() lists, streamed when the store can (FileSystem.entries): then in the
+ * store's order, never held whole. The target is checked to be there before anything is sent.
+ */
+export async function targetEntrySource(
+  ctx: CommandContext,
+  target: ListTarget,
+  showHidden: boolean,
+): Promise<EntrySource> {
+  const fs = ctx.files();
+  if (fs.entries === undefined) return targetEntries(ctx, target, showHidden);
+  if (target.kind === 'pattern') {
+    if ((await fs.stat(target.dir)).type !== 'dir') throw new FileUnavailableError('Not a directory.');
+    let matched = 0;
+    return fs.entries(target.dir, (name) => {
+      if (!target.matches(name)) return false;
+      if (++matched > MAX_PATTERN_MATCHES) {
+        throw new FileUnavailableError(`More than ${MAX_PATTERN_MATCHES} names match; narrow the pattern.`);
+      }
+      return true;
+    });
+  }
+  const entry = await fs.stat(target.path);
+  if (entry.type !== 'dir') return [{ ...entry, name: baseName(target.path) }];
+  return fs.entries(target.path, showHidden ? undefined : (name) => !name.startsWith('.'));
+}
+
+/** `entries` mapped one by one, staying lazy when they stream. */
+export async function* mapEntries<T>(entries: EntrySource, map: (entry: FileEntry) => T): AsyncGenerator<T> {
+  for await (const entry of entries) yield map(entry);
+}

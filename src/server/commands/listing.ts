@@ -9,7 +9,14 @@ import {
 } from '../../protocol/index.js';
 import { sendToSocket } from '../transfer/streams.js';
 import type { CommandContext } from './context.js';
-import { parseListArg, resolveListTarget, targetEntries } from './list-target.js';
+import {
+  mapEntries,
+  parseListArg,
+  resolveListTarget,
+  targetEntries,
+  targetEntrySource,
+  type EntrySource,
+} from './list-target.js';
 import type { CommandSpec } from './registry.js';
 
 /** RFC 3659 perm fact from the account's rights and the entry's type. */
@@ -27,12 +34,17 @@ function mlsxLine(ctx: CommandContext, entry: FileEntry, name?: string): string 
   });
 }
 
-function* crlfLines(lines: Iterable<string>): Generator<string> {
-  for (const line of lines) yield `${line}\r\n`;
+async function* crlfLines(lines: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {
+  for await (const line of lines) yield `${line}\r\n`;
 }
 
 /** Listings always travel as ASCII text with CRLF line ends, whatever TYPE is set. */
-function sendLines(ctx: CommandContext, path: string, lines: Iterable<string>, opening: string): void {
+function sendLines(
+  ctx: CommandContext,
+  path: string,
+  lines: Iterable<string> | AsyncIterable<string>,
+  opening: string,
+): void {
   const source = Readable.from(crlfLines(lines), { objectMode: false });
   ctx.startTransfer({
     opening,
@@ -46,6 +58,10 @@ function sendLines(ctx: CommandContext, path: string, lines: Iterable<string>, o
   });
 }
 
+async function* addressable(names: AsyncIterable<string>): AsyncGenerator<string> {
+  for await (const name of names) if (!/[\r\n\0]/.test(name)) yield name;
+}
+
 export const listingCommands: CommandSpec[] = [
   {
     verb: 'LIST',
@@ -55,12 +71,12 @@ export const listingCommands: CommandSpec[] = [
     async handler(ctx, arg) {
       const listArg = parseListArg(arg);
       const target = await resolveListTarget(ctx, listArg);
-      const entries = await targetEntries(ctx, target, listArg.showHidden);
+      const entries = await targetEntrySource(ctx, target, listArg.showHidden);
       const now = new Date();
       sendLines(
         ctx,
         target.path,
-        entries.map((e) => formatUnixLine(e, now)),
+        mapEntries(entries, (e) => formatUnixLine(e, now)),
         'Here comes the directory listing.',
       );
     },
@@ -73,13 +89,13 @@ export const listingCommands: CommandSpec[] = [
     async handler(ctx, arg) {
       const listArg = parseListArg(arg);
       const target = await resolveListTarget(ctx, listArg);
-      const entries = await targetEntries(ctx, target, listArg.showHidden);
+      const entries = await targetEntrySource(ctx, target, listArg.showHidden);
       // A pattern's names carry the directory the client gave, so that they can be fetched as
       // they are (mget dir/*.txt). A CR or LF in a name would forge a line; such names cannot be
       // addressed over FTP anyway.
       const prefix = target.kind === 'pattern' ? target.prefix : '';
-      const names = entries.map((e) => prefix + e.name).filter((n) => !/[\r\n\0]/.test(n));
-      sendLines(ctx, target.path, names, 'Here comes the name list.');
+      const names = mapEntries(entries, (e) => prefix + e.name);
+      sendLines(ctx, target.path, addressable(names), 'Here comes the name list.');
     },
   },
   {
@@ -90,19 +106,19 @@ export const listingCommands: CommandSpec[] = [
     async handler(ctx, arg) {
       const target = await resolveListTarget(ctx, { text: arg, showHidden: false });
       const fs = ctx.files();
-      let entries: FileEntry[];
+      let entries: EntrySource;
       if (target.kind === 'pattern') {
-        entries = await targetEntries(ctx, target, false);
+        entries = await targetEntrySource(ctx, target, false);
       } else {
         const dir = await fs.stat(target.path);
         if (dir.type !== 'dir')
           throw new FtpError(Reply.FileUnavailable, 'Not a directory; use MLST for a file.');
-        entries = await fs.list(target.path);
+        entries = fs.entries?.(target.path) ?? (await fs.list(target.path));
       }
       sendLines(
         ctx,
         target.path,
-        entries.map((e) => mlsxLine(ctx, e)),
+        mapEntries(entries, (e) => mlsxLine(ctx, e)),
         'Here comes the machine listing.',
       );
     },

@@ -64,6 +64,13 @@ export interface FileSystem {
    */
   list(path: string, accept?: (name: string) => boolean): Promise<FileEntry[]>;
   /**
+   * The same entries as they arrive, for a store whose directories may be too big to hold at once
+   * (an object store's prefix of 100,000 keys): LIST, MLSD and NLST then send them in the store's
+   * order without sorting. Callers check first that `path` is a directory. Stores that hold a
+   * directory whole leave it out, and list() is used.
+   */
+  entries?(path: string, accept?: (name: string) => boolean): AsyncIterable<FileEntry>;
+  /**
    * The file's bytes from `offset` (REST) to its end as it was when opened; an offset at or past
    * the end gives no bytes, not an error. Refuses anything but a regular file (550); a negative or
    * non-integer offset is a 501.
