@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
@@ -18,7 +19,9 @@ import { run, startProcess } from '../../test/helpers/process.js';
 import { startSwift, swiftMissing, SWIFT_CREDENTIALS, type Swift } from '../../test/helpers/swift.js';
 import { formatBytes } from '../options.js';
 import { metric, type Metric } from '../report.js';
-import { ANONYMOUS, HOST } from '../servers.js';
+import { addFtpkitdUsers, makeCredentials } from '../accounts.js';
+import type { Credentials } from '../control-client.js';
+import { HOST } from '../servers.js';
 import { median } from '../stats.js';
 import { BIG_FILE, SMALL_DIR } from '../workspace.js';
 import { SMALL_FILES_LOOP } from './small.js';
@@ -76,7 +79,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-async function curl(port: number, args: string[], timeoutMs: number): Promise<void> {
+async function curl(port: number, account: Credentials, args: string[], timeoutMs: number): Promise<void> {
   const command = findCommand('curl');
   if (command === undefined) throw new Error('curl is not installed');
   const result = await run(
@@ -85,7 +88,7 @@ async function curl(port: number, args: string[], timeoutMs: number): Promise<vo
       '--silent',
       '--show-error',
       '--user',
-      `${ANONYMOUS.user}:${ANONYMOUS.password}`,
+      `${account.user}:${account.password}`,
       ...args.map((a) => a.replace('PORT', String(port))),
     ],
     { timeoutMs },
@@ -94,16 +97,26 @@ async function curl(port: number, args: string[], timeoutMs: number): Promise<vo
     throw new Error(`curl exit ${String(result.code ?? result.signal)}: ${result.stderr.trim()}`);
 }
 
-async function startFtpkitdOnS3(swift: Swift): Promise<{ port: number; stop: () => Promise<void> }> {
+/** ftpkitd as users run it: a password account made by `ftpkitd passwd`, its home the root. */
+async function startFtpkitdOnS3(
+  swift: Swift,
+  dir: string,
+  account: Credentials,
+): Promise<{ port: number; stop: () => Promise<void> }> {
+  const usersFile = join(dir, 'users.json');
+  await addFtpkitdUsers(usersFile, [account]);
   const proc = await startProcess(
     BIN,
     [
+      '--users',
+      usersFile,
+      '--root',
+      join(dir, 'root'),
       '--store',
       `s3://${BUCKET}/ftp`,
       '--s3-endpoint',
       swift.endpoint,
       '--s3-path-style',
-      '--anonymous-write',
       '--log-level',
       'warn',
       '--port',
@@ -143,9 +156,11 @@ export const s3Scenario: Scenario = {
       credentials: SWIFT_CREDENTIALS,
     });
     let ftpkitd: { port: number; stop: () => Promise<void> } | undefined;
+    const dir = await mkdtemp(join(tmpdir(), 'ftpkit-bench-s3-'));
+    const account = makeCredentials(0).main;
     try {
       await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-      ftpkitd = await startFtpkitdOnS3(swift);
+      ftpkitd = await startFtpkitdOnS3(swift, dir, account);
       const { port } = ftpkitd;
       const sdk = new SdkClient(client);
       const big = join(context.root, BIG_FILE);
@@ -156,7 +171,9 @@ export const s3Scenario: Scenario = {
         rates['stor-sdk']?.push(options.size / (await timed(() => sdk.put('ftp/sdk-big.bin', big))));
         rates.stor?.push(
           options.size /
-            (await timed(() => curl(port, ['--upload-file', big, `ftp://${HOST}:PORT/big.bin`], timeoutMs))),
+            (await timed(() =>
+              curl(port, account, ['--upload-file', big, `ftp://${HOST}:PORT/big.bin`], timeoutMs),
+            )),
         );
         const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'ftp/big.bin' }));
         if (head.ContentLength !== options.size)
@@ -165,7 +182,7 @@ export const s3Scenario: Scenario = {
         rates.retr?.push(
           options.size /
             (await timed(() =>
-              curl(port, ['--output', '/dev/null', `ftp://${HOST}:PORT/big.bin`], timeoutMs),
+              curl(port, account, ['--output', '/dev/null', `ftp://${HOST}:PORT/big.bin`], timeoutMs),
             )),
         );
         context.progress(
@@ -193,8 +210,8 @@ export const s3Scenario: Scenario = {
       const job = {
         host: HOST,
         port,
-        user: ANONYMOUS.user,
-        password: ANONYMOUS.password,
+        user: account.user,
+        password: account.password,
         src: SMALL_DIR,
         dst: 'small-up',
         names,
@@ -234,6 +251,7 @@ export const s3Scenario: Scenario = {
       await ftpkitd?.stop();
       client.destroy();
       await swift.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   },
 };
