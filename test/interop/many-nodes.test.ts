@@ -3,8 +3,9 @@
 // (127.0.0.20), which forwards the control port to either node and each node's own passive range
 // to that node, with a PROXY header on every connection; the nodes listen on 127.0.0.1 and
 // announce the balancer's address in a 227. A file uploaded through one node is listed and
-// downloaded through the other, by curl (EPSV, PASV, EPRT, PORT) and by the ftpkit client (passive
-// and active); the nodes log the client's address, not the proxy's; a PROXY header from an
+// downloaded through the other, by curl (EPSV, PASV, EPRT, PORT; EPSV under FTPS with PROT P)
+// and by the ftpkit client (passive; in active mode the client refuses the node's connection,
+// see that case); the nodes log the client's address, not the proxy's; a PROXY header from an
 // address not trusted is refused; SIGHUP on each node re-reads the shared users file. HAProxy
 // reaches the nodes from 127.0.0.9 (its `source`), the only trusted proxy; curl binds 127.0.0.5,
 // and the ftpkit client is 127.0.0.1 (the kernel's source address towards 127.0.0.20).
@@ -19,6 +20,7 @@ import { FtpClient } from '../../src/client/index.js';
 import { startHaproxy, type Backend, type Haproxy } from '../helpers/haproxy.js';
 import { curlBatch, curlUpload, type FtpTarget } from '../helpers/peer-clients.js';
 import { requirePeer } from '../helpers/peers.js';
+import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
 import { run, startProcess, type ProcessHandle } from '../helpers/process.js';
 import { RawControl } from '../helpers/raw-control.js';
 import { MODES, ok } from './helpers.js';
@@ -72,6 +74,7 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
     let users: string;
     const nodes: Node[] = [];
     let haproxy: Haproxy | undefined;
+    let certificate: TestCertificate | undefined;
 
     async function addUser(name: string): Promise<void> {
       const added = await run(process.execPath, [BIN, 'passwd', '--users', users, name], {
@@ -90,6 +93,9 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
           ...['--proxy-protocol', '--trusted-proxies', PROXY_SOURCE],
           ...['--pasv-address', BALANCER, '--pasv-range', `${pasvRange.min}-${pasvRange.max}`],
           ...['--login-delay', '0', '--log-format', 'json', '--log-level', 'debug'],
+          // FTPS for the client that asks (AUTH TLS); the others stay plain.
+          ...['--tls-cert', certificate?.certFile ?? '', '--tls-key', certificate?.keyFile ?? ''],
+          ...['--tls-policy', 'optional'],
         ],
         { env: { XDG_STATE_HOME: join(dir, 'state') } },
       );
@@ -113,6 +119,7 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
       users = join(dir, 'users.json');
       await addUser('alice');
       store = await makeStore(dir);
+      certificate = await makeCertificate(dir);
       // Distinct ranges below the ephemeral ports, so nothing else on the machine holds them.
       const base = 20_000 + 100 * Math.floor(Math.random() * 90);
       nodes.push(await startNode(store, { min: base, max: base + 49 }));
@@ -196,6 +203,35 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
         expect(await readFile(copy, 'utf8')).to.equal(`sent by curl in ${mode} mode\n`);
       });
     }
+
+    it('curl, FTPS with PROT P and EPSV: the TLS handshake follows the PROXY header on the data connection', async function () {
+      if (certificate === undefined || haproxy === undefined) throw new Error('not set up');
+      const name = 'curl-ftps.txt';
+      const local = join(dir, name);
+      await writeFile(local, 'sent by curl over FTPS\n');
+      // The certificate names localhost: curl connects to the balancer by that name.
+      const tlsTarget = { ...target(), host: 'localhost', tls: { caFile: certificate.certFile } };
+      const connectTo = `localhost:${haproxy.port}:${BALANCER}:${haproxy.port}`;
+      const options = {
+        mode: 'passive' as const,
+        extended: true,
+        extraArgs: ['--interface', CURL_CLIENT, '--connect-to', connectTo],
+      };
+      await nodeThatRan(new RegExp(`^STOR ${name}$`), CURL_CLIENT, async () => {
+        ok(await curlUpload(tlsTarget, local, name, options));
+      });
+      const copy = join(dir, `${name}.copy`);
+      await nodeThatRan(new RegExp(`^RETR ${name}$`), CURL_CLIENT, async () => {
+        ok(
+          await curlBatch(
+            tlsTarget,
+            { uploads: [], downloads: [{ remotePath: name, localFile: copy }] },
+            options,
+          ),
+        );
+      });
+      expect(await readFile(copy, 'utf8')).to.equal('sent by curl over FTPS\n');
+    });
 
     {
       const mode = 'passive';
