@@ -229,6 +229,8 @@ class PassiveListener implements PassiveChannel {
           socket.destroy();
           return;
         }
+        // From here the socket is handled as one accepted directly, with that one's error handling.
+        socket.off('error', ignore);
         // LOCAL or UNKNOWN speaks for the proxy itself, as on the control connection.
         this.#admit(socket, header.source?.address ?? proxy, proxy);
       },
