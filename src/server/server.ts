@@ -67,8 +67,8 @@ export class FtpServer implements ServerServices {
   private implicitServer: Server | undefined;
   private readonly sessions = new Set<Session>();
   private readonly perIp = new Map<string, number>();
-  /** Whose PROXY headers are read, when proxyProtocol is on. */
-  private readonly trustedProxies: TrustedProxies | undefined;
+  /** Whose PROXY headers are read (control and passive data connections), when proxyProtocol is on. */
+  readonly trustedProxies: TrustedProxies | undefined;
   /** Connections from a trusted proxy whose header has not come yet: they hold no session. */
   private readonly awaitingHeader = new Set<Socket>();
   private readonly fileSystemFactory: (account: Account) => Promise<FileSystem>;

@@ -273,8 +273,19 @@ export class Session implements CommandContext, TransferHost {
         timeoutMs: dataTimeoutMs,
         // Not with a port range: idle sessions would hold ports that others may need.
         reusable: pasvRange === undefined,
-        onRefused: (remote) => {
-          this.log.warn({ remote }, 'passive data connection from a foreign address refused');
+        ...(this.services.trustedProxies ? { trustedProxies: this.services.trustedProxies } : {}),
+        onRefused: (remote, via) => {
+          if (via?.reason !== undefined) {
+            this.log.warn(
+              { proxy: via.proxy, reason: via.reason },
+              'passive data connection from a trusted proxy without a valid PROXY header refused',
+            );
+            return;
+          }
+          this.log.warn(
+            { remote, proxy: via?.proxy },
+            'passive data connection from a foreign address refused',
+          );
         },
       });
     });

@@ -9,6 +9,11 @@ import { startProcess, type ProcessHandle } from './process.js';
 export interface Backend {
   host: string;
   port: number;
+  /**
+   * The node's --pasv-range: HAProxy listens on these ports too and forwards each to the same
+   * port on this node only, with a PROXY header, so that every data port is reached through it.
+   */
+  pasvRange?: { min: number; max: number };
 }
 
 export interface HaproxyOptions {
@@ -19,6 +24,8 @@ export interface HaproxyOptions {
   source: string;
   /** 'v1' sends `send-proxy`, 'v2' `send-proxy-v2`. */
   proxyProtocol: 'v1' | 'v2';
+  /** The address HAProxy listens on; 127.0.0.1 unless given. */
+  host?: string;
 }
 
 export interface Haproxy {
@@ -52,12 +59,13 @@ async function accepting(host: string, port: number): Promise<boolean> {
 
 /**
  * HAProxy in TCP mode in the foreground (-db), balancing round-robin over `backends` with PROXY
- * headers, on a free loopback port; resolves once it accepts connections.
+ * headers, on a free loopback port, and forwarding each backend's passive range to it; resolves
+ * once it accepts connections.
  */
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   const command = findCommand('haproxy');
   if (command === undefined) throw new Error('haproxy is not installed');
-  const host = '127.0.0.1';
+  const host = options.host ?? '127.0.0.1';
   const port = await freePort(host);
   const send = options.proxyProtocol === 'v2' ? 'send-proxy-v2' : 'send-proxy';
   const config = [
@@ -76,6 +84,18 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
     ...options.backends.map(
       (backend, i) =>
         `    server node${i + 1} ${backend.host}:${backend.port} ${send} source ${options.source}`,
+    ),
+    // A server without a port is reached on the port the client connected to.
+    ...options.backends.flatMap((backend, i) =>
+      backend.pasvRange === undefined
+        ? []
+        : [
+            `frontend pasv-node${i + 1}`,
+            `    bind ${host}:${backend.pasvRange.min}-${backend.pasvRange.max}`,
+            `    default_backend pasv-node${i + 1}`,
+            `backend pasv-node${i + 1}`,
+            `    server node${i + 1} ${backend.host} ${send} source ${options.source}`,
+          ],
     ),
     '',
   ].join('\n');

@@ -1,9 +1,14 @@
 // Issue 19, "many nodes": two ftpkitd nodes (the real bin) on one shared store behind HAProxy in TCP
-// mode with PROXY protocol v2. A file uploaded through one node is listed and downloaded through
-// the other, by curl and by the ftpkit client, in passive and active mode; the nodes log the
-// client's address, not the proxy's; a PROXY header from an address not trusted is refused; SIGHUP
-// on each node re-reads the shared users file. HAProxy reaches the nodes from 127.0.0.9 (its
-// `source`), the only trusted proxy; curl binds 127.0.0.5, and the ftpkit client is 127.0.0.1.
+// mode with PROXY protocol v2, deployed as across hosts: clients reach the balancer only
+// (127.0.0.20), which forwards the control port to either node and each node's own passive range
+// to that node, with a PROXY header on every connection; the nodes listen on 127.0.0.1 and
+// announce the balancer's address in a 227. A file uploaded through one node is listed and
+// downloaded through the other, by curl (EPSV, PASV, EPRT, PORT; EPSV under FTPS with PROT P)
+// and by the ftpkit client (passive; in active mode the client refuses the node's connection,
+// see that case); the nodes log the client's address, not the proxy's; a PROXY header from an
+// address not trusted is refused; SIGHUP on each node re-reads the shared users file. HAProxy
+// reaches the nodes from 127.0.0.9 (its `source`), the only trusted proxy; curl binds 127.0.0.5,
+// and the ftpkit client is 127.0.0.1 (the kernel's source address towards 127.0.0.20).
 import { expect } from 'chai';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,14 +17,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FtpClient } from '../../src/client/index.js';
-import { startHaproxy, type Haproxy } from '../helpers/haproxy.js';
+import { startHaproxy, type Backend, type Haproxy } from '../helpers/haproxy.js';
 import { curlBatch, curlUpload, type FtpTarget } from '../helpers/peer-clients.js';
 import { requirePeer } from '../helpers/peers.js';
+import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
 import { run, startProcess, type ProcessHandle } from '../helpers/process.js';
 import { RawControl } from '../helpers/raw-control.js';
 import { MODES, ok } from './helpers.js';
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../../../bin/ftpkitd.js');
+const BALANCER = '127.0.0.20';
+const NODE_HOST = '127.0.0.1';
 const PROXY_SOURCE = '127.0.0.9';
 const CURL_CLIENT = '127.0.0.5';
 const LIBRARY_CLIENT = '127.0.0.1';
@@ -46,6 +54,7 @@ export const SHARED_STORES: Record<string, (dir: string) => Promise<SharedStore>
 interface Node {
   handle: ProcessHandle;
   port: number;
+  pasvRange: { min: number; max: number };
 }
 
 /** The parsed JSON log lines a node printed since `mark`. */
@@ -65,6 +74,7 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
     let users: string;
     const nodes: Node[] = [];
     let haproxy: Haproxy | undefined;
+    let certificate: TestCertificate | undefined;
 
     async function addUser(name: string): Promise<void> {
       const added = await run(process.execPath, [BIN, 'passwd', '--users', users, name], {
@@ -73,21 +83,33 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
       expect(added.code, added.stderr).to.equal(0);
     }
 
-    async function startNode(shared: SharedStore, pasvRange: string): Promise<Node> {
+    async function startNode(shared: SharedStore, pasvRange: { min: number; max: number }): Promise<Node> {
       const handle = await startProcess(
         process.execPath,
         [
           BIN,
           ...shared.nodeArgs,
-          ...['--host', '127.0.0.1', '--port', '0', '--users', users],
+          ...['--host', NODE_HOST, '--port', '0', '--users', users],
           ...['--proxy-protocol', '--trusted-proxies', PROXY_SOURCE],
-          ...['--pasv-address', '127.0.0.1', '--pasv-range', pasvRange],
+          ...['--pasv-address', BALANCER, '--pasv-range', `${pasvRange.min}-${pasvRange.max}`],
           ...['--login-delay', '0', '--log-format', 'json', '--log-level', 'debug'],
+          // FTPS for the client that asks (AUTH TLS); the others stay plain.
+          ...['--tls-cert', certificate?.certFile ?? '', '--tls-key', certificate?.keyFile ?? ''],
+          ...['--tls-policy', 'optional'],
         ],
         { env: { XDG_STATE_HOME: join(dir, 'state') } },
       );
       const listening = await handle.waitForLine(/^.*"msg":"listening".*$/, { stream: 'stdout' });
-      return { handle, port: Number(/"port":(\d+)/.exec(listening[0])?.[1]) };
+      return { handle, port: Number(/"port":(\d+)/.exec(listening[0])?.[1]), pasvRange };
+    }
+
+    /** The nodes as HAProxy's backends, each with its passive range forwarded unless `control` only. */
+    function backends(control = false): Backend[] {
+      return nodes.map((node) => ({
+        host: NODE_HOST,
+        port: node.port,
+        ...(control ? {} : { pasvRange: node.pasvRange }),
+      }));
     }
 
     before(async function () {
@@ -97,13 +119,15 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
       users = join(dir, 'users.json');
       await addUser('alice');
       store = await makeStore(dir);
+      certificate = await makeCertificate(dir);
       // Distinct ranges below the ephemeral ports, so nothing else on the machine holds them.
       const base = 20_000 + 100 * Math.floor(Math.random() * 90);
-      nodes.push(await startNode(store, `${base}-${base + 49}`));
-      nodes.push(await startNode(store, `${base + 50}-${base + 99}`));
+      nodes.push(await startNode(store, { min: base, max: base + 49 }));
+      nodes.push(await startNode(store, { min: base + 50, max: base + 99 }));
       haproxy = await startHaproxy({
         dir,
-        backends: nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+        host: BALANCER,
+        backends: backends(),
         source: PROXY_SOURCE,
         proxyProtocol: 'v2',
       });
@@ -145,13 +169,15 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
       return which[0] ?? -1;
     }
 
-    for (const mode of MODES) {
-      it(`curl, ${mode}: uploaded through one node, listed and downloaded through the other`, async function () {
-        const name = `curl-${mode}.txt`;
+    for (const [mode, extended] of MODES.flatMap((m) => [true, false].map((e) => [m, e] as const))) {
+      const commands = mode === 'passive' ? (extended ? 'EPSV' : 'PASV') : extended ? 'EPRT' : 'PORT';
+      it(`curl, ${commands}: uploaded through one node, listed and downloaded through the other`, async function () {
+        const name = `curl-${commands}.txt`;
         const local = join(dir, name);
         await writeFile(local, `sent by curl in ${mode} mode\n`);
-        // PASV and PORT: a 227 names the node itself, as a client behind a balancer needs.
-        const options = { mode, extended: false, extraArgs: ['--interface', CURL_CLIENT] };
+        // Passive, curl connects to the balancer's address whatever the reply says (EPSV has none,
+        // and curl skips a 227's address since 7.74): the balancer forwards the port to the node.
+        const options = { mode, extended, extraArgs: ['--interface', CURL_CLIENT] };
         const uploadNode = await nodeThatRan(new RegExp(`^STOR ${name}$`), CURL_CLIENT, async () => {
           ok(await curlUpload(target(), local, name, options));
         });
@@ -176,14 +202,44 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
         expect(await readFile(listing, 'utf8')).to.contain(name);
         expect(await readFile(copy, 'utf8')).to.equal(`sent by curl in ${mode} mode\n`);
       });
+    }
 
+    it('curl, FTPS with PROT P and EPSV: the TLS handshake follows the PROXY header on the data connection', async function () {
+      if (certificate === undefined || haproxy === undefined) throw new Error('not set up');
+      const name = 'curl-ftps.txt';
+      const local = join(dir, name);
+      await writeFile(local, 'sent by curl over FTPS\n');
+      // The certificate names localhost: curl connects to the balancer by that name.
+      const tlsTarget = { ...target(), host: 'localhost', tls: { caFile: certificate.certFile } };
+      const connectTo = `localhost:${haproxy.port}:${BALANCER}:${haproxy.port}`;
+      const options = {
+        mode: 'passive' as const,
+        extended: true,
+        extraArgs: ['--interface', CURL_CLIENT, '--connect-to', connectTo],
+      };
+      await nodeThatRan(new RegExp(`^STOR ${name}$`), CURL_CLIENT, async () => {
+        ok(await curlUpload(tlsTarget, local, name, options));
+      });
+      const copy = join(dir, `${name}.copy`);
+      await nodeThatRan(new RegExp(`^RETR ${name}$`), CURL_CLIENT, async () => {
+        ok(
+          await curlBatch(
+            tlsTarget,
+            { uploads: [], downloads: [{ remotePath: name, localFile: copy }] },
+            options,
+          ),
+        );
+      });
+      expect(await readFile(copy, 'utf8')).to.equal('sent by curl over FTPS\n');
+    });
+
+    {
+      const mode = 'passive';
       it(`the ftpkit client, ${mode}: uploaded through one node, listed and downloaded through the other`, async function () {
         const name = `ftpkit-${mode}.txt`;
         const local = join(dir, name);
         await writeFile(local, `sent by ftpkit in ${mode} mode\n`);
-        // Passive, the client sends EPSV and connects to its control peer's address: here the
-        // balancer and the nodes share 127.0.0.1, so that reaches the node (not so across hosts:
-        // README, "Running several nodes").
+        // Passive, the client sends EPSV and connects to the balancer, its control peer.
         const open = (): Promise<FtpClient> =>
           FtpClient.connect({
             host: target().host,
@@ -221,6 +277,30 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
       });
     }
 
+    it('the ftpkit client, active: takes a data connection from its control peer only, which a node is not', async function () {
+      // The node connects from its own address (127.0.0.1 here), not the balancer's: the client
+      // takes it only where the nodes' outgoing connections leave through the balancer's address
+      // (README, "Running several nodes"). Curl, above, takes it from anywhere.
+      const client = await FtpClient.connect({
+        host: target().host,
+        port: target().port,
+        user: 'alice',
+        password: 'alice-pw',
+        mode: 'active',
+        dataTimeoutMs: 1000,
+      });
+      try {
+        const error = await client.list('/').then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        // The client drops the node's connection (the node replies 426) and times out waiting.
+        expect(error).to.be.instanceOf(Error);
+      } finally {
+        await client.close();
+      }
+    });
+
     it('refuses a PROXY header from an address not trusted, and a malformed one from the proxy', async function () {
       const node = nodes[0];
       if (node === undefined) throw new Error('no node');
@@ -249,7 +329,9 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
     it('takes PROXY v1 (send-proxy) from HAProxy as well', async function () {
       const v1 = await startHaproxy({
         dir,
-        backends: nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+        host: BALANCER,
+        // The v2 balancer holds the passive ranges; this one tells the node who logs in.
+        backends: backends(true),
         source: PROXY_SOURCE,
         proxyProtocol: 'v1',
       });

@@ -15,10 +15,12 @@ Options:
   --state-dir DIR         where the generated account is kept (never inside
                           the root)                 [$XDG_STATE_HOME/ftpkitd or ~/.local/state/ftpkitd]
   --pasv-range MIN-MAX    ports for passive data connections             [random ephemeral port]
-  --pasv-address ADDR     IPv4 address announced in 227 replies (NAT)     [the control address]
+  --pasv-address ADDR     IPv4 address announced in 227 replies (NAT, or
+                          the load balancer's)                           [the control address]
   --proxy-protocol        behind a load balancer: connections from
-                          --trusted-proxies start with a PROXY header (v1
-                          or v2), whose client address the session uses    [off]
+                          --trusted-proxies (control and passive data)
+                          start with a PROXY header (v1 or v2), whose
+                          client address the session uses                  [off]
   --trusted-proxies CIDRS comma-separated networks whose PROXY headers are
                           believed (10.0.0.0/8,2001:db8::/32,192.0.2.7)   [none]
   --max-connections N     sessions at once                                 [1000]

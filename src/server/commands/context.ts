@@ -8,6 +8,7 @@ import type { PassiveChannel } from '../data/passive.js';
 import type { FileSystem } from '../fs/file-system.js';
 import type { Observers } from '../observe/observer.js';
 import type { ServerOptions } from '../options.js';
+import type { TrustedProxies } from '../proxy/trusted.js';
 import type { TlsCredentials } from '../tls/credentials.js';
 import type { CommandRegistry } from './registry.js';
 
@@ -22,6 +23,11 @@ export interface ServerServices {
   readonly observers: Observers;
   /** What sessions time their idleness with. */
   readonly clock: Clock;
+  /**
+   * With proxyProtocol, the load balancers whose PROXY headers are believed, on control and on
+   * passive data connections; undefined otherwise.
+   */
+  readonly trustedProxies: TrustedProxies | undefined;
   /** The certificate and key for FTPS as they stand now (a reload replaces them); undefined: no TLS. */
   tlsCredentials(): TlsCredentials | undefined;
   createFileSystem(account: Account): Promise<FileSystem>;

@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { DataConnectionError, normalizeAddress, sameHost } from '../../protocol/index.js';
+import { readProxyHeader } from '../proxy/reader.js';
+import type { TrustedProxies } from '../proxy/trusted.js';
 import type { DataChannel } from './channel.js';
 import { listenOnFreePort } from './port-pool.js';
 import { socketAddress } from './socket-address.js';
@@ -7,6 +9,20 @@ import { describeSocketError } from './socket-error.js';
 
 /** One connection is expected; a few queued ones let us refuse strangers without stalling the peer. */
 const listenBacklog = 4;
+/**
+ * Connections from a trusted proxy whose header is still being read, per listener. A balancer
+ * sends its header as it connects, so these clear in a round trip; the bound keeps a host in the
+ * trusted range that sends none from holding an unbounded number of sockets and timers.
+ */
+const maxAwaitingHeader = 4;
+
+/** A refused connection that came through a trusted proxy. */
+export interface ProxiedRefusal {
+  /** The proxy's own address. */
+  proxy: string;
+  /** Set when the connection had no valid PROXY header (then the client is unknown). */
+  reason?: string;
+}
 
 export interface PassiveChannel extends DataChannel {
   /** The port to announce in the 227/229 reply. */
@@ -39,8 +55,18 @@ export interface PassiveChannelOptions {
   /** The control connection's peer; connections from anywhere else are refused. */
   allowedPeer: string;
   timeoutMs: number;
-  /** Told about every refused connection, so the session can log a hijack attempt. */
-  onRefused?: (remoteAddress: string) => void;
+  /**
+   * Told about every refused connection, so the session can log a hijack attempt: the client's
+   * address (the one a PROXY header named, when a trusted proxy sent one), and `proxy` for a
+   * connection that came through one.
+   */
+  onRefused?: (remoteAddress: string, proxy?: ProxiedRefusal) => void;
+  /**
+   * Behind a load balancer (--proxy-protocol), the balancers whose data connections start with a
+   * PROXY header, as their control connections do. From these the header is read first (within
+   * timeoutMs) and its client checked against allowedPeer; no valid header, no connection.
+   */
+  trustedProxies?: TrustedProxies;
   /**
    * Keeps listening once the connection is handed out, so that recycle() can offer the same port
    * to the next PASV/EPSV (other connections are refused meanwhile). Otherwise the port is freed
@@ -92,6 +118,10 @@ class PassiveListener implements PassiveChannel {
   /** Announced to the client: false between a recycle() and the next claim(). */
   #claimed = true;
   #wrap: ((socket: Socket) => Socket) | undefined;
+  /** Connections from a trusted proxy whose header has not come yet. */
+  readonly #awaitingHeader = new Set<Socket>();
+  /** The port is given back for good: a header that comes now finds nobody to serve. */
+  #released = false;
 
   constructor(server: Server, port: number, options: PassiveChannelOptions) {
     this.#server = server;
@@ -177,14 +207,49 @@ class PassiveListener implements PassiveChannel {
     return socket;
   }
 
-  readonly #onConnection = (connection: Socket): void => {
+  readonly #onConnection = (socket: Socket): void => {
+    const remote = socket.remoteAddress === undefined ? 'unknown' : normalizeAddress(socket.remoteAddress);
+    if (this.#options.trustedProxies?.has(remote) === true) this.#readHeader(socket, remote);
+    else this.#admit(socket, remote);
+  };
+
+  /** A trusted proxy's connection: its header names the client, who is then checked as any other. */
+  #readHeader(socket: Socket, proxy: string): void {
+    socket.on('error', ignore);
+    if (this.#awaitingHeader.size >= maxAwaitingHeader) {
+      socket.destroy();
+      this.#options.onRefused?.(proxy, { proxy, reason: 'too many connections waiting for their header' });
+      return;
+    }
+    this.#awaitingHeader.add(socket);
+    readProxyHeader(socket, this.#options.timeoutMs).then(
+      (header) => {
+        this.#awaitingHeader.delete(socket);
+        if (this.#released || socket.destroyed) {
+          socket.destroy();
+          return;
+        }
+        // From here the socket is handled as one accepted directly, with that one's error handling.
+        socket.off('error', ignore);
+        // LOCAL or UNKNOWN speaks for the proxy itself, as on the control connection.
+        this.#admit(socket, header.source?.address ?? proxy, proxy);
+      },
+      (err: unknown) => {
+        this.#awaitingHeader.delete(socket);
+        socket.destroy();
+        if (!this.#released) this.#options.onRefused?.(proxy, { proxy, reason: (err as Error).message });
+      },
+    );
+  }
+
+  /** `remote`: the client, as the socket or a trusted proxy's header has it. */
+  #admit(connection: Socket, remote: string, proxy?: string): void {
     let socket = connection;
-    const remote = socket.remoteAddress;
-    if (remote === undefined || !sameHost(remote, this.#options.allowedPeer)) {
+    if (remote === 'unknown' || !sameHost(remote, this.#options.allowedPeer)) {
       // Someone else raced the client to the announced port: drop them, keep waiting for the peer.
       socket.on('error', ignore);
       socket.destroy();
-      this.#options.onRefused?.(remote === undefined ? 'unknown' : normalizeAddress(remote));
+      this.#options.onRefused?.(remote, proxy === undefined ? undefined : { proxy });
       return;
     }
     if (this.#state.kind !== 'listening' || !this.#claimed) {
@@ -214,7 +279,7 @@ class PassiveListener implements PassiveChannel {
     // Until open(), a reset only has to be remembered (socket.errored), not crash the process.
     socket.on('error', ignore);
     this.#state = { kind: 'accepted', socket };
-  };
+  }
 
   readonly #onServerError = (error: Error): void => {
     this.#fail(
@@ -245,8 +310,11 @@ class PassiveListener implements PassiveChannel {
 
   /** Gives back the port and the timer; never touches a handed-out socket. */
   #release(): void {
+    this.#released = true;
     if (this.#server.listening) this.#server.close();
     this.#server.off('connection', this.#onConnection);
+    for (const socket of this.#awaitingHeader) socket.destroy();
+    this.#awaitingHeader.clear();
     this.#settle();
   }
 

@@ -1,7 +1,20 @@
 import { expect } from 'chai';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mock } from 'node:test';
-import { createPassiveChannel, type PassiveChannel } from '../../../src/server/data/passive.js';
+import { Duplex } from 'node:stream';
+import { connect as connectTls, createSecureContext, TLSSocket } from 'node:tls';
+import {
+  createPassiveChannel,
+  type PassiveChannel,
+  type ProxiedRefusal,
+} from '../../../src/server/data/passive.js';
+import { TrustedProxies } from '../../../src/server/proxy/trusted.js';
+import { wrapDataSocket } from '../../../src/server/tls/data-socket.js';
+import { makeCertificate } from '../../helpers/tls-cert.js';
 import {
   canBind,
   closed,
@@ -288,6 +301,176 @@ describe('server/data/passive', () => {
       }),
     );
     expect(received).to.deep.equal(all.map((_, index) => `transfer ${index}`));
+  });
+
+  // Behind a load balancer every data port is reached through it: the balancer (127.0.0.9 here)
+  // connects with a PROXY header naming the client (127.0.0.5), which is the peer to check.
+  describe('behind a load balancer that sends PROXY headers', () => {
+    const PROXY = '127.0.0.9';
+    const CLIENT = '127.0.0.5';
+
+    /** A PROXY v2 header for a TCP4 connection from `client`. */
+    function v2(client: string): Buffer {
+      const header = Buffer.alloc(28);
+      Buffer.from('0d0a0d0a000d0a515549540a', 'hex').copy(header);
+      header[12] = 0x21;
+      header[13] = 0x11;
+      header.writeUInt16BE(12, 14);
+      client.split('.').forEach((part, i) => (header[16 + i] = Number(part)));
+      [127, 0, 0, 1].forEach((part, i) => (header[20 + i] = part));
+      header.writeUInt16BE(40000, 24);
+      header.writeUInt16BE(50000, 26);
+      return header;
+    }
+
+    interface Refusal {
+      remote: string;
+      via: ProxiedRefusal | undefined;
+    }
+
+    /** A channel whose control peer is CLIENT, trusting PROXY, with its refusals as they come. */
+    async function proxied(options: Partial<Parameters<typeof createPassiveChannel>[0]> = {}): Promise<{
+      channel: PassiveChannel;
+      refusals: Refusal[];
+      nextRefusal: () => Promise<Refusal>;
+    }> {
+      const refusals: Refusal[] = [];
+      let waiting: ((refusal: Refusal) => void) | undefined;
+      const channel = await passive({
+        allowedPeer: CLIENT,
+        trustedProxies: new TrustedProxies([PROXY]),
+        onRefused: (remote, via) => {
+          const refusal = { remote, via };
+          refusals.push(refusal);
+          waiting?.(refusal);
+          waiting = undefined;
+        },
+        ...options,
+      });
+      const nextRefusal = (): Promise<Refusal> => new Promise((resolve) => (waiting = resolve));
+      return { channel, refusals, nextRefusal };
+    }
+
+    it("takes the proxy's connection for the client its header names, without the header's bytes", async () => {
+      const { channel, refusals } = await proxied();
+      const opening = channel.open();
+      const balancer = track(await connectTo('127.0.0.1', channel.port, PROXY));
+      // The header and the client's first bytes in one segment, as a balancer may send them.
+      balancer.write(Buffer.concat([v2(CLIENT), Buffer.from('upload bytes')]));
+      balancer.end(' and the rest');
+      const server = track(await opening);
+      expect(await readAll(server)).to.equal('upload bytes and the rest');
+      expect(refusals).to.deep.equal([]);
+    });
+
+    it('reads a header that comes in pieces', async () => {
+      const { channel } = await proxied();
+      const opening = channel.open();
+      const balancer = track(await connectTo('127.0.0.1', channel.port, PROXY));
+      const header = v2(CLIENT);
+      for (const piece of [header.subarray(0, 5), header.subarray(5, 14), header.subarray(14)]) {
+        balancer.write(piece);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const server = track(await opening);
+      server.end('listing');
+      expect(await readAll(balancer)).to.equal('listing');
+    });
+
+    it('refuses a connection from the proxy without a valid header, or for another client, then takes the real one', async () => {
+      const { channel, refusals, nextRefusal } = await proxied();
+      const opening = channel.open();
+
+      let refused = nextRefusal();
+      const bare = track(await connectTo('127.0.0.1', channel.port, PROXY));
+      bare.write('STOR bytes with no header');
+      await refused;
+      await closed(bare);
+
+      refused = nextRefusal();
+      const other = track(await connectTo('127.0.0.1', channel.port, PROXY));
+      other.write(v2('127.0.0.7'));
+      await refused;
+      await closed(other);
+
+      refused = nextRefusal();
+      const gone = track(await connectTo('127.0.0.1', channel.port, PROXY));
+      gone.end(v2(CLIENT).subarray(0, 10));
+      await refused;
+
+      expect(refusals).to.deep.equal([
+        { remote: PROXY, via: { proxy: PROXY, reason: 'not a PROXY protocol header' } },
+        { remote: '127.0.0.7', via: { proxy: PROXY } },
+        { remote: PROXY, via: { proxy: PROXY, reason: 'connection closed before its PROXY header' } },
+      ]);
+      const balancer = track(await connectTo('127.0.0.1', channel.port, PROXY));
+      balancer.end(Buffer.concat([v2(CLIENT), Buffer.from('ok')]));
+      expect(await readAll(track(await opening))).to.equal('ok');
+    });
+
+    it('treats addresses not trusted as before: the client itself is taken, a stranger refused', async () => {
+      const { channel, refusals, nextRefusal } = await proxied();
+      const opening = channel.open();
+      const refused = nextRefusal();
+      const stranger = track(await connectTo('127.0.0.1', channel.port, '127.0.0.7'));
+      // A header from an address not trusted is not read: it stays a stranger.
+      stranger.write(v2(CLIENT));
+      await refused;
+      await closed(stranger);
+      expect(refusals).to.deep.equal([{ remote: '127.0.0.7', via: undefined }]);
+
+      const client = track(await connectTo('127.0.0.1', channel.port, CLIENT));
+      client.end('direct');
+      const server = track(await opening);
+      expect(server.remoteAddress).to.equal(CLIENT);
+      expect(await readAll(server)).to.equal('direct');
+    });
+
+    it('gives up a connection still waiting for its header when the channel closes', async () => {
+      const { channel, refusals } = await proxied();
+      const balancer = track(await connectTo('127.0.0.1', channel.port, PROXY));
+      balancer.write(v2(CLIENT).subarray(0, 8));
+      // Still listening (not reusable: it would have closed on accepting): the header is awaited.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      channel.close();
+      await closed(balancer);
+      expect(refusals).to.deep.equal([]);
+    });
+
+    it('under PROT P, starts the TLS handshake after the header, with the ClientHello in the same segment', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'ftpkit-passive-proxy-'));
+      try {
+        const certificate = await makeCertificate(dir);
+        const context = createSecureContext({ cert: certificate.cert, key: certificate.key });
+        const { channel } = await proxied();
+        channel.wrapOnAccept((socket) => wrapDataSocket(socket, context));
+        const opening = channel.open();
+        const balancer = track(await connectTo('127.0.0.1', channel.port, PROXY));
+        // The balancer prefixes the client's first bytes (its ClientHello) with the header.
+        let header: Buffer | undefined = v2(CLIENT);
+        const transport = new Duplex({
+          write(chunk: Buffer, _encoding, callback) {
+            balancer.write(header === undefined ? chunk : Buffer.concat([header, chunk]), callback);
+            header = undefined;
+          },
+          final(callback) {
+            balancer.end(callback);
+          },
+          read() {},
+        });
+        balancer.on('data', (chunk: Buffer) => transport.push(chunk));
+        balancer.on('end', () => transport.push(null));
+        const secure = connectTls({ socket: transport, rejectUnauthorized: false });
+        await once(secure, 'secureConnect');
+        const server = track(await opening);
+        expect(server).to.be.instanceOf(TLSSocket);
+        secure.end('secret upload');
+        expect(await readAll(server)).to.equal('secret upload');
+        secure.destroy();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe('over IPv6', function () {

@@ -109,24 +109,53 @@ describe('sessions behind a PROXY protocol load balancer', function () {
     expect((await local.command('STAT')).text).to.contain(`Connected from ${PROXY}`);
   });
 
-  it('takes passive data connections from the client the header names, not from the proxy', async function () {
+  it('takes passive data connections through the proxy for the client its header names, or from that client', async function () {
     const dir = await mkdtemp(join(tmpdir(), 'ftpkit-proxy-xferlog-'));
     const xferlog = join(dir, 'xferlog');
     await serve({ xferlog });
     await writeFile(join(srv.root, 'f.txt'), 'hello');
     const control = await through(v1(CLIENT));
     await control.login(srv.user, srv.password);
-    const port = parseEpsvReply((await control.command('EPSV')).text);
+    let port = parseEpsvReply((await control.command('EPSV')).text);
+    // From the proxy: one with no header, one whose header names another client.
+    const bare = connect({ host: '127.0.0.1', port, localAddress: PROXY });
+    await once(bare, 'connect');
+    bare.write('hello?');
+    expect(await closedAfter(bare)).to.equal('');
     const intruder = connect({ host: '127.0.0.1', port, localAddress: PROXY });
+    intruder.write(v2('PROXY', '127.0.0.7'));
     expect(await closedAfter(intruder)).to.equal('');
-    const data = connect({ host: '127.0.0.1', port, localAddress: CLIENT });
-    await once(data, 'connect');
+    const data = connect({ host: '127.0.0.1', port, localAddress: PROXY });
+    data.write(v2('PROXY', CLIENT));
     const body = collect(data);
     expect((await control.command('RETR f.txt')).code).to.equal(150);
     expect((await control.read()).code).to.equal(226);
     expect((await body).toString()).to.equal('hello');
-    const refused = sink.lines().find((line) => line.remote === PROXY);
-    expect(refused?.msg).to.contain('foreign address refused');
+    const warnings = sink
+      .lines()
+      .filter((line) => line.msg?.toString().startsWith('passive data connection'));
+    expect(warnings.map(({ msg, remote, proxy, reason }) => ({ msg, remote, proxy, reason }))).to.deep.equal([
+      {
+        msg: 'passive data connection from a trusted proxy without a valid PROXY header refused',
+        remote: undefined,
+        proxy: PROXY,
+        reason: 'not a PROXY protocol header',
+      },
+      {
+        msg: 'passive data connection from a foreign address refused',
+        remote: '127.0.0.7',
+        proxy: PROXY,
+        reason: undefined,
+      },
+    ]);
+    // The client straight to the node, around the balancer, as before.
+    port = parseEpsvReply((await control.command('EPSV')).text);
+    const direct = connect({ host: '127.0.0.1', port, localAddress: CLIENT });
+    await once(direct, 'connect');
+    const again = collect(direct);
+    expect((await control.command('RETR f.txt')).code).to.equal(150);
+    expect((await control.read()).code).to.equal(226);
+    expect((await again).toString()).to.equal('hello');
     await srv.close();
     // xferlog(5)'s remote-host field.
     expect((await readFile(xferlog, 'utf8')).split(' ')).to.include(CLIENT);
