@@ -28,7 +28,8 @@ describe('bench/memory', () => {
 
   it('samples the RSS of a live process in a thread until stopped', async () => {
     const sampler = samplePeakRss(process.pid, false, 5);
-    await sleep(100);
+    // Long enough for the thread to start on a loaded machine (100 ms was not, in a CI run).
+    await sleep(1000);
     const { peakKiB, samples } = await sampler.stop();
     expect(peakKiB).to.be.greaterThan(1024);
     expect(samples).to.be.greaterThan(2);

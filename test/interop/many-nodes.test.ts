@@ -9,7 +9,9 @@
 // address not trusted is refused; SIGHUP on each node re-reads the shared users file. HAProxy
 // reaches the nodes from 127.0.0.9 (its `source`), the only trusted proxy; curl binds 127.0.0.5,
 // and the ftpkit client is 127.0.0.1 (the kernel's source address towards 127.0.0.20).
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -23,6 +25,8 @@ import { requirePeer } from '../helpers/peers.js';
 import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
 import { run, startProcess, type ProcessHandle } from '../helpers/process.js';
 import { RawControl } from '../helpers/raw-control.js';
+import { requireStore, s3Client, type StoreKind } from '../helpers/stores.js';
+import { sharedSwift, SWIFT_CREDENTIALS } from '../helpers/swift.js';
 import { MODES, ok } from './helpers.js';
 
 const BIN = resolve(fileURLToPath(import.meta.url), '../../../../bin/ftpkitd.js');
@@ -35,21 +39,49 @@ const LIBRARY_CLIENT = '127.0.0.1';
 /** What the two nodes share; each node serves it with `nodeArgs`. */
 export interface SharedStore {
   nodeArgs: readonly string[];
+  /** Environment the nodes need beside it (the S3 store's credentials). */
+  env?: NodeJS.ProcessEnv;
   /** Called after the nodes have stopped. */
   dispose(): Promise<void>;
 }
 
 /**
- * The stores the suite runs on, each given a fresh folder of the test's own. Another store (S3:
- * a bucket the nodes share) is one more entry here returning its ftpkitd flags.
+ * The stores the suite runs on, each given a fresh folder of the test's own: a folder both nodes
+ * serve, and a bucket on the run's Swift both nodes serve through its S3 layer.
  */
-export const SHARED_STORES: Record<string, (dir: string) => Promise<SharedStore>> = {
-  'local folder': async (dir) => {
-    const root = join(dir, 'shared-root');
-    await mkdir(root);
-    return { nodeArgs: ['--root', root], dispose: () => Promise.resolve() };
-  },
-};
+export const SHARED_STORES: Record<string, { kind: StoreKind; make: (dir: string) => Promise<SharedStore> }> =
+  {
+    'local folder': {
+      kind: 'local',
+      async make(dir) {
+        const root = join(dir, 'shared-root');
+        await mkdir(root);
+        return { nodeArgs: ['--root', root], dispose: () => Promise.resolve() };
+      },
+    },
+    'S3 bucket': {
+      kind: 's3',
+      async make(dir) {
+        const swift = await sharedSwift();
+        const bucket = `ftpkit-nodes-${randomBytes(4).toString('hex')}`;
+        const client = s3Client(swift);
+        await client.send(new CreateBucketCommand({ Bucket: bucket }));
+        client.destroy();
+        return {
+          // The root only holds the accounts' (empty) home folders; the files are in the bucket.
+          nodeArgs: [
+            ...['--root', join(dir, 'homes'), '--store', `s3://${bucket}/ftp`],
+            ...['--s3-endpoint', swift.endpoint, '--s3-path-style'],
+          ],
+          env: {
+            AWS_ACCESS_KEY_ID: SWIFT_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: SWIFT_CREDENTIALS.secretAccessKey,
+          },
+          dispose: () => Promise.resolve(),
+        };
+      },
+    },
+  };
 
 interface Node {
   handle: ProcessHandle;
@@ -65,7 +97,7 @@ function logSince(node: Node, mark: number): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
+for (const [storeName, { kind, make: makeStore }] of Object.entries(SHARED_STORES)) {
   describe(`interop: two ftpkitd nodes on one ${storeName} behind HAProxy with PROXY protocol`, function () {
     this.timeout(60_000);
     // Empty until before() makes it: a suite skipped for a missing peer has nothing to remove.
@@ -97,7 +129,7 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
           ...['--tls-cert', certificate?.certFile ?? '', '--tls-key', certificate?.keyFile ?? ''],
           ...['--tls-policy', 'optional'],
         ],
-        { env: { XDG_STATE_HOME: join(dir, 'state') } },
+        { env: { XDG_STATE_HOME: join(dir, 'state'), ...shared.env } },
       );
       const listening = await handle.waitForLine(/^.*"msg":"listening".*$/, { stream: 'stdout' });
       return { handle, port: Number(/"port":(\d+)/.exec(listening[0])?.[1]), pasvRange };
@@ -115,6 +147,7 @@ for (const [storeName, makeStore] of Object.entries(SHARED_STORES)) {
     before(async function () {
       requirePeer(this, 'haproxy');
       requirePeer(this, 'curl');
+      requireStore(this, kind);
       dir = await mkdtemp(join(tmpdir(), 'ftpkit-nodes-'));
       users = join(dir, 'users.json');
       await addUser('alice');
