@@ -24,7 +24,7 @@ import type { Credentials } from '../control-client.js';
 import { HOST } from '../servers.js';
 import { median } from '../stats.js';
 import { BIG_FILE, SMALL_DIR } from '../workspace.js';
-import { SMALL_FILES_LOOP } from './small.js';
+import { smallFilesScript } from './small.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 
 const BIN = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'bin', 'ftpkitd.js');
@@ -34,16 +34,8 @@ const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 4;
 const SMALL_COUNT = 2_000;
 const SMALL_SIZE = 4 * 1024;
-const SMALL_SCRIPT = String.raw`
-import ftplib, io, json, sys, time
-job = json.loads(sys.stdin.readline())
-ftp = ftplib.FTP()
-ftp.connect(job['host'], job['port'], timeout=60)
-ftp.login(job['user'], job['password'])
-ftp.set_pasv(True)
-ftp.voidcmd('TYPE I')
-${SMALL_FILES_LOOP}ftp.quit()
-`;
+// A slower engine than a disk: each step may take longer.
+const SMALL_SCRIPT = smallFilesScript(60);
 
 /** The ceiling: the SDK alone against the same engine, as one client doing one thing at a time. */
 class SdkClient {

@@ -32,18 +32,24 @@ up = time.perf_counter() - start
 print(json.dumps({'down': down, 'up': up}))
 `;
 
-// One ftplib session: download every file, then upload the same bytes into a fresh folder.
-// Passive (PASV, ftplib's choice for IPv4) and binary, as the brief asks. The job comes on stdin.
-const SCRIPT = String.raw`
+/**
+ * One ftplib session: download every file, then upload the same bytes into a fresh folder.
+ * Passive (PASV, ftplib's choice for IPv4) and binary, as the brief asks. The job comes on stdin.
+ */
+export function smallFilesScript(timeoutSeconds: number): string {
+  return String.raw`
 import ftplib, io, json, sys, time
 job = json.loads(sys.stdin.readline())
 ftp = ftplib.FTP()
-ftp.connect(job['host'], job['port'], timeout=30)
+ftp.connect(job['host'], job['port'], timeout=${timeoutSeconds})
 ftp.login(job['user'], job['password'])
 ftp.set_pasv(True)
 ftp.voidcmd('TYPE I')
 ${SMALL_FILES_LOOP}ftp.quit()
 `;
+}
+
+const SCRIPT = smallFilesScript(30);
 
 interface Timing {
   down: number;
