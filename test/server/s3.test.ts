@@ -1,7 +1,8 @@
-// ftpkitd on an S3 engine: the real command serving users-file accounts in their prefixes; the
-// engine stopping during an upload (a clear 451, the old object untouched) and coming back (the
-// next upload works); a bucket that is not there stopping the start.
+// ftpkitd on an S3 engine: the real command serving users-file accounts in their prefixes, with no
+// folder made on disk; the engine stopping during an upload (a clear 451, the old object untouched)
+// and coming back (the next upload works); a bucket that is not there stopping the start.
 import { expect } from 'chai';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, startProcess } from '../helpers/process.js';
@@ -112,6 +113,8 @@ describe('ftpkitd on an S3 engine', function () {
         const list = await run('curl', ['-sS', '-l', `${url}/docs/`]);
         expect(list.stdout).to.equal('a.txt\n');
         expect(await bucket.files.names()).to.deep.equal(['site/alice/docs/', 'site/alice/docs/a.txt']);
+        // Homes are prefixes: nothing was made on disk for them, not even the root.
+        expect(existsSync(`${dir.path}/root`)).to.equal(false);
       } finally {
         await proc.stop();
       }

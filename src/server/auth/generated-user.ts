@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isInside } from '../fs/confine.js';
 import { errnoCode } from '../fs/errors.js';
-import { upsertUser, UsersFileAuthenticator } from './users-file.js';
+import { upsertUser, UsersFileAuthenticator, type HomeLayout } from './users-file.js';
 
 // Letters and digits only, so the password goes into an ftp:// URL as is, and without look-alikes
 // (0/O, 1/l/I) because people copy it from a terminal. 57^16 is about 93 bits.
@@ -53,12 +53,14 @@ export async function loadGeneratedAccount(
   stateDir: string,
   root: string,
   name: string = DEFAULT_GENERATED_USER,
+  homes: HomeLayout = 'folders',
 ): Promise<GeneratedAccount> {
   const folder = resolve(stateDir);
   await mkdir(folder, { recursive: true, mode: 0o700 });
   const realFolder = await realpath(folder);
-  const realRoot = await realpath(root);
-  if (isInside(realRoot, realFolder)) {
+  // Homes as prefixes serve nothing from the disk: no folder of it can be read through the server.
+  const realRoot = homes === 'folders' ? await realpath(root) : resolve(root);
+  if (homes === 'folders' && isInside(realRoot, realFolder)) {
     throw new StateInsideRootError(
       `the state folder ${realFolder} is inside the served root ${realRoot}, where users could read the account; ` +
         `choose another with --state-dir`,
@@ -67,11 +69,13 @@ export async function loadGeneratedAccount(
   const file = join(folder, GENERATED_USERS_FILE);
   let password: string | undefined;
   // A file that is there but unreadable or unsafe is reported, never silently replaced.
-  let authenticator = (await exists(file)) ? await UsersFileAuthenticator.load(file, realRoot) : undefined;
+  let authenticator = (await exists(file))
+    ? await UsersFileAuthenticator.load(file, realRoot, undefined, { homes })
+    : undefined;
   if (authenticator === undefined || !authenticator.userNames.includes(name)) {
     password = generatePassword();
     await upsertUser(file, { name, password });
-    authenticator = await UsersFileAuthenticator.load(file, realRoot);
+    authenticator = await UsersFileAuthenticator.load(file, realRoot, undefined, { homes });
   }
   return { user: name, file, authenticator, ...(password === undefined ? {} : { password }) };
 }

@@ -25,6 +25,18 @@ export function isValidUserName(name: string): boolean {
   return USER_NAME.test(name);
 }
 
+/**
+ * What a home is: a folder on disk (`folders`: made when missing, links resolved, the default) or
+ * a path below the root that only names a prefix of an object store (`prefixes`: nothing on disk
+ * is touched, the root need not exist).
+ */
+export type HomeLayout = 'folders' | 'prefixes';
+
+export interface UsersFileLoadOptions {
+  /** Default `folders`. */
+  homes?: HomeLayout;
+}
+
 interface UserEntry {
   /** Replaced when the login upgrades it. */
   hash: string;
@@ -54,24 +66,29 @@ export class UsersFileAuthenticator implements Authenticator {
   }
 
   /**
-   * Reads and validates `file`, refusing one that others could write. Homes are relative to `root` or absolute, must end up inside it
-   * (links included) and are created when missing. A hash below today's cost is rewritten at its
-   * owner's next successful login; `onUpgradeError` hears when that cannot be done (the login
-   * still succeeds, on the old hash).
+   * Reads and validates `file`, refusing one that others could write. Homes are relative to
+   * `root` or absolute and must end up inside it. As folders (the default) links count, and they
+   * are created when missing; as prefixes the check is on the path alone. A hash below today's
+   * cost is rewritten at its owner's next successful login; `onUpgradeError` hears when that
+   * cannot be done (the login still succeeds, on the old hash).
    */
   static async load(
     file: string,
     root: string,
     onUpgradeError: (user: string, err: unknown) => void = () => undefined,
+    options: UsersFileLoadOptions = {},
   ): Promise<UsersFileAuthenticator> {
     await checkUsersFilePermissions(file);
     const document = await readDocument(file);
     if (document === undefined) throw new UsersFileError(`Users file ${file} does not exist.`);
-    const realRoot = await realpath(root).catch((err: unknown) => {
-      throw new UsersFileError(`Server root ${root} is not accessible (${errnoCode(err) ?? 'error'}).`, {
-        cause: err,
-      });
-    });
+    const onDisk = options.homes !== 'prefixes';
+    const realRoot = onDisk
+      ? await realpath(root).catch((err: unknown) => {
+          throw new UsersFileError(`Server root ${root} is not accessible (${errnoCode(err) ?? 'error'}).`, {
+            cause: err,
+          });
+        })
+      : path.resolve(root);
     const users = new Map<string, UserEntry>();
     for (const [name, value] of Object.entries(document.users)) {
       const where = `Users file ${file}: user "${name}"`;
@@ -79,7 +96,9 @@ export class UsersFileAuthenticator implements Authenticator {
         throw new UsersFileError(`${where}: invalid name; use 1-64 characters from A-Z a-z 0-9 . _ @ -.`);
       }
       const record = checkRecord(value, where);
-      const home = await resolveHome(realRoot, root, record.home, where);
+      const home = onDisk
+        ? await resolveHome(realRoot, root, record.home, where)
+        : prefixHome(realRoot, record.home, where);
       users.set(name, {
         hash: record.password,
         account: { user: name, home, writable: record.access !== 'read-only', anonymous: false },
@@ -234,6 +253,15 @@ function checkRecord(value: unknown, where: string): UserRecord {
     ...(home === undefined ? {} : { home }),
     ...(access === undefined ? {} : { access }),
   };
+}
+
+/** The home as a path below the root, which names a prefix; refused unless inside the root. */
+function prefixHome(root: string, home: string | undefined, where: string): string {
+  if (home === undefined) return root;
+  const wanted = path.resolve(root, home);
+  if (!isInside(root, wanted))
+    throw new UsersFileError(`${where}: "home" ${home} is outside the server root.`);
+  return wanted;
 }
 
 /** The real home directory, created if missing, refused unless inside the root. */

@@ -7,7 +7,7 @@ import { chainAuthenticators } from '../auth/chain.js';
 import { CredentialCache } from '../auth/credential-cache.js';
 import { ReloadableAuthenticator } from '../auth/reloadable.js';
 import { defaultStateDir, loadGeneratedAccount, type GeneratedAccount } from '../auth/generated-user.js';
-import { UsersFileAuthenticator } from '../auth/users-file.js';
+import { UsersFileAuthenticator, type HomeLayout } from '../auth/users-file.js';
 import {
   flagLayer,
   OPTION_NAMES,
@@ -65,9 +65,9 @@ export async function serve(argv: string[]): Promise<void> {
   const options = resolveOptions(layers);
   const logger = createCliLogger(options);
 
-  // On S3 the root is still made: accounts' homes are folders under it (the users file makes
-  // them), and their paths below it name each account's prefix. Nothing is stored there.
-  const root = await prepareRoot(options.root);
+  // On S3 the root is only a name: each account's home path below it names the account's prefix,
+  // and nothing is made or read on disk for it.
+  const root = options.store === undefined ? await prepareRoot(options.root) : resolve(options.root);
   const resolved = { ...options, root };
   const store = options.store === undefined ? undefined : await openStore(resolved);
   const tls =
@@ -156,7 +156,9 @@ async function loadAccounts(options: ServerOptions, logger: Logger): Promise<Acc
     accounts.push({ user: 'anonymous', home: root, writable: options.anonymousWrite, anonymous: true });
   }
   if (options.usersFile !== undefined) {
-    const file = await UsersFileAuthenticator.load(options.usersFile, root, upgradeFailed(logger));
+    const file = await UsersFileAuthenticator.load(options.usersFile, root, upgradeFailed(logger), {
+      homes: homeLayout(options),
+    });
     users = new ReloadableAuthenticator(withCache(file, options));
     authenticators.push(users);
     accounts.push(...file.accounts);
@@ -164,12 +166,21 @@ async function loadAccounts(options: ServerOptions, logger: Logger): Promise<Acc
   if (authenticators.length > 0) {
     return { authenticator: chainAuthenticators(authenticators), accounts, ...(users && { users }) };
   }
-  const generated = await loadGeneratedAccount(options.stateDir ?? defaultStateDir(), root);
+  const generated = await loadGeneratedAccount(
+    options.stateDir ?? defaultStateDir(),
+    root,
+    undefined,
+    homeLayout(options),
+  );
   return {
     authenticator: withCache(generated.authenticator, options),
     accounts: generated.authenticator.accounts,
     generated,
   };
+}
+
+function homeLayout(options: ServerOptions): HomeLayout {
+  return options.store === undefined ? 'folders' : 'prefixes';
 }
 
 /** A stronger hash that cannot be written back (read-only file or folder): the login still goes on. */
@@ -256,7 +267,9 @@ async function reload(
         }, failed('reload the TLS certificate'))
       : undefined,
     users !== undefined && usersFile !== undefined
-      ? UsersFileAuthenticator.load(usersFile, options.root, upgradeFailed(logger)).then((file) => {
+      ? UsersFileAuthenticator.load(usersFile, options.root, upgradeFailed(logger), {
+          homes: homeLayout(options),
+        }).then((file) => {
           users.replace(withCache(file, options));
           logger.info({ users: usersFile, accounts: file.accounts.length }, 'users file reloaded');
         }, failed('reload the users file'))

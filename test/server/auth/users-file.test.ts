@@ -199,6 +199,34 @@ describe('server/auth/users-file', () => {
       expect((await loadError()).message).to.match(/user "alice".*"home"/);
     });
 
+    it('with homes as prefixes (an object store) touches no folder: the root need not exist', async () => {
+      const storeRoot = path.join(base, 'not-made');
+      await writeUsers({
+        alice: { password: aliceHash, home: 'alice/site' },
+        bob: { password: aliceHash },
+        carol: { password: aliceHash, home: path.join(storeRoot, 'shared') },
+      });
+      const auth = await UsersFileAuthenticator.load(file, storeRoot, undefined, { homes: 'prefixes' });
+      expect((await auth.authenticate('alice', 'alice-pw'))?.home).to.equal(
+        path.join(storeRoot, 'alice/site'),
+      );
+      expect((await auth.authenticate('bob', 'alice-pw'))?.home).to.equal(storeRoot);
+      expect((await auth.authenticate('carol', 'alice-pw'))?.home).to.equal(path.join(storeRoot, 'shared'));
+      expect((await readdir(base)).sort()).to.deep.equal(['root', 'users.json']);
+
+      for (const home of ['../escape', '/', 'a/../../b']) {
+        await writeUsers({ alice: { password: aliceHash, home } });
+        const error = await UsersFileAuthenticator.load(file, storeRoot, undefined, {
+          homes: 'prefixes',
+        }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(error, home).to.be.instanceOf(UsersFileError);
+        expect((error as Error).message).to.match(/user "alice".*outside/);
+      }
+    });
+
     it('refuses a missing file, bad JSON and a wrong shape', async () => {
       expect((await loadError()).message).to.include('does not exist');
       await writeFile(file, '{ "users": { ');
