@@ -56,6 +56,35 @@ export class ClientTimeoutError extends Error {
   }
 }
 
+/**
+ * Active mode: a data connection came from an address other than the server's and was turned
+ * away (as `allowForeignActivePeer` is off), and then the transfer failed for want of one: the
+ * server did not connect back in time (`cause` is a ClientTimeoutError) or gave up (`cause` is
+ * its FtpReplyError). Typically the server sits behind a load balancer or NAT and connects from
+ * an address of its own. The connection stays usable.
+ */
+export class ForeignDataPeerError extends Error {
+  /** Always "ERR_FTP_FOREIGN_DATA_PEER". */
+  readonly code: string = 'ERR_FTP_FOREIGN_DATA_PEER';
+  /** The address the refused connection came from (the first one, when there were several). */
+  readonly peer: string;
+  /** The control connection's peer: the only address a data connection is taken from by default. */
+  readonly serverAddress: string;
+  /** How the transfer failed after the refusal. */
+  declare readonly cause: ClientTimeoutError | FtpReplyError;
+
+  constructor(peer: string, serverAddress: string, cause: ClientTimeoutError | FtpReplyError) {
+    super(
+      `Refused a data connection from ${peer}, not the server's address ${serverAddress} ` +
+        `(allowForeignActivePeer permits it); then: ${cause.message}`,
+      { cause },
+    );
+    this.name = 'ForeignDataPeerError';
+    this.peer = peer;
+    this.serverAddress = serverAddress;
+  }
+}
+
 /** Why a server's TLS certificate was refused. */
 export type CertificateProblem =
   'self-signed' | 'expired' | 'not-yet-valid' | 'wrong-host' | 'untrusted' | 'invalid';

@@ -13,6 +13,7 @@ export {
   FtpReplyError,
   ConnectionClosedError,
   ClientTimeoutError,
+  ForeignDataPeerError,
   TlsCertificateError,
   type TimeoutPhase,
   type CertificateProblem,

@@ -74,6 +74,15 @@ export interface ClientOptions extends TlsOptions {
    * peer. Off by default: such a reply is refused, as it can point the client at a third host.
    */
   allowForeignPasvHost?: boolean;
+  /**
+   * Active mode: take the data connection from any address, not only from the control
+   * connection's peer. Off by default: a connection from elsewhere is turned away, as anyone who
+   * finds the port could otherwise feed or read the transfer; and when the transfer then fails,
+   * it fails with a ForeignDataPeerError that names the address. Behind a load balancer or NAT
+   * the server connects from an address of its own, and needs this. Either way only the first
+   * connection taken is used; later ones are turned away.
+   */
+  allowForeignActivePeer?: boolean;
   /** Largest directory listing accepted, in bytes. Default 64 MiB. */
   maxListingBytes?: number;
   /**

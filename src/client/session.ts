@@ -559,6 +559,7 @@ export class Session {
         send,
         localAddress: control.socket.localAddress ?? '',
         serverAddress,
+        allowForeignPeer: this.#options.allowForeignActivePeer === true,
         advertise: this.#options.activeAddress,
         skipEprt: this.#eprtRefused,
         timeoutMs,

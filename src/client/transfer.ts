@@ -140,8 +140,9 @@ class Transfer {
       (error: unknown) => Promise.reject(error as Error),
     );
     const first = await Promise.race([data.socket, refusal]);
-    if ('code' in first) throw new FtpReplyError(this.#command, first);
-    return first;
+    if (!('code' in first)) return first;
+    const error = new FtpReplyError(this.#command, first);
+    throw data.explain?.(error) ?? error;
   }
 
   /**

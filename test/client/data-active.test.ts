@@ -4,7 +4,12 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { FtpClient } from '../../src/client/client.js';
-import { ClientTimeoutError, ConnectionClosedError, FtpReplyError } from '../../src/client/errors.js';
+import {
+  ClientTimeoutError,
+  ConnectionClosedError,
+  ForeignDataPeerError,
+  FtpReplyError,
+} from '../../src/client/errors.js';
 import type { ConnectOptions } from '../../src/client/options.js';
 import { decodeEprt, decodeHostPort } from '../../src/protocol/index.js';
 import { waitFor } from '../helpers/wait.js';
@@ -231,6 +236,99 @@ describe('client/data/active', () => {
     expect(Buffer.concat(intruderBytes).length).to.equal(0);
   });
 
+  it('by default, a connection from another address is never used, and the error says who it was and what permits it', async () => {
+    let clientGaveUp = false;
+    let intruderGotData = false;
+    const { client } = await setup(
+      {
+        handlers: {
+          RETR: async (session) => {
+            session.reply('150 Here it comes.');
+            // As a node behind a balancer does: it connects from an address of its own.
+            const node = await session.connectActive('127.0.0.2');
+            node.on('data', () => (intruderGotData = true));
+            node.write(CONTENT);
+            await once(node, 'close');
+            await waitFor(() => clientGaveUp, 5000, 'the client to time out');
+            session.reply("425 Can't open data connection.");
+          },
+        },
+      },
+      { dataTimeoutMs: 300 },
+    );
+    const error = await rejectionOf(download(client));
+    clientGaveUp = true;
+    const refused = asForeignPeerError(error);
+    expect(refused.peer).to.equal('127.0.0.2');
+    expect(refused.serverAddress).to.equal('127.0.0.1');
+    expect(refused.cause).to.be.instanceOf(ClientTimeoutError);
+    expect(refused.message).to.equal(
+      "Refused a data connection from 127.0.0.2, not the server's address 127.0.0.1 " +
+        '(allowForeignActivePeer permits it); then: The server did not connect back within 300 ms.',
+    );
+    expect(intruderGotData).to.equal(false);
+    expect((await client.raw('NOOP')).code).to.equal(200);
+  });
+
+  it('by default, when the server gives up on the connection it made from another address, the error says so', async () => {
+    const { client } = await setup({
+      handlers: {
+        LIST: async (session) => {
+          session.reply('150 Here it comes.');
+          const node = await session.connectActive('127.0.0.2');
+          await once(node, 'close');
+          session.reply('426 Connection closed; transfer aborted.');
+        },
+      },
+    });
+    const error = await rejectionOf(client.list('/'));
+    const refused = asForeignPeerError(error);
+    expect(refused.peer).to.equal('127.0.0.2');
+    expect(refused.cause).to.be.instanceOf(FtpReplyError);
+    expect(refused.message).to.match(
+      /^Refused a data connection from 127\.0\.0\.2, not the server's address 127\.0\.0\.1 \(allowForeignActivePeer permits it\); then: LIST \/: 426 Connection closed; transfer aborted\.$/,
+    );
+    expect((await client.raw('NOOP')).code).to.equal(200);
+  });
+
+  it('with allowForeignActivePeer, takes the first connection from any address and turns away the rest', async () => {
+    let laterGotData = false;
+    let laterClosed = false;
+    const { server, client } = await setup(
+      {
+        handlers: {
+          RETR: async (session) => {
+            session.reply('150 Here it comes.');
+            const node = await session.connectActive('127.0.0.2');
+            // Connected before the client can close its listener: the client must turn it away.
+            const later = await session.connectActive('127.0.0.3').catch(() => undefined);
+            if (later !== undefined) {
+              later.on('data', () => (laterGotData = true));
+              later.write('EVIL DATA');
+              await once(later, 'close');
+            }
+            laterClosed = true;
+            await sendAndClose(node, CONTENT);
+            session.reply('226 Done.');
+          },
+        },
+      },
+      { allowForeignActivePeer: true },
+    );
+    expect(await download(client)).to.deep.equal(CONTENT);
+    expect(laterClosed).to.equal(true);
+    expect(laterGotData).to.equal(false);
+    const session = await server.session();
+    const lateConnect = await session.connectActive('127.0.0.4').then(
+      (late) => {
+        late.destroy();
+        return 'accepted';
+      },
+      (error: unknown) => (error as NodeJS.ErrnoException).code,
+    );
+    expect(lateConnect).to.equal('ECONNREFUSED');
+  });
+
   it('rejects with ClientTimeoutError when the server never connects, and stays usable', async () => {
     let clientGaveUp = false;
     let connectError: string | undefined;
@@ -305,6 +403,12 @@ describe('client/data/active', () => {
     expect((outcome as Error).name).to.equal('AbortError');
   });
 });
+
+function asForeignPeerError(error: unknown): ForeignDataPeerError {
+  if (!(error instanceof ForeignDataPeerError))
+    throw new Error(`expected a ForeignDataPeerError, got ${String(error)}`);
+  return error;
+}
 
 /** What `promise` settles with (its value or its error), or 'still waiting' after `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<unknown> {

@@ -4,11 +4,12 @@
 // to that node, with a PROXY header on every connection; the nodes listen on 127.0.0.1 and
 // announce the balancer's address in a 227. A file uploaded through one node is listed and
 // downloaded through the other, by curl (EPSV, PASV, EPRT, PORT; EPSV under FTPS with PROT P)
-// and by the ftpkit client (passive; in active mode the client refuses the node's connection,
-// see that case); the nodes log the client's address, not the proxy's; a PROXY header from an
-// address not trusted is refused; SIGHUP on each node re-reads the shared users file. HAProxy
-// reaches the nodes from 127.0.0.9 (its `source`), the only trusted proxy; curl binds 127.0.0.5,
-// and the ftpkit client is 127.0.0.1 (the kernel's source address towards 127.0.0.20).
+// and by the ftpkit client (passive, and active with allowForeignActivePeer: a node connects back
+// from its own address, which the client refuses by default, with an error that says so); the
+// nodes log the client's address, not the proxy's; a PROXY header from an address not trusted is
+// refused; SIGHUP on each node re-reads the shared users file. HAProxy reaches the nodes from
+// 127.0.0.9 (its `source`), the only trusted proxy; curl binds 127.0.0.5, and the ftpkit client is
+// 127.0.0.1 (the kernel's source address towards 127.0.0.20).
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +19,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FtpClient } from '../../src/client/index.js';
+import { FtpClient, ForeignDataPeerError } from '../../src/client/index.js';
 import { startHaproxy, type Backend, type Haproxy } from '../helpers/haproxy.js';
 import { curlBatch, curlUpload, type FtpTarget } from '../helpers/peer-clients.js';
 import { requirePeer } from '../helpers/peers.js';
@@ -266,13 +267,14 @@ for (const [storeName, { kind, make: makeStore }] of Object.entries(SHARED_STORE
       expect(await readFile(copy, 'utf8')).to.equal('sent by curl over FTPS\n');
     });
 
-    {
-      const mode = 'passive';
+    for (const mode of MODES) {
       it(`the ftpkit client, ${mode}: uploaded through one node, listed and downloaded through the other`, async function () {
         const name = `ftpkit-${mode}.txt`;
         const local = join(dir, name);
         await writeFile(local, `sent by ftpkit in ${mode} mode\n`);
-        // Passive, the client sends EPSV and connects to the balancer, its control peer.
+        // Passive, the client sends EPSV and connects to the balancer, its control peer. Active,
+        // the node connects back from its own address, not the balancer's: the client takes it
+        // with allowForeignActivePeer (see the case below for the default).
         const open = (): Promise<FtpClient> =>
           FtpClient.connect({
             host: target().host,
@@ -280,6 +282,7 @@ for (const [storeName, { kind, make: makeStore }] of Object.entries(SHARED_STORE
             user: 'alice',
             password: 'alice-pw',
             mode,
+            allowForeignActivePeer: mode === 'active',
           });
         const uploadNode = await nodeThatRan(
           new RegExp(`^(STOR|APPE) ${name}$`),
@@ -310,10 +313,7 @@ for (const [storeName, { kind, make: makeStore }] of Object.entries(SHARED_STORE
       });
     }
 
-    it('the ftpkit client, active: takes a data connection from its control peer only, which a node is not', async function () {
-      // The node connects from its own address (127.0.0.1 here), not the balancer's: the client
-      // takes it only where the nodes' outgoing connections leave through the balancer's address
-      // (README, "Running several nodes"). Curl, above, takes it from anywhere.
+    it('the ftpkit client, active, by default: refuses the node’s connection and says whose it was and what permits it', async function () {
       const client = await FtpClient.connect({
         host: target().host,
         port: target().port,
@@ -327,8 +327,15 @@ for (const [storeName, { kind, make: makeStore }] of Object.entries(SHARED_STORE
           () => undefined,
           (err: unknown) => err,
         );
-        // The client drops the node's connection (the node replies 426) and times out waiting.
-        expect(error).to.be.instanceOf(Error);
+        // The node then either gives up (426) or waits for nothing until the client times out.
+        if (!(error instanceof ForeignDataPeerError))
+          throw new Error(`expected a ForeignDataPeerError, got ${String(error)}`);
+        expect(error.peer).to.equal(NODE_HOST);
+        expect(error.serverAddress).to.equal(BALANCER);
+        expect(error.message).to.match(
+          /^Refused a data connection from 127\.0\.0\.1, not the server's address 127\.0\.0\.20 \(allowForeignActivePeer permits it\); then: /,
+        );
+        expect((await client.raw('NOOP')).code).to.equal(200);
       } finally {
         await client.close();
       }

@@ -34,6 +34,11 @@ export interface CommonFlags {
   ca?: string;
   /** --insecure: accept any certificate. */
   insecure: boolean;
+  /**
+   * --foreign-data-host: data connections with a host other than the server's address (a server
+   * behind a load balancer or NAT): allowForeignActivePeer and allowForeignPasvHost.
+   */
+  foreignDataHost: boolean;
 }
 
 export interface VerbCommand {
@@ -77,6 +82,7 @@ const OPTIONS = {
   tls: { type: 'boolean' },
   ca: { type: 'string' },
   insecure: { type: 'boolean' },
+  'foreign-data-host': { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -90,6 +96,7 @@ const COMMON: readonly OptionName[] = [
   'tls',
   'ca',
   'insecure',
+  'foreign-data-host',
   'help',
   'version',
 ];
@@ -213,6 +220,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       ascii: values.ascii === true,
       tls: values.tls === true,
       insecure: values.insecure === true,
+      foreignDataHost: values['foreign-data-host'] === true,
     },
     resume: values.resume === true,
     recursive: values.recursive === true,

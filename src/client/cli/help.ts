@@ -10,6 +10,9 @@ const COMMON_FLAGS = `Flags for every command:
                           server's own self-signed certificate)
   --insecure              accept any certificate: still encrypted, but anyone in the way
                           could pose as the server
+  --foreign-data-host     take data connections with a host other than the server's address
+                          (a server behind a load balancer or NAT): active, a connection from
+                          any address; passive, a PASV reply naming another host
   -q, --quiet             no progress output
   -v, --verbose           print the protocol exchange on stderr ("> " sent, "< " received;
                           the password is masked)

@@ -95,6 +95,10 @@ function credentialsOptions(cli: CliIo & { stdinIsTty: boolean }): ResolveOption
 
 function clientOptions(command: VerbCommand, cli: CliIo, security: ClientOptions): ClientOptions {
   const options: ClientOptions = { mode: command.flags.mode, ...security };
+  if (command.flags.foreignDataHost) {
+    options.allowForeignActivePeer = true;
+    options.allowForeignPasvHost = true;
+  }
   if (command.flags.verbose) {
     options.onProtocol = (line: ProtocolLine) => {
       cli.stderr.write(`${line.direction === 'sent' ? '> ' : '< '}${printable(line.text)}\n`);
@@ -189,6 +193,7 @@ async function runShellCommand(command: VerbCommand, cli: CliIo & { stdinIsTty: 
   return runShell({
     ...(target === undefined ? {} : { target }),
     mode: command.flags.mode,
+    foreignDataHost: command.flags.foreignDataHost,
     verbose: command.flags.verbose,
     tls: { tls: command.flags.tls, trust },
     input: cli.stdin,

@@ -37,6 +37,8 @@ export interface ShellLaunch {
   /** Connect to this first (credentials already resolved). */
   target?: ResolvedTarget;
   mode: DataMode;
+  /** The command line's --foreign-data-host, for every `open`. */
+  foreignDataHost?: boolean;
   verbose: boolean;
   /** The command line's --tls, --ca and --insecure; default plain FTP, certificates checked. */
   tls?: TlsDefaults;
@@ -283,9 +285,11 @@ class Shell {
 
   #newClient(security: ConnectionSecurity): FtpClient {
     // One client per `open`: the callback reads the shell's state, so `verbose` works at any time.
+    const foreign = this.#launch.foreignDataHost === true;
     const client = new FtpClient({
       ...security,
       mode: this.#state.mode,
+      ...(foreign ? { allowForeignActivePeer: true, allowForeignPasvHost: true } : {}),
       onProtocol: (line) => {
         this.#showProtocol(line);
       },

@@ -1,4 +1,4 @@
-import { ConnectionClosedError, FtpReplyError } from '../errors.js';
+import { ConnectionClosedError, ForeignDataPeerError, FtpReplyError } from '../errors.js';
 
 /**
  * Characters a server could use to drive the terminal rather than show text: C0 controls (ESC and
@@ -23,6 +23,13 @@ export function printable(text: string): string {
  * quote server replies and names.
  */
 export function errorLine(error: unknown): string {
+  // The library's message names its option; here the flag that sets it is what helps.
+  if (error instanceof ForeignDataPeerError) {
+    return printable(
+      `refused a data connection from ${error.peer}, not the server's address ${error.serverAddress} ` +
+        `(--foreign-data-host permits it); then: ${error.cause.message}`,
+    );
+  }
   if (error instanceof FtpReplyError || error instanceof ConnectionClosedError)
     return printable(error.message);
   if (error instanceof Error) {

@@ -9,15 +9,17 @@ import {
   sameHost,
   type FtpReply,
 } from '../../protocol/index.js';
-import { ClientTimeoutError, FtpReplyError } from '../errors.js';
+import { ClientTimeoutError, ForeignDataPeerError, FtpReplyError } from '../errors.js';
 import { abandon, keepErrorsHeard, type PendingData } from './channel.js';
 
 export interface ActiveRequest {
   send(verb: string, arg: string): Promise<FtpReply>;
   /** The control socket's local address: the listener binds it, so the server can reach it. */
   localAddress: string;
-  /** The control connection's peer: the only address allowed to connect. */
+  /** The control connection's peer: the only address allowed to connect, unless allowForeignPeer. */
   serverAddress: string;
+  /** Take the first connection from any address (a server behind a balancer or NAT). */
+  allowForeignPeer: boolean;
   /** Address to advertise instead of localAddress (NAT). */
   advertise?: string | undefined;
   /** Skip EPRT: the server refused it before. */
@@ -33,8 +35,9 @@ export interface ActiveOutcome {
 /**
  * Listens on a fresh port of the control connection's local address and tells the server where
  * (EPRT, or PORT when the server does not know EPRT). Exactly one connection is taken, and only
- * from the server's address: anyone else who finds the port is turned away, so a third party
- * cannot feed or read the transfer. The clock for the server to connect starts now.
+ * from the server's address unless allowForeignPeer: anyone else who finds the port is turned
+ * away, so a third party cannot feed or read the transfer. The clock for the server to connect
+ * starts now.
  */
 export async function openActive(request: ActiveRequest): Promise<ActiveOutcome> {
   const local = normalizeAddress(request.localAddress);
@@ -47,7 +50,7 @@ export async function openActive(request: ActiveRequest): Promise<ActiveOutcome>
       resolve();
     });
   });
-  const data = acceptOne(listener, request.serverAddress, request.timeoutMs);
+  const data = acceptOne(listener, request);
   try {
     const port = (listener.address() as { port: number }).port;
     let eprtRefused = request.skipEprt;
@@ -71,7 +74,15 @@ export async function openActive(request: ActiveRequest): Promise<ActiveOutcome>
   }
 }
 
-function acceptOne(listener: Server, serverAddress: string, timeoutMs: number): PendingData {
+function acceptOne(listener: Server, request: ActiveRequest): PendingData {
+  const { timeoutMs, allowForeignPeer } = request;
+  const serverAddress = normalizeAddress(request.serverAddress);
+  /** The first connection turned away for its address: what a failed transfer was really about. */
+  let foreignPeer: string | undefined;
+  const explain = (error: Error): Error =>
+    foreignPeer !== undefined && (error instanceof ClientTimeoutError || error instanceof FtpReplyError)
+      ? new ForeignDataPeerError(foreignPeer, serverAddress, error)
+      : error;
   let settle: ((socket: Socket | Error) => void) | undefined;
   const socket = new Promise<Socket>((resolve, reject) => {
     settle = (result): void => {
@@ -85,11 +96,19 @@ function acceptOne(listener: Server, serverAddress: string, timeoutMs: number): 
   // The caller may give up before awaiting; the rejection is then nobody's news.
   socket.catch(() => undefined);
   const timer = setTimeout(() => {
-    settle?.(new ClientTimeoutError(`The server did not connect back within ${timeoutMs} ms.`, 'data'));
+    settle?.(
+      explain(new ClientTimeoutError(`The server did not connect back within ${timeoutMs} ms.`, 'data')),
+    );
   }, timeoutMs);
   listener.on('connection', (incoming: Socket) => {
     keepErrorsHeard(incoming);
-    if (settle === undefined || !sameHost(incoming.remoteAddress ?? '', serverAddress)) {
+    if (settle === undefined) {
+      incoming.destroy();
+      return;
+    }
+    const from = normalizeAddress(incoming.remoteAddress ?? '');
+    if (!allowForeignPeer && !sameHost(from, serverAddress)) {
+      foreignPeer ??= from;
       incoming.destroy();
       return;
     }
@@ -103,6 +122,7 @@ function acceptOne(listener: Server, serverAddress: string, timeoutMs: number): 
   );
   return {
     socket,
+    explain,
     close(): void {
       settle?.(new Error('Data connection closed before the server connected.'));
       if (accepted !== undefined) abandon(accepted);

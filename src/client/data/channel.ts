@@ -12,6 +12,12 @@ export interface PendingData {
   readonly socket: Promise<Socket>;
   /** Gives up on the connection (closes the listener or the socket); safe to call twice. */
   close(): void;
+  /**
+   * What a transfer that failed before its data connection came should say: the client may know
+   * better than the server's reply (active mode: it turned away a connection from another
+   * address). Returns `error` itself when it knows nothing more.
+   */
+  explain?(error: Error): Error;
 }
 
 /**

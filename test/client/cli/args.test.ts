@@ -13,7 +13,15 @@ describe('cli/args: parseCommandLine', function () {
       kind: 'verb',
       verb: 'get',
       args: ['ftp://h/f'],
-      flags: { mode: 'passive', quiet: false, verbose: false, ascii: false, tls: false, insecure: false },
+      flags: {
+        mode: 'passive',
+        quiet: false,
+        verbose: false,
+        ascii: false,
+        tls: false,
+        insecure: false,
+        foreignDataHost: false,
+      },
       resume: false,
       recursive: false,
       classify: false,
@@ -34,6 +42,7 @@ describe('cli/args: parseCommandLine', function () {
       ascii: true,
       tls: false,
       insecure: false,
+      foreignDataHost: false,
     });
     expect(command.output).to.equal('out');
     expect(command.resume).to.equal(true);
@@ -43,6 +52,18 @@ describe('cli/args: parseCommandLine', function () {
     expect(verb(parseCommandLine(['ls', '--active', 'h'])).flags.mode).to.equal('active');
     expect(verb(parseCommandLine(['ls', '--active', '--passive', 'h'])).flags.mode).to.equal('passive');
     expect(verb(parseCommandLine(['--passive', 'ls', '--active', 'h'])).flags.mode).to.equal('active');
+  });
+
+  it('reads --foreign-data-host before or after the verb, for the shell too', function () {
+    expect(verb(parseCommandLine(['ls', '--active', 'h', '--foreign-data-host'])).flags).to.include({
+      mode: 'active',
+      foreignDataHost: true,
+    });
+    expect(verb(parseCommandLine(['--foreign-data-host', 'shell'])).flags.foreignDataHost).to.equal(true);
+    expect(() => parseCommandLine(['ls', '--foreign-data-host=yes', 'h'])).to.throw(
+      UsageError,
+      'option --foreign-data-host takes no value',
+    );
   });
 
   it('keeps "-" as an argument and reads arguments after --', function () {
@@ -97,7 +118,15 @@ describe('cli/args: parseCommandLine', function () {
     expect(verb(parseCommandLine(['-v', '--active']))).to.deep.include({
       verb: 'shell',
       args: [],
-      flags: { mode: 'active', quiet: false, verbose: true, ascii: false, tls: false, insecure: false },
+      flags: {
+        mode: 'active',
+        quiet: false,
+        verbose: true,
+        ascii: false,
+        tls: false,
+        insecure: false,
+        foreignDataHost: false,
+      },
     });
     expect(verb(parseCommandLine(['shell', 'h:2121'])).args).to.deep.equal(['h:2121']);
     expect(verb(parseCommandLine(['ftp://h/dir/'])).args).to.deep.equal(['ftp://h/dir/']);

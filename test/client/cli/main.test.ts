@@ -237,6 +237,40 @@ describe('ftpkit main() in-process', function () {
     }
   });
 
+  it('active mode: a data connection from another address is refused in one line naming --foreign-data-host, which takes it', async function () {
+    // As a node behind a load balancer does: it connects back from an address of its own, and
+    // gives up (426) when the client drops the connection.
+    let refusing = true;
+    const fake = await FakeServer.start({
+      handlers: {
+        RETR: async (session) => {
+          session.reply('150 Here it comes.');
+          const node = await session.connectActive('127.0.0.2');
+          node.end('from the node\n');
+          await once(node, 'close');
+          session.reply(refusing ? '426 Connection closed; transfer aborted.' : '226 Done.');
+        },
+      },
+    });
+    fake.files.set('f.txt', Buffer.from('from the node\n'));
+    try {
+      const url = `ftp://u:p@${fake.host}:${fake.port}/f.txt`;
+      const refused = { stdout: new Capture(), stderr: new Capture() };
+      expect(await main(['get', '--active', url, '-o', '-'], io(refused))).to.equal(1);
+      expect(refused.stderr.text).to.match(
+        /^ftpkit: refused a data connection from 127\.0\.0\.2, not the server's address 127\.0\.0\.1 \(--foreign-data-host permits it\); then: RETR f\.txt: 4\d\d .+\n$/,
+      );
+      expect(refused.stdout.text).to.equal('');
+      refusing = false;
+      const taken = { stdout: new Capture(), stderr: new Capture() };
+      const code = await main(['get', '-q', '--active', '--foreign-data-host', url, '-o', '-'], io(taken));
+      expect(code, taken.stderr.text).to.equal(0);
+      expect(taken.stdout.text).to.equal('from the node\n');
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('--tls against a server without TLS says that it refused AUTH TLS, not that the login failed', async function () {
     const stderr = new Capture();
     const url = `ftp://${srv.user}:${encodeURIComponent(srv.password)}@${srv.host}:${srv.port}/`;
