@@ -1,4 +1,4 @@
-import { FtpError, type FtpReply } from '../protocol/index.js';
+import { FtpError, ProtocolViolationError, type FtpReply } from '../protocol/index.js';
 
 /**
  * The server answered a command with a 4xx or 5xx reply. The connection is still usable: the
@@ -81,6 +81,28 @@ export class ForeignDataPeerError extends Error {
     );
     this.name = 'ForeignDataPeerError';
     this.peer = peer;
+    this.serverAddress = serverAddress;
+  }
+}
+
+/**
+ * Passive mode: the PASV reply named a host other than the server's, and the client refused to
+ * connect there (as `allowForeignPasvHost` is off): a reply like that can point the client at a
+ * third party. Typically the server sits behind NAT and announces an address of its own. Nothing
+ * was sent; the connection stays usable.
+ */
+export class ForeignPasvHostError extends ProtocolViolationError {
+  /** The host the PASV reply named. */
+  readonly host: string;
+  /** The control connection's peer: the only host a passive data connection goes to by default. */
+  readonly serverAddress: string;
+
+  constructor(host: string, serverAddress: string) {
+    super(
+      `PASV reply names ${host}, not the server's address ${serverAddress}; refused (allowForeignPasvHost permits it).`,
+    );
+    this.name = 'ForeignPasvHostError';
+    this.host = host;
     this.serverAddress = serverAddress;
   }
 }

@@ -14,6 +14,7 @@ export {
   ConnectionClosedError,
   ClientTimeoutError,
   ForeignDataPeerError,
+  ForeignPasvHostError,
   TlsCertificateError,
   type TimeoutPhase,
   type CertificateProblem,

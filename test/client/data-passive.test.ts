@@ -3,7 +3,7 @@ import { rejectionOf } from '../helpers/rejection.js';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { FtpClient } from '../../src/client/client.js';
-import { ClientTimeoutError, FtpReplyError } from '../../src/client/errors.js';
+import { ClientTimeoutError, ForeignPasvHostError, FtpReplyError } from '../../src/client/errors.js';
 import type { ConnectOptions } from '../../src/client/options.js';
 import { encodeHostPort, ProtocolViolationError } from '../../src/protocol/index.js';
 import { asReplyError, FakeServer, type FakeHandler, connectTo, downloadBytes } from './fake-server.js';
@@ -85,7 +85,11 @@ describe('client/data/passive', () => {
       handlers: { EPSV: refuseEpsv, PASV: pasvNaming('10.1.2.3') },
     });
     const error = await rejectionOf(download(client));
-    expect(error).to.be.instanceOf(ProtocolViolationError);
+    expect(error).to.be.instanceOf(ForeignPasvHostError).and.to.be.instanceOf(ProtocolViolationError);
+    expect(error).to.include({ host: '10.1.2.3', serverAddress: '127.0.0.1' });
+    expect(error.message).to.equal(
+      "PASV reply names 10.1.2.3, not the server's address 127.0.0.1; refused (allowForeignPasvHost permits it).",
+    );
     expect(server.lines).to.not.include('RETR f');
     expect(client.isOpen).to.equal(true);
   });

@@ -1,4 +1,9 @@
-import { ConnectionClosedError, ForeignDataPeerError, FtpReplyError } from '../errors.js';
+import {
+  ConnectionClosedError,
+  ForeignDataPeerError,
+  ForeignPasvHostError,
+  FtpReplyError,
+} from '../errors.js';
 
 /**
  * Characters a server could use to drive the terminal rather than show text: C0 controls (ESC and
@@ -28,6 +33,12 @@ export function errorLine(error: unknown): string {
     return printable(
       `refused a data connection from ${error.peer}, not the server's address ${error.serverAddress} ` +
         `(--foreign-data-host permits it); then: ${error.cause.message}`,
+    );
+  }
+  if (error instanceof ForeignPasvHostError) {
+    return printable(
+      `the PASV reply names ${error.host}, not the server's address ${error.serverAddress}; ` +
+        'refused (--foreign-data-host permits it)',
     );
   }
   if (error instanceof FtpReplyError || error instanceof ConnectionClosedError)

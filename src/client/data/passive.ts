@@ -10,7 +10,7 @@ import {
   sameHost,
   type FtpReply,
 } from '../../protocol/index.js';
-import { ClientTimeoutError, FtpReplyError } from '../errors.js';
+import { ClientTimeoutError, ForeignPasvHostError, FtpReplyError } from '../errors.js';
 import { abandon, keepErrorsHeard, type PendingData } from './channel.js';
 
 export interface PassiveRequest {
@@ -57,9 +57,7 @@ export async function openPassive(request: PassiveRequest): Promise<PassiveOutco
     if (reply.code !== Reply.EnteringPassive) throw new FtpReplyError('PASV', reply);
     const target = parsePasvReply(reply.text);
     if (!sameHost(target.host, server) && !request.allowForeignPasvHost) {
-      throw new ProtocolViolationError(
-        `PASV reply names ${target.host}, not the server's address ${server}; refused (allowForeignPasvHost permits it).`,
-      );
+      throw new ForeignPasvHostError(target.host, server);
     }
     host = target.host;
     port = target.port;

@@ -14,6 +14,7 @@ import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
 import { FakeServer } from '../fake-server.js';
+import { encodeHostPort } from '../../../src/protocol/index.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/ftpkit.js', import.meta.url));
 
@@ -266,6 +267,33 @@ describe('ftpkit main() in-process', function () {
       const code = await main(['get', '-q', '--active', '--foreign-data-host', url, '-o', '-'], io(taken));
       expect(code, taken.stderr.text).to.equal(0);
       expect(taken.stdout.text).to.equal('from the node\n');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('passive mode: a PASV reply naming another host is refused in one line naming --foreign-data-host, which follows it', async function () {
+    const fake = await FakeServer.start({
+      handlers: {
+        EPSV: (session) => session.reply('500 EPSV not understood.'),
+        PASV: async (session) => {
+          const port = await session.listenData('127.0.0.2');
+          session.reply(`227 Entering Passive Mode (${encodeHostPort({ host: '127.0.0.2', port })}).`);
+        },
+      },
+    });
+    fake.files.set('f.txt', Buffer.from('from elsewhere\n'));
+    try {
+      const url = `ftp://u:p@${fake.host}:${fake.port}/f.txt`;
+      const refused = { stdout: new Capture(), stderr: new Capture() };
+      expect(await main(['get', url, '-o', '-'], io(refused))).to.equal(1);
+      expect(refused.stderr.text).to.equal(
+        "ftpkit: the PASV reply names 127.0.0.2, not the server's address 127.0.0.1; refused (--foreign-data-host permits it)\n",
+      );
+      const taken = { stdout: new Capture(), stderr: new Capture() };
+      const code = await main(['get', '-q', '--foreign-data-host', url, '-o', '-'], io(taken));
+      expect(code, taken.stderr.text).to.equal(0);
+      expect(taken.stdout.text).to.equal('from elsewhere\n');
     } finally {
       await fake.close();
     }
