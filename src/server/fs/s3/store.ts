@@ -132,32 +132,32 @@ export class S3FileSystem implements FileSystem {
     return asFtp(async () => {
       const key = this.#keys.file(ftpPath);
       if (this.#keys.isRoot(ftpPath)) throw new FileUnavailableError('Not a regular file.');
-      await Promise.all([this.#requireParent(ftpPath), this.#refuseDir(ftpPath)]);
+      if (mode.kind === 'offset') checkOffset(mode.offset);
+      const checks = Promise.all([this.#requireParent(ftpPath), this.#refuseDir(ftpPath)]).then(
+        () => undefined,
+      );
       const target = { bucket: this.#bucket, key };
+      // A plain upload needs nothing from the engine to begin: its checks take their round trip
+      // while the client sends, and hold the object back until they pass (S3Upload's `ready`).
+      if (mode.kind === 'replace' || (mode.kind === 'offset' && mode.offset === 0)) {
+        return new S3Upload(this.#client, { ...target, ready: checks }, this.#parts);
+      }
+      const [, head] = await Promise.all([checks, this.#head(key)]);
       switch (mode.kind) {
-        case 'replace':
-          return new S3Upload(this.#client, target, this.#parts);
         case 'new':
           // Not atomic: S3 engines differ in conditional writes. A name taken meanwhile is replaced.
-          if ((await this.#head(key)) !== undefined) throw new FileNameNotAllowedError('File exists.');
+          if (head !== undefined) throw new FileNameNotAllowedError('File exists.');
           return new S3Upload(this.#client, target, this.#parts);
-        case 'append': {
-          const head = await this.#head(key);
+        case 'append':
           if (head === undefined || (head.ContentLength ?? 0) === 0) {
             return new S3Upload(this.#client, target, this.#parts);
           }
           return this.#rewrite(target, head, undefined);
-        }
-        case 'offset': {
-          checkOffset(mode.offset);
-          if (mode.offset === 0) return new S3Upload(this.#client, target, this.#parts);
-          const head = await this.#head(key);
-          const size = head?.ContentLength ?? 0;
-          if (head === undefined || mode.offset > size) {
+        case 'offset':
+          if (head === undefined || mode.offset > (head.ContentLength ?? 0)) {
             throw new FileUnavailableError('Restart offset is past the end of the file.');
           }
           return this.#rewrite(target, head, mode.offset);
-        }
       }
     });
   }

@@ -20,6 +20,12 @@ export interface UploadTarget {
    * for REST + STOR), streamed from the engine.
    */
   head?: Readable;
+  /**
+   * Checks that must pass before anything reaches the engine (the name is no directory, its
+   * parent is one). They run while the client sends; until they pass the body waits, and should
+   * one fail the upload fails with its error, so no object or multipart upload is ever begun.
+   */
+  ready?: Promise<void>;
 }
 
 class UploadAborted extends Error {
@@ -41,7 +47,15 @@ export class S3Upload implements Upload {
     // One part's worth waits here at most; lib-storage reads it as its queue has room.
     this.stream = new PassThrough({ highWaterMark: 1024 * 1024 });
     this.#head = target.head;
-    const body = target.head === undefined ? this.stream : Readable.from(concat(target.head, this.stream));
+    const { ready } = target;
+    // Settled before the body asks for it when the engine answers first; not unhandled then.
+    ready?.catch(() => undefined);
+    const body =
+      target.head !== undefined
+        ? Readable.from(concat(target.head, this.stream))
+        : ready !== undefined
+          ? Readable.from(after(ready, this.stream))
+          : this.stream;
     const upload = new MultipartUpload({
       client,
       params: { Bucket: target.bucket, Key: target.key, Body: body },
@@ -84,6 +98,16 @@ export class S3Upload implements Upload {
     }
     return this.#outcome.done.catch(() => undefined);
   }
+}
+
+async function* after(ready: Promise<void>, body: Readable): AsyncGenerator<Buffer> {
+  try {
+    await ready;
+  } catch (err) {
+    body.destroy(s3Error(err));
+    throw err;
+  }
+  for await (const chunk of body) yield chunk as Buffer;
 }
 
 async function* concat(head: Readable, rest: Readable): AsyncGenerator<Buffer> {

@@ -91,6 +91,30 @@ describe('S3 store', function () {
     expect(past).to.be.instanceOf(FtpError).with.property('replyCode', 550);
   });
 
+  it('starts an upload without waiting for its checks, and refuses it at commit onto a directory or into a missing one, writing nothing', async function () {
+    this.timeout(30_000);
+    await store.files.mkdir('home/alice/marked');
+    // A directory some other writer made: a key under it, no marker.
+    await store.files.write('home/alice/implicit/inner', 'i');
+    // A file and a directory of one name, as another writer can leave them: the file stays as it is.
+    await store.files.write('home/alice/both', 'the old content');
+    await store.files.write('home/alice/both/inner', 'b');
+    const before = await store.files.names();
+    // More than one 5 MiB part as well: the multipart upload must never begin.
+    for (const body of [Buffer.from('new'), Buffer.alloc(6 * 1024 * 1024, 1)]) {
+      for (const path of ['/marked', '/implicit', '/both', '/nowhere/f', '/implicit/inner/f']) {
+        const upload = await fs.write(path, { kind: 'replace' });
+        const sent = pipeline(Readable.from([body]), upload.stream).catch((err: unknown) => err);
+        const refused = await rejectionOf(upload.commit());
+        expect(refused, path).to.be.instanceOf(FtpError).with.property('replyCode', 550);
+        await sent;
+      }
+    }
+    expect(await store.files.names()).to.deep.equal(before);
+    expect(await store.files.leftovers()).to.deep.equal([]);
+    expect((await store.files.read('home/alice/both')).toString()).to.equal('the old content');
+  });
+
   it('reads from an offset at or past the end as nothing', async function () {
     await put(fs, '/s.txt', 'abc');
     const at = await fs.read('/s.txt', 3);
