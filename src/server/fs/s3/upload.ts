@@ -47,28 +47,23 @@ export class S3Upload implements Upload {
     // One part's worth waits here at most; lib-storage reads it as its queue has room.
     this.stream = new PassThrough({ highWaterMark: 1024 * 1024 });
     this.#head = target.head;
-    const { ready } = target;
-    // Settled before the body asks for it when the engine answers first; not unhandled then.
-    ready?.catch(() => undefined);
-    const body =
-      target.head !== undefined
-        ? Readable.from(concat(target.head, this.stream))
-        : ready !== undefined
-          ? Readable.from(after(ready, this.stream))
-          : this.stream;
-    const upload = new MultipartUpload({
-      client,
-      params: { Bucket: target.bucket, Key: target.key, Body: body },
-      partSize: parts.partSize,
-      queueSize: parts.queueSize,
-      leavePartsOnError: false,
-    });
-    this.#done = upload.done().then(
+    const body = target.head === undefined ? this.stream : Readable.from(concat(target.head, this.stream));
+    const send = (): Promise<unknown> =>
+      new MultipartUpload({
+        client,
+        params: { Bucket: target.bucket, Key: target.key, Body: body },
+        partSize: parts.partSize,
+        queueSize: parts.queueSize,
+        leavePartsOnError: false,
+      }).done();
+    // Until the checks pass, what the client sends waits in the stream (then in its socket).
+    const sent = target.ready === undefined ? send() : target.ready.then(() => this.#unlessAborted(send));
+    this.#done = sent.then(
       () => undefined,
       (err: unknown) => {
         const error = s3Error(err);
-        // The engine failed while bytes still come in: stop taking them, so the transfer ends now
-        // with this reply instead of stalling on a stream nobody reads.
+        // The engine failed (or a check did) while bytes still come in: stop taking them, so the
+        // transfer ends now with this reply instead of stalling on a stream nobody reads.
         if (!this.stream.destroyed) this.stream.destroy(error);
         throw error;
       },
@@ -76,6 +71,14 @@ export class S3Upload implements Upload {
     this.#done.catch(() => undefined);
     // The error reaches the transfer through its pipe; this only keeps it from being unhandled.
     this.stream.on('error', () => undefined);
+  }
+
+  /** Sends the upload unless it was given up while its checks ran: what came so far is no object. */
+  #unlessAborted(send: () => Promise<unknown>): Promise<unknown> {
+    if (this.#outcome?.kind === 'abort' || this.stream.destroyed) {
+      return Promise.reject(new UploadAborted('The upload was aborted.'));
+    }
+    return send();
   }
 
   commit(): Promise<void> {
@@ -98,16 +101,6 @@ export class S3Upload implements Upload {
     }
     return this.#outcome.done.catch(() => undefined);
   }
-}
-
-async function* after(ready: Promise<void>, body: Readable): AsyncGenerator<Buffer> {
-  try {
-    await ready;
-  } catch (err) {
-    body.destroy(s3Error(err));
-    throw err;
-  }
-  for await (const chunk of body) yield chunk as Buffer;
 }
 
 async function* concat(head: Readable, rest: Readable): AsyncGenerator<Buffer> {
