@@ -45,9 +45,10 @@ const RENAME_CONCURRENCY = 8;
 // removing it meanwhile only means the upload brings the directory back, as a prefix does.
 const SEEN_DIR_MS = 5000;
 const SEEN_DIRS_MAX = 1000;
-// Entries a name's directory check lists past the name, for the names after it (NoDirRanges):
-// enough for a folder uploaded in order, small enough to cost about what one key does.
-const NO_DIR_PAGE = 100;
+// Entries a name's directory check lists past the name, for the names after it (NoDirRanges). A
+// folder stored in order into a new directory finds none whatever the size; in a full directory
+// (Swift, 2,000 files, names at random) 20 cost 1-2 ms over one key's listing, 100 about 7 ms.
+const NO_DIR_PAGE = 20;
 
 /**
  * An S3 bucket (under a key prefix) as a file system. Directories are key prefixes; an empty one
