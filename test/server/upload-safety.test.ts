@@ -37,6 +37,27 @@ async function upload(
   return (await control.read()).code;
 }
 
+/**
+ * STOR of `body` that the server should refuse: the final reply's code, whether the refusal comes
+ * in place of the 150 or after it (a store may check while the bytes come).
+ */
+async function refusedUpload(
+  control: RawControl,
+  server: TestServer,
+  name: string,
+  body: Buffer,
+): Promise<number> {
+  const { socket } = await control.passive(server.host, true);
+  const started = await control.command(`STOR ${name}`);
+  if (started.code !== 150) {
+    socket.destroy();
+    return started.code;
+  }
+  // The server may close the connection before it has all of it: a write error is no failure here.
+  socket.end(body);
+  return (await control.read()).code;
+}
+
 /** Sends bytes on a data connection and waits until they have left this side. */
 async function sendSome(data: Socket, bytes: string): Promise<void> {
   await new Promise<void>((resolve, reject) => data.write(bytes, (err) => (err ? reject(err) : resolve())));
@@ -185,5 +206,25 @@ for (const store of STORES)
       expect((await a.control.read()).code).to.equal(226);
       expect(await text(server, 'big.bin')).to.equal('the old content');
       await eventually(async () => (await server.files.leftovers()).length === 0, 'no parts left behind');
+    });
+
+    it('STOR onto a directory (made by MKD, or a key prefix alone) or into a missing one is refused and writes nothing, small or past a part', async function () {
+      this.timeout(60_000);
+      await server.files.mkdir('marked');
+      await server.files.write('implicit/inner', 'i');
+      const before = await server.files.names();
+      const control = track(await session(server));
+      expect((await control.command('TYPE I')).code).to.equal(200);
+      for (const body of [Buffer.from('small'), Buffer.alloc(7 * 1024 * 1024, 1)]) {
+        for (const name of ['marked', 'implicit', 'nowhere/f.txt', 'implicit/inner/f.txt']) {
+          expect(await refusedUpload(control, server, name, body), `${name}, ${body.length} bytes`).to.equal(
+            550,
+          );
+        }
+      }
+      expect(await server.files.names()).to.deep.equal(before);
+      await eventually(async () => (await server.files.leftovers()).length === 0, 'no parts left behind');
+      expect(await upload(control, server, 'fine.txt', 'after all that')).to.equal(226);
+      expect(await text(server, 'fine.txt')).to.equal('after all that');
     });
   });

@@ -20,6 +20,12 @@ export interface UploadTarget {
    * for REST + STOR), streamed from the engine.
    */
   head?: Readable;
+  /**
+   * Checks that must pass before anything reaches the engine (the name is no directory, its
+   * parent is one). They run while the client sends; until they pass the body waits, and should
+   * one fail the upload fails with its error, so no object or multipart upload is ever begun.
+   */
+  ready?: Promise<void>;
 }
 
 class UploadAborted extends Error {
@@ -42,19 +48,22 @@ export class S3Upload implements Upload {
     this.stream = new PassThrough({ highWaterMark: 1024 * 1024 });
     this.#head = target.head;
     const body = target.head === undefined ? this.stream : Readable.from(concat(target.head, this.stream));
-    const upload = new MultipartUpload({
-      client,
-      params: { Bucket: target.bucket, Key: target.key, Body: body },
-      partSize: parts.partSize,
-      queueSize: parts.queueSize,
-      leavePartsOnError: false,
-    });
-    this.#done = upload.done().then(
+    const send = (): Promise<unknown> =>
+      new MultipartUpload({
+        client,
+        params: { Bucket: target.bucket, Key: target.key, Body: body },
+        partSize: parts.partSize,
+        queueSize: parts.queueSize,
+        leavePartsOnError: false,
+      }).done();
+    // Until the checks pass, what the client sends waits in the stream (then in its socket).
+    const sent = target.ready === undefined ? send() : target.ready.then(() => this.#unlessAborted(send));
+    this.#done = sent.then(
       () => undefined,
       (err: unknown) => {
         const error = s3Error(err);
-        // The engine failed while bytes still come in: stop taking them, so the transfer ends now
-        // with this reply instead of stalling on a stream nobody reads.
+        // The engine failed (or a check did) while bytes still come in: stop taking them, so the
+        // transfer ends now with this reply instead of stalling on a stream nobody reads.
         if (!this.stream.destroyed) this.stream.destroy(error);
         throw error;
       },
@@ -62,6 +71,14 @@ export class S3Upload implements Upload {
     this.#done.catch(() => undefined);
     // The error reaches the transfer through its pipe; this only keeps it from being unhandled.
     this.stream.on('error', () => undefined);
+  }
+
+  /** Sends the upload unless it was given up while its checks ran: what came so far is no object. */
+  #unlessAborted(send: () => Promise<unknown>): Promise<unknown> {
+    if (this.#outcome?.kind === 'abort' || this.stream.destroyed) {
+      return Promise.reject(new UploadAborted('The upload was aborted.'));
+    }
+    return send();
   }
 
   commit(): Promise<void> {

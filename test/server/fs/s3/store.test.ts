@@ -8,6 +8,25 @@ import { makeTestStore, requireStore, type TestStore } from '../../../helpers/st
 import { makeTempDir, type TempDir } from '../../../helpers/temp-dir.js';
 import { rejectionOf } from '../../../helpers/rejection.js';
 import { FtpError } from '../../../../src/protocol/index.js';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { S3FileSystem } from '../../../../src/server/fs/s3/store.js';
+import { s3Client } from '../../../helpers/stores.js';
+import { sharedSwift } from '../../../helpers/swift.js';
+
+/** A client for the run's Swift that counts the requests it sends, by command. */
+async function countingClient(): Promise<{ client: S3Client; sent: Map<string, number> }> {
+  const client = s3Client(await sharedSwift());
+  const sent = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? '?';
+      sent.set(name, (sent.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  return { client, sent };
+}
 
 async function bytes(source: ReadSource): Promise<Buffer> {
   if (Buffer.isBuffer(source.body)) return source.body;
@@ -89,6 +108,72 @@ describe('S3 store', function () {
     expect((await bytes(await fs.read('/log.bin', 0))).toString('latin1')).to.equal('\x07\x07NEW');
     const past = await rejectionOf(Promise.resolve(fs.write('/log.bin', { kind: 'offset', offset: 6 })));
     expect(past).to.be.instanceOf(FtpError).with.property('replyCode', 550);
+  });
+
+  it('starts an upload without waiting for its checks, and refuses it at commit onto a directory or into a missing one, writing nothing', async function () {
+    this.timeout(30_000);
+    await store.files.mkdir('home/alice/marked');
+    // A directory some other writer made: a key under it, no marker.
+    await store.files.write('home/alice/implicit/inner', 'i');
+    // A file and a directory of one name, as another writer can leave them: the file stays as it is.
+    await store.files.write('home/alice/both', 'the old content');
+    await store.files.write('home/alice/both/inner', 'b');
+    const before = await store.files.names();
+    // More than one 5 MiB part as well: the multipart upload must never begin.
+    for (const body of [Buffer.from('new'), Buffer.alloc(6 * 1024 * 1024, 1)]) {
+      for (const path of ['/marked', '/implicit', '/both', '/nowhere/f', '/implicit/inner/f']) {
+        const upload = await fs.write(path, { kind: 'replace' });
+        const sent = pipeline(Readable.from([body]), upload.stream).catch((err: unknown) => err);
+        const refused = await rejectionOf(upload.commit());
+        expect(refused, path).to.be.instanceOf(FtpError).with.property('replyCode', 550);
+        await sent;
+      }
+    }
+    expect(await store.files.names()).to.deep.equal(before);
+    expect(await store.files.leftovers()).to.deep.equal([]);
+    expect((await store.files.read('home/alice/both')).toString()).to.equal('the old content');
+  });
+
+  it("stores a folder's files in order with one listing for their directory checks, and sees at once what this session changes", async function () {
+    const { client, sent } = await countingClient();
+    try {
+      const own = new S3FileSystem(client, { bucket: store.bucket ?? '', prefix: 'home/alice/' });
+      await own.mkdir('/up');
+      // Another writer's directories, there before the listing: a marker alone, a key under it alone.
+      await store.files.mkdir('home/alice/up/f5');
+      await store.files.write('home/alice/up/f7/inner', 'x');
+      sent.clear();
+      for (const n of [1, 2, 3, 4, 6, 8, 9]) await put(own, `/up/f${n}`, `file ${n}`);
+      // One for the parent, one for the names: not one per file.
+      expect(sent.get('ListObjectsV2Command')).to.equal(2);
+      for (const n of [5, 7]) {
+        const refused = await rejectionOf(put(own, `/up/f${n}`, 'no'));
+        expect(refused).to.be.instanceOf(FtpError).with.property('replyCode', 550);
+      }
+      // What the listing showed as a directory is asked again, not refused from memory.
+      await client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: 'home/alice/up/f5/' }));
+      await put(own, '/up/f5', 'file 5');
+      // This session's own changes count at once.
+      await own.mkdir('/up/g');
+      expect((await rejectionOf(put(own, '/up/g', 'no'))).message).to.equal('Not a regular file.');
+      await own.rmdir('/up/g');
+      await put(own, '/up/g', 'file g');
+      expect((await own.list('/up')).map((e) => `${e.name} ${e.type}`)).to.deep.equal([
+        'f1 file',
+        'f2 file',
+        'f3 file',
+        'f4 file',
+        'f5 file',
+        'f6 file',
+        'f7 dir',
+        'f8 file',
+        'f9 file',
+        'g file',
+      ]);
+      expect(await store.files.leftovers()).to.deep.equal([]);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('reads from an offset at or past the end as nothing', async function () {
