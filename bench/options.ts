@@ -5,6 +5,7 @@ export const DEFAULT_SCENARIOS = [
   'large',
   'small',
   'concurrency',
+  'concurrency-known',
   'concurrency-accounts',
   'login',
   'memory',

@@ -15,7 +15,11 @@ import {
 import { Janitor } from './janitor.js';
 import { formatSummary, formatTable, type Outcome, type ScenarioResults } from './report.js';
 import { combineRounds, roundOrder } from './rounds.js';
-import { concurrencyAccountsScenario, concurrencyScenario } from './scenarios/concurrency.js';
+import {
+  concurrencyAccountsScenario,
+  concurrencyKnownScenario,
+  concurrencyScenario,
+} from './scenarios/concurrency.js';
 import { largeScenario } from './scenarios/large.js';
 import { loginScenario } from './scenarios/login.js';
 import { idleScenario } from './scenarios/idle.js';
@@ -37,6 +41,7 @@ const SCENARIOS: Record<ScenarioId, Scenario> = {
   large: largeScenario,
   small: smallScenario,
   concurrency: concurrencyScenario,
+  'concurrency-known': concurrencyKnownScenario,
   'concurrency-accounts': concurrencyAccountsScenario,
   login: loginScenario,
   memory: memoryScenario,

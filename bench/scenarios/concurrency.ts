@@ -42,14 +42,26 @@ export function summarizeErrors(errors: readonly string[], max = 4): string {
   return shown.join('; ');
 }
 
-function concurrency(id: ScenarioId, manyAccounts: boolean): Scenario {
-  const who = manyAccounts
-    ? `${SESSIONS} different password accounts, each one's first login`
-    : 'one password account';
+/**
+ * Whose logins: one account's (its first login is in the burst), one account that logged in once
+ * just before (a server that checked its password in the last --auth-cache-ttl seconds), or 200
+ * accounts' first logins.
+ */
+type Logins = 'one' | 'known' | 'many';
+
+const WHO: Record<Logins, { number: string; who: string }> = {
+  one: { number: '3', who: 'one password account' },
+  known: { number: '3a', who: 'one password account that logged in once just before' },
+  many: { number: '3b', who: `${SESSIONS} different password accounts, each one's first login` },
+};
+
+function concurrency(id: ScenarioId, logins: Logins): Scenario {
+  const manyAccounts = logins === 'many';
+  const { number, who } = WHO[logins];
   return {
     id,
     title: () =>
-      `${manyAccounts ? '3b' : '3'}. Concurrency: ${SESSIONS} sessions started at once on ${who}, each logs in and fetches 1 MiB (Node raw-socket driver, EPSV); peak RSS of the server's processes sampled every 20 ms`,
+      `${number}. Concurrency: ${SESSIONS} sessions started at once on ${who}, each logs in and fetches 1 MiB (Node raw-socket driver, EPSV); peak RSS of the server's processes sampled every 20 ms`,
     async sources(sources) {
       return { mid: await sources.mid(FILE_SIZE) };
     },
@@ -57,17 +69,26 @@ function concurrency(id: ScenarioId, manyAccounts: boolean): Scenario {
     timeoutMs: () => 8 * STEP_TIMEOUT_MS,
     async run(context): Promise<ScenarioResult> {
       const { server } = context;
-      const logins = Array.from({ length: SESSIONS }, (_, i) =>
+      const sessions = Array.from({ length: SESSIONS }, (_, i) =>
         manyAccounts ? server.accounts[i] : server.credentials,
       );
-      if (logins.some((credentials) => credentials === undefined))
+      if (sessions.some((credentials) => credentials === undefined))
         throw new Error(`the server knows ${server.accounts.length} accounts, ${SESSIONS} needed`);
+      if (logins === 'known') {
+        const before = await ControlConnection.open(server.host, server.port, STEP_TIMEOUT_MS);
+        try {
+          await before.login(server.credentials);
+          await before.quit();
+        } finally {
+          before.destroy();
+        }
+      }
       const startupKiB = await residentKiB(await server.processes());
       const sampler = samplePeakRss(server.pid, server.forks);
       const start = performance.now();
       // Every session is launched in this one synchronous loop: they hit the server together.
       const settled = await Promise.allSettled(
-        logins.map((credentials) => session(server, credentials ?? server.credentials)),
+        sessions.map((credentials) => session(server, credentials ?? server.credentials)),
       );
       const wall = (performance.now() - start) / 1000;
       const { peakKiB, samples } = await sampler.stop();
@@ -102,6 +123,8 @@ function concurrency(id: ScenarioId, manyAccounts: boolean): Scenario {
 }
 
 /** 200 sessions of one account at once. */
-export const concurrencyScenario = concurrency('concurrency', false);
+export const concurrencyScenario = concurrency('concurrency', 'one');
+/** The same, the account's password checked just before: for ftpkitd, no hash check in the burst. */
+export const concurrencyKnownScenario = concurrency('concurrency-known', 'known');
 /** 200 first logins of 200 accounts at once: for ftpkitd, 200 hash checks queued together. */
-export const concurrencyAccountsScenario = concurrency('concurrency-accounts', true);
+export const concurrencyAccountsScenario = concurrency('concurrency-accounts', 'many');
