@@ -247,6 +247,23 @@ describe('ftpkitd command line', function () {
     await wrong.close();
   });
 
+  it('warns when --anonymous takes a name that the users file also has (that account can never log in)', async function () {
+    const users = join(dir, 'users.json');
+    const add = await run(process.execPath, [BIN, 'passwd', '--users', users, 'ftp'], { input: 'pw-ftp\n' });
+    expect(add.code, add.stderr).to.equal(0);
+    const { handle } = await start([
+      '--root',
+      join(dir, 'root'),
+      '--port',
+      '0',
+      '--users',
+      users,
+      '--anonymous',
+    ]);
+    const warning = await handle.waitForLine(/^.*"msg":"account never used.*$/, { stream: 'stdout' });
+    expect(JSON.parse(warning[0])).to.include({ level: 40, user: 'ftp', users });
+  });
+
   it('SIGHUP re-reads the certificate, the key and the users file, and sessions go on', async function () {
     const users = join(dir, 'users.json');
     const root = join(dir, 'root');

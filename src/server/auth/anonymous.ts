@@ -2,6 +2,11 @@ import type { Account, Authenticator } from './account.js';
 
 const ANONYMOUS_NAMES = new Set(['anonymous', 'ftp']);
 
+/** "anonymous" and "ftp", in any case: the names anonymous FTP answers. */
+export function isAnonymousName(user: string): boolean {
+  return ANONYMOUS_NAMES.has(user.toLowerCase());
+}
+
 /**
  * Anonymous FTP: the users "anonymous" and "ftp" (any case) with any password, by convention an
  * e-mail address, which is not checked. Everyone shares `root` (an absolute real directory).
@@ -16,8 +21,8 @@ export class AnonymousAuthenticator implements Authenticator {
   }
 
   authenticate(user: string, _password: string): Promise<Account | undefined> {
+    if (!isAnonymousName(user)) return Promise.resolve(undefined);
     const name = user.toLowerCase();
-    if (!ANONYMOUS_NAMES.has(name)) return Promise.resolve(undefined);
     return Promise.resolve({ user: name, home: this.#root, writable: this.#writable, anonymous: true });
   }
 }

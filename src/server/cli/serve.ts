@@ -2,7 +2,7 @@ import { mkdir, realpath, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Account, Authenticator } from '../auth/account.js';
-import { AnonymousAuthenticator } from '../auth/anonymous.js';
+import { AnonymousAuthenticator, isAnonymousName } from '../auth/anonymous.js';
 import { chainAuthenticators } from '../auth/chain.js';
 import { CredentialCache } from '../auth/credential-cache.js';
 import { ReloadableAuthenticator } from '../auth/reloadable.js';
@@ -162,6 +162,7 @@ async function loadAccounts(options: ServerOptions, logger: Logger): Promise<Acc
     users = new ReloadableAuthenticator(withCache(file, options));
     authenticators.push(users);
     accounts.push(...file.accounts);
+    warnShadowedAccounts(file, options, logger);
   }
   if (authenticators.length > 0) {
     return { authenticator: chainAuthenticators(authenticators), accounts, ...(users && { users }) };
@@ -177,6 +178,17 @@ async function loadAccounts(options: ServerOptions, logger: Logger): Promise<Acc
     accounts: generated.authenticator.accounts,
     generated,
   };
+}
+
+/** A users-file account that anonymous FTP answers first (as vsftpd does): it can never log in. */
+function warnShadowedAccounts(file: UsersFileAuthenticator, options: ServerOptions, logger: Logger): void {
+  if (!options.anonymous) return;
+  for (const user of file.userNames.filter(isAnonymousName)) {
+    logger.warn(
+      { users: options.usersFile, user },
+      'account never used: with --anonymous this name logs in anonymously, whatever the password',
+    );
+  }
 }
 
 function homeLayout(options: ServerOptions): HomeLayout {
@@ -272,6 +284,7 @@ async function reload(
         }).then((file) => {
           users.replace(withCache(file, options));
           logger.info({ users: usersFile, accounts: file.accounts.length }, 'users file reloaded');
+          warnShadowedAccounts(file, options, logger);
         }, failed('reload the users file'))
       : undefined,
   ]);

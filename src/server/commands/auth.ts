@@ -1,9 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Reply } from '../../protocol/index.js';
+import { isAnonymousName } from '../auth/anonymous.js';
 import type { CommandContext } from './context.js';
 import type { CommandSpec } from './registry.js';
-
-const ANONYMOUS_NAMES = new Set(['anonymous', 'ftp']);
 
 /** A certificate and tls-policy required: accounts other than anonymous use TLS only. */
 export function tlsRequired(ctx: CommandContext): boolean {
@@ -21,7 +20,7 @@ export const authCommands: CommandSpec[] = [
         ctx.reply(Reply.NotLoggedIn, 'Already logged in; use REIN to change user.');
         return;
       }
-      const anonymous = ctx.services.anonymousEnabled && ANONYMOUS_NAMES.has(arg.toLowerCase());
+      const anonymous = ctx.services.anonymousEnabled && isAnonymousName(arg);
       // Refused before PASS: the password must not cross the network in clear.
       if (!anonymous && !ctx.tlsActive && tlsRequired(ctx)) {
         ctx.reply(Reply.NotLoggedIn, 'TLS is required on this server: send AUTH TLS before USER.');
