@@ -21,7 +21,7 @@ import { asFtp, isNotFound, s3Status } from './errors.js';
 import { KeyMap } from './keys.js';
 import { dirEntry, fileEntry, listDirectory } from './listing.js';
 import type { S3Location } from './location.js';
-import { NoDirRanges } from './no-dirs.js';
+import { NoDirRanges, SeenDirs } from './dir-memory.js';
 import { S3Upload, type PartOptions } from './upload.js';
 
 /** Tuning of an S3 store; the defaults suit most engines. */
@@ -64,8 +64,8 @@ export class S3FileSystem implements FileSystem {
   readonly #parts: PartOptions;
   readonly #maxRenameObjects: number;
   readonly #pageSize: number;
-  /** Directory keys seen to exist, and when (see SEEN_DIR_MS). */
-  readonly #seenDirs = new Map<string, number>();
+  /** Directory keys seen to exist lately (see SEEN_DIR_MS). */
+  readonly #seenDirs = new SeenDirs(SEEN_DIR_MS, SEEN_DIRS_MAX);
   /**
    * Names this session's listings lately showed to be no directories, for as long as it takes a
    * seen directory to be there: another writer's new directory of the same name goes unseen
@@ -349,18 +349,16 @@ export class S3FileSystem implements FileSystem {
   async #requireParent(ftpPath: string): Promise<void> {
     const parent = this.#keys.parentDir(ftpPath);
     if (parent === undefined || parent === this.#keys.prefix) return;
-    const seen = this.#seenDirs.get(parent);
-    if (seen !== undefined && Date.now() - seen < SEEN_DIR_MS) return;
+    if (this.#seenDirs.has(parent, Date.now())) return;
     if ((await this.#probeDir(parent)) !== undefined) {
-      if (this.#seenDirs.size >= SEEN_DIRS_MAX) this.#seenDirs.clear();
-      this.#seenDirs.set(parent, Date.now());
+      this.#seenDirs.add(parent, Date.now());
       return;
     }
     throw new FileUnavailableError('No such file or directory.');
   }
 
   #forgetDirs(dirKey: string): void {
-    for (const key of this.#seenDirs.keys()) if (key.startsWith(dirKey)) this.#seenDirs.delete(key);
+    this.#seenDirs.forgetUnder(dirKey);
     this.#noDirs.clear();
   }
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { NoDirRanges } from '../../../../src/server/fs/s3/no-dirs.js';
+import { NoDirRanges, SeenDirs } from '../../../../src/server/fs/s3/dir-memory.js';
 
 describe('S3 store: names lately seen to be no directories', function () {
   it('answers for names after the listed one, through its last entry, but not for its subdirectories', function () {
@@ -41,5 +41,25 @@ describe('S3 store: names lately seen to be no directories', function () {
     expect(ranges.isNoDir('c/', 'c/y/', 1)).to.equal(true);
     ranges.clear();
     expect(ranges.isNoDir('c/', 'c/y/', 1)).to.equal(false);
+  });
+});
+
+describe('S3 store: directories lately seen to exist', function () {
+  it('remembers a directory for maxAgeMs, forgets it and those under it, and all past maxEntries', function () {
+    const seen = new SeenDirs(5000, 3);
+    seen.add('a/', 0);
+    seen.add('a/b/', 0);
+    seen.add('c/', 0);
+    expect(seen.has('a/', 4999)).to.equal(true);
+    expect(seen.has('a/', 5000)).to.equal(false);
+    seen.forgetUnder('a/');
+    expect(seen.has('a/', 1)).to.equal(false);
+    expect(seen.has('a/b/', 1)).to.equal(false);
+    expect(seen.has('c/', 1)).to.equal(true);
+    seen.add('d/', 1);
+    seen.add('e/', 1);
+    seen.add('f/', 1);
+    expect(seen.has('c/', 2)).to.equal(false);
+    expect(seen.has('f/', 2)).to.equal(true);
   });
 });

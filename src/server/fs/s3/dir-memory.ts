@@ -1,4 +1,37 @@
 /**
+ * What a session remembers of the directories it looked at, so that a client storing many files
+ * spares the engine a listing per file. Both memories trust a listing for `maxAgeMs` (a directory
+ * another writer makes or removes meanwhile goes unseen that long) and forget everything at once
+ * past `maxEntries` directories.
+ */
+
+/** Directories a recent listing showed to exist. */
+export class SeenDirs {
+  readonly #seen = new Map<string, number>();
+
+  constructor(
+    readonly maxAgeMs: number,
+    readonly maxEntries: number,
+  ) {}
+
+  /** Whether `dirKey` was seen to exist within maxAgeMs of `now`. */
+  has(dirKey: string, now: number): boolean {
+    const at = this.#seen.get(dirKey);
+    return at !== undefined && now - at < this.maxAgeMs;
+  }
+
+  add(dirKey: string, now: number): void {
+    if (this.#seen.size >= this.maxEntries) this.#seen.clear();
+    this.#seen.set(dirKey, now);
+  }
+
+  /** Forgets `dirKey` and every directory under it: this session moved or removed it. */
+  forgetUnder(dirKey: string): void {
+    for (const key of this.#seen.keys()) if (key.startsWith(dirKey)) this.#seen.delete(key);
+  }
+}
+
+/**
  * Ranges of names that a recent listing showed to be no directories. Each range holds what one
  * ListObjectsV2 page with a delimiter showed of a directory: every name after `after` up to
  * `through` (to the end when the page was the last one) that is a subdirectory. A name inside a
@@ -10,14 +43,9 @@
 export class NoDirRanges {
   readonly #ranges = new Map<string, Range>();
 
-  /**
-   * @param maxAgeMs how long a listing is trusted: a directory another writer makes meanwhile goes
-   *   unseen this long.
-   * @param maxRanges directories remembered at most; past that all are forgotten at once.
-   */
   constructor(
     readonly maxAgeMs: number,
-    readonly maxRanges: number,
+    readonly maxEntries: number,
   ) {}
 
   /** Whether `dirKey`, directly under `parentKey`, is known to be no directory at `now`. */
@@ -44,7 +72,7 @@ export class NoDirRanges {
     const ends = [page.lastKey, page.dirs.at(-1)].flatMap((k) => (k === undefined ? [] : [Buffer.from(k)]));
     const through = ends.sort((a, b) => Buffer.compare(a, b)).at(-1);
     if (page.truncated && through === undefined) return;
-    if (this.#ranges.size >= this.maxRanges) this.#ranges.clear();
+    if (this.#ranges.size >= this.maxEntries) this.#ranges.clear();
     this.#ranges.set(parentKey, {
       after: Buffer.from(after),
       through: page.truncated ? through : undefined,
