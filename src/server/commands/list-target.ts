@@ -63,6 +63,21 @@ export async function resolveListTarget(ctx: CommandContext, arg: ListArg): Prom
   return { kind: 'pattern', path, dir: ctx.resolve(prefix), prefix, matches };
 }
 
+/**
+ * A pattern's name filter for the store, which refuses once more than MAX_PATTERN_MATCHES names
+ * match: while the names are read, before any of the matches is looked at.
+ */
+function patternFilter(target: { matches: (name: string) => boolean }): (name: string) => boolean {
+  let matched = 0;
+  return (name) => {
+    if (!target.matches(name)) return false;
+    if (++matched > MAX_PATTERN_MATCHES) {
+      throw new FileUnavailableError(`More than ${MAX_PATTERN_MATCHES} names match; narrow the pattern.`);
+    }
+    return true;
+  };
+}
+
 const byName = (a: FileEntry, b: FileEntry): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
@@ -75,18 +90,7 @@ export async function targetEntries(
   showHidden: boolean,
 ): Promise<FileEntry[]> {
   const fs = ctx.files();
-  if (target.kind === 'pattern') {
-    let matched = 0;
-    // Refused while the names are read, before any of the matches is looked at.
-    const accept = (name: string): boolean => {
-      if (!target.matches(name)) return false;
-      if (++matched > MAX_PATTERN_MATCHES) {
-        throw new FileUnavailableError(`More than ${MAX_PATTERN_MATCHES} names match; narrow the pattern.`);
-      }
-      return true;
-    };
-    return (await fs.list(target.dir, accept)).sort(byName);
-  }
+  if (target.kind === 'pattern') return (await fs.list(target.dir, patternFilter(target))).sort(byName);
   const entry = await fs.stat(target.path);
   if (entry.type !== 'dir') return [{ ...entry, name: baseName(target.path) }];
   const entries = await fs.list(target.path);
@@ -109,14 +113,7 @@ export async function targetEntrySource(
   if (fs.entries === undefined) return targetEntries(ctx, target, showHidden);
   if (target.kind === 'pattern') {
     if ((await fs.stat(target.dir)).type !== 'dir') throw new FileUnavailableError('Not a directory.');
-    let matched = 0;
-    return fs.entries(target.dir, (name) => {
-      if (!target.matches(name)) return false;
-      if (++matched > MAX_PATTERN_MATCHES) {
-        throw new FileUnavailableError(`More than ${MAX_PATTERN_MATCHES} names match; narrow the pattern.`);
-      }
-      return true;
-    });
+    return fs.entries(target.dir, patternFilter(target));
   }
   const entry = await fs.stat(target.path);
   if (entry.type !== 'dir') return [{ ...entry, name: baseName(target.path) }];
