@@ -32,7 +32,7 @@ function layer(files, forbidden) {
 }
 
 export default tseslint.config(
-  { ignores: ['build/**', 'node_modules/**', 'bin/**', 'eslint.config.js'] },
+  { ignores: ['build/**', 'node_modules/**', 'bin/**', 'scripts/**', 'eslint.config.js'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {

@@ -16,8 +16,15 @@ export const LOAD_SCENARIOS = ['idle', 'soak', 's3'] as const;
 export const SCENARIO_IDS = [...DEFAULT_SCENARIOS, ...LOAD_SCENARIOS] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
+/** The servers of a run without --servers. */
 export const SERVER_NAMES = ['ftpkitd', 'ftp-srv', 'vsftpd', 'pyftpdlib'] as const;
-export type ServerName = (typeof SERVER_NAMES)[number];
+/**
+ * Runs only when named: ftpkitd with --no-sendfile, downloads read into buffers, as on systems
+ * without the add-on (and as every download was before it), to compare the two in one run.
+ */
+const EXTRA_SERVER_NAMES = ['ftpkitd-buffers'] as const;
+const ALL_SERVER_NAMES = [...SERVER_NAMES, ...EXTRA_SERVER_NAMES] as const;
+export type ServerName = (typeof ALL_SERVER_NAMES)[number];
 
 export interface BenchOptions {
   /** Bytes per large-file transfer. */
@@ -50,7 +57,7 @@ Options:
   --sessions N          idle: logged-in sessions held at once              [10000]
   --soak-minutes N      soak: minutes per server                           [2]
   --soak-clients N      soak: honest clients, active and passive           [200]
-  --servers LIST        servers, comma-separated: ${SERVER_NAMES.join(',')}
+  --servers LIST        servers, comma-separated: ${ALL_SERVER_NAMES.join(',')}
   -h, --help            this text
 `;
 
@@ -115,7 +122,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     rounds,
     scenarios: values.only === undefined ? DEFAULT_SCENARIOS : parseList('--only', values.only, SCENARIO_IDS),
     servers:
-      values.servers === undefined ? SERVER_NAMES : parseList('--servers', values.servers, SERVER_NAMES),
+      values.servers === undefined ? SERVER_NAMES : parseList('--servers', values.servers, ALL_SERVER_NAMES),
     sessions: count('--sessions', values.sessions, 10_000, 100_000),
     soakMinutes: count('--soak-minutes', values['soak-minutes'], 2, 60),
     soakClients: count('--soak-clients', values['soak-clients'], 200, 2_000),

@@ -120,7 +120,12 @@ function wrap(
   };
 }
 
-async function startFtpkitd(root: string, setup: ServerSetup, janitor: Janitor): Promise<RunningServer> {
+async function startFtpkitd(
+  name: 'ftpkitd' | 'ftpkitd-buffers',
+  root: string,
+  setup: ServerSetup,
+  janitor: Janitor,
+): Promise<RunningServer> {
   const usersFile = await setup.accounts.ftpkitdUsers(setup.manyAccounts);
   // Run the bin itself, as the installed `ftpkitd` command runs: its shebang carries the V8 flags.
   // Its defaults stand (login delay, bans, timeouts, credential cache) but for the connection
@@ -141,10 +146,11 @@ async function startFtpkitd(root: string, setup: ServerSetup, janitor: Janitor):
     root,
     // Its TLS defaults stand too: TLS required, data connections must resume the control session.
     ...(setup.tls === undefined ? [] : ['--tls-cert', setup.tls.certFile, '--tls-key', setup.tls.keyFile]),
+    ...(name === 'ftpkitd-buffers' ? ['--no-sendfile'] : []),
   ]);
   try {
     const match = await proc.waitForLine(/on ftp:\/\/127\.0\.0\.1:(\d+)\//, { timeoutMs: START_TIMEOUT_MS });
-    return wrap('ftpkitd', proc, Number(match[1]), setup, janitor);
+    return wrap(name, proc, Number(match[1]), setup, janitor);
   } catch (error) {
     await proc.stop();
     throw error;
@@ -304,7 +310,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   switch (name) {
     case 'ftpkitd':
-      return startFtpkitd(root, setup, janitor);
+    case 'ftpkitd-buffers':
+      return startFtpkitd(name, root, setup, janitor);
     case 'ftp-srv':
       if (setup.tls !== undefined) throw new Error('the bench runs ftp-srv without TLS');
       return startFtpSrv(root, setup, janitor);

@@ -50,9 +50,12 @@ function versus(
   };
 }
 
-/** Downloads: within 0.9x of pyftpdlib's sendfile() rate (the 1.5x ftp-srv is in largeChecks). */
+/**
+ * Downloads: within 0.9x of pyftpdlib's sendfile() rate (the 1.5x ftp-srv is in largeChecks), at
+ * no more server CPU per GiB than the buffered path (ftpkitd-buffers, when named in --servers).
+ */
 function sendfileChecks(results: AllResults): TargetCheck[] {
-  return LARGE_MODES.filter((mode) => !mode.upload).map((mode) =>
+  return LARGE_MODES.filter((mode) => !mode.upload).flatMap((mode) => [
     versus(
       results,
       'large',
@@ -64,7 +67,18 @@ function sendfileChecks(results: AllResults): TargetCheck[] {
       'GB/s',
       2,
     ),
-  );
+    versus(
+      results,
+      'large',
+      `${mode.key}-cpu`,
+      'ftpkitd-buffers',
+      1,
+      'lower',
+      `large ${mode.label} server CPU/GiB <= ftpkitd --no-sendfile`,
+      's/GiB',
+      2,
+    ),
+  ]);
 }
 
 function loginChecks(results: AllResults): TargetCheck[] {

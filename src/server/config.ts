@@ -52,6 +52,7 @@ const SPEC = {
   'max-per-ip': { key: 'maxConnectionsPerIp', kind: 'count' },
   'idle-timeout': { key: 'idleTimeoutMs', kind: 'seconds' },
   'data-timeout': { key: 'dataTimeoutMs', kind: 'seconds' },
+  sendfile: { key: 'sendfile', kind: 'boolean' },
   'login-delay': { key: 'failedLoginDelayMs', kind: 'milliseconds' },
   'max-login-failures': { key: 'maxLoginFailures', kind: 'count' },
   'ban-after': { key: 'banAfter', kind: 'countOrZero' },

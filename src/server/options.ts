@@ -33,6 +33,11 @@ export interface ServerOptions {
   maxConnectionsPerIp: number;
   idleTimeoutMs: number;
   dataTimeoutMs: number;
+  /**
+   * Binary downloads of local files go out with sendfile(2) where the add-on is built (Linux), never
+   * through the process's memory; false reads them into buffers as on other systems.
+   */
+  sendfile: boolean;
   /** Base delay before a 530 for a wrong password; it grows with repeated failures from one IP. */
   failedLoginDelayMs: number;
   /** Failed logins after which a session is closed. */
@@ -97,6 +102,7 @@ export const defaultOptions: ServerOptions = {
   maxConnectionsPerIp: 100,
   idleTimeoutMs: 300_000,
   dataTimeoutMs: 30_000,
+  sendfile: true,
   failedLoginDelayMs: 1000,
   maxLoginFailures: 3,
   banAfter: 5,

@@ -91,6 +91,15 @@ describe('server/config', function () {
     expect(resolveOptions([]).metrics).to.equal(undefined);
   });
 
+  it('sends with sendfile unless --no-sendfile, FTPKITD_SENDFILE=false or "sendfile": false says not', async function () {
+    expect(resolveOptions([]).sendfile).to.equal(true);
+    expect(resolveOptions([flagLayer({ sendfile: false })]).sendfile).to.equal(false);
+    expect(resolveOptions([readEnvironment({ FTPKITD_SENDFILE: 'false' })]).sendfile).to.equal(false);
+    const file = join(dir, 'sendfile.json');
+    await writeFile(file, JSON.stringify({ sendfile: false }));
+    expect(resolveOptions([await readConfigFile(file)]).sendfile).to.equal(false);
+  });
+
   it('reads --proxy-protocol with --trusted-proxies, and refuses it without them', function () {
     const options = resolveOptions([
       flagLayer({ 'proxy-protocol': true, 'trusted-proxies': ' 10.0.0.0/8, 2001:db8::/32,192.0.2.7' }),

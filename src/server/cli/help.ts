@@ -27,6 +27,8 @@ Options:
   --max-per-ip N          sessions at once from one address                [100]
   --idle-timeout S        close a control connection idle this long        [300]
   --data-timeout S        give up on a silent data connection              [30]
+  --no-sendfile           read downloads into buffers instead of sending
+                          them with sendfile(2) (Linux, add-on built)      [sendfile]
   --login-delay MS        delay before answering a login from an address
                           that failed recently (doubles per failure)       [1000]
   --max-login-failures N  failed logins before the session is closed       [3]

@@ -27,9 +27,16 @@ import { StartupError } from './exit.js';
 import { HELP } from './help.js';
 import { createCliLogger } from './log-output.js';
 import { packageVersion } from './version.js';
+import { sendfileAddon } from '../transfer/sendfile-addon.js';
 import { unwritableFolders } from './writable-check.js';
 
-const BOOLEAN_OPTIONS = new Set(['anonymous', 'anonymous-write', 'proxy-protocol', 's3-path-style']);
+const BOOLEAN_OPTIONS = new Set([
+  'anonymous',
+  'anonymous-write',
+  'proxy-protocol',
+  's3-path-style',
+  'sendfile',
+]);
 
 /** `ftpkitd [options]`: serves until SIGINT or SIGTERM. */
 export async function serve(argv: string[]): Promise<void> {
@@ -38,6 +45,8 @@ export async function serve(argv: string[]): Promise<void> {
   );
   const { values } = parseArgs({
     args: argv,
+    // --no-sendfile turns off what is on by default.
+    allowNegative: true,
     options: {
       ...flagOptions,
       config: { type: 'string' },
@@ -79,6 +88,17 @@ export async function serve(argv: string[]): Promise<void> {
     logger.warn(
       { folder, users, uid: process.getuid?.() },
       "not writable by the server's user: uploads, mkdir, delete and rename there will fail with 550",
+    );
+  }
+
+  if (
+    resolved.sendfile &&
+    store === undefined &&
+    process.platform === 'linux' &&
+    sendfileAddon === undefined
+  ) {
+    logger.warn(
+      'the sendfile add-on is not built (npm run build:native needs a C compiler): downloads are read into buffers, at more CPU per byte',
     );
   }
 

@@ -48,7 +48,7 @@ function sendLines(
   const source = Readable.from(crlfLines(lines), { objectMode: false });
   ctx.startTransfer({
     opening,
-    run: (socket, signal) => sendToSocket(source, socket, false, signal),
+    run: (socket, signal) => sendToSocket(source, socket, false, signal, false),
     discard: () => {
       source.destroy();
       return Promise.resolve();

@@ -37,7 +37,7 @@ function startSending(ctx: CommandContext, path: string, { body: source, size }:
   // was opening the file), it is let go here, or a stream or descriptor would stay open.
   startOrRelease(ctx, release, {
     opening: `Opening ${modeName(ctx)} mode data connection for ${baseName(path)} (${size} bytes).`,
-    run: (socket, signal) => sendToSocket(source, socket, ascii, signal),
+    run: (socket, signal) => sendToSocket(source, socket, ascii, signal, ctx.services.options.sendfile),
     discard: () => {
       release();
       return Promise.resolve();

@@ -93,7 +93,9 @@ class FilePump {
     // an 'error' after the pump settled must still find one.
     socket.on('error', (error) => this.#fail(error));
     socket.on('close', () => this.#fail(new PrematureCloseError()));
-    socket.on('finish', () => this.#succeed());
+    // A 'finish' before our end() is Node ending the socket for a client that sent its FIN
+    // mid-file (allowHalfOpen is off): the download did not complete, and must not get a 226.
+    socket.on('finish', () => (this.#ended ? this.#succeed() : this.#fail(new PrematureCloseError())));
     socket.on('drain', () => {
       this.#waitingForDrain = false;
       this.#step();
@@ -217,7 +219,7 @@ class FilePump {
 }
 
 /** The data connection closed before every byte was sent (reset, or destroyed by an abort). */
-class PrematureCloseError extends Error {
+export class PrematureCloseError extends Error {
   constructor() {
     super('The data connection closed before the download ended.');
     this.name = 'PrematureCloseError';

@@ -7,6 +7,7 @@ import type { DataChannel } from '../data/channel.js';
 import { isPassiveChannel, type PassiveChannel } from '../data/passive.js';
 import type { TransferRecord } from '../observe/observer.js';
 import { dataHandshake, dataHandshakeBegun, wrapDataSocket } from '../tls/data-socket.js';
+import { bytesSentByKernel } from './kernel-pump.js';
 
 /** What the runner needs of its session: replies, logs, and a say over the passive listener. */
 export interface TransferHost {
@@ -75,7 +76,10 @@ export class TransferRunner {
       socket: undefined,
       announced: false,
       done: Promise.resolve(),
-      bytes: () => (transfer.socket ? transfer.socket.bytesRead + transfer.socket.bytesWritten : 0),
+      bytes: () => {
+        const { socket } = transfer;
+        return socket ? socket.bytesRead + socket.bytesWritten + bytesSentByKernel(socket) : 0;
+      },
     };
     const opened = channel.open();
     const protection = this.host.dataProtection();

@@ -4,7 +4,7 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createAsciiDecoder, createAsciiEncoder } from '../../protocol/index.js';
 import { FileRange } from '../fs/file-range.js';
-import { pumpFile } from './file-pump.js';
+import { sendFileRange } from './kernel-pump.js';
 
 /** Stream chunks when a file range goes through a stream (TYPE A). */
 const STREAM_CHUNK = 256 * 1024;
@@ -12,7 +12,8 @@ const STREAM_CHUNK = 256 * 1024;
 /**
  * File (or listing) bytes to the data socket; TYPE A turns LF into CRLF on the way. Returns
  * undefined when a small file went out in one write and the socket is closed already. A file range
- * in binary mode goes through reused buffers (file-pump.ts), and is closed when that settles.
+ * in binary mode goes out with sendfile(2) where it can (`useSendfile`, kernel-pump.ts), else
+ * through reused buffers (file-pump.ts), and is closed when that settles.
  * `signal()` is asked for only when a pipeline is built: making an AbortSignal costs more than
  * sending a small file does.
  */
@@ -21,9 +22,10 @@ export function sendToSocket(
   socket: Socket,
   ascii: boolean,
   signal: () => AbortSignal,
+  useSendfile: boolean,
 ): Promise<void> | undefined {
   if (Buffer.isBuffer(source) && !ascii) return sendBuffer(source, socket);
-  if (source instanceof FileRange && !ascii) return pumpFile(source, socket);
+  if (source instanceof FileRange && !ascii) return sendFileRange(source, socket, useSendfile);
   const readable = Buffer.isBuffer(source)
     ? Readable.from([source], { objectMode: false })
     : source instanceof FileRange

@@ -164,6 +164,20 @@ describe('xferlog', function () {
       );
     });
 
+    it('logs the whole size of a download the kernel sent (sendfile), in both modes', async function () {
+      const size = 3 * 1024 * 1024 + 11;
+      await writeFile(join(server.root, 'large.bin'), Buffer.alloc(size, 3));
+      const target = targetOf(server);
+      for (const mode of [passive, { mode: 'active', extended: false } as const]) {
+        expect((await curlDownload(target, 'large.bin', join(local.path, 'l'), mode)).code).to.equal(0);
+      }
+      const logged = await lines();
+      expect(logged.map((fields) => [fields[7], fields[8], fields[17]])).to.deep.equal([
+        [String(size), '/large.bin', 'c'],
+        [String(size), '/large.bin', 'c'],
+      ]);
+    });
+
     it('goes on in a new file of the same name after rotation', async function () {
       await writeFile(join(server.root, 'f.txt'), 'x');
       const target = targetOf(server);

@@ -110,6 +110,16 @@ describe('server/transfer/file-pump', function () {
     expect(descriptorsOn(path)).to.equal(0);
   });
 
+  it('a client that ends its side mid-file: rejects, as the download did not complete', async function () {
+    const { range } = await fileWith('half.bin', randomBytes(64 * 1024 * 1024));
+    const [ours, client] = await pair();
+    const pumped = pumpFile(range, ours);
+    await once(client, 'data');
+    client.pause();
+    client.end();
+    expect(await rejectionOf(pumped)).to.be.instanceOf(Error);
+  });
+
   it('an abort (the socket destroyed) before the first byte: rejects, the file closed', async function () {
     const { path, range } = await fileWith('abort.bin', randomBytes(4 * 1024 * 1024));
     const [ours] = await pair();

@@ -64,7 +64,7 @@ describe('server/transfer/streams', () => {
     const [ours, client] = await pair();
     const source = signalSource();
     const received = readAll(client);
-    expect(sendToSocket(Buffer.from('small file'), ours, false, source.signal)).to.equal(undefined);
+    expect(sendToSocket(Buffer.from('small file'), ours, false, source.signal, true)).to.equal(undefined);
     expect(ours.destroyed).to.equal(true);
     expect(await received).to.equal('small file');
     expect(source.calls()).to.equal(0);
@@ -74,7 +74,7 @@ describe('server/transfer/streams', () => {
     const [ours, client] = await pair();
     const source = signalSource();
     const received = readAll(client);
-    await sendToSocket(Readable.from([Buffer.from('a\nb\n')]), ours, true, source.signal);
+    await sendToSocket(Readable.from([Buffer.from('a\nb\n')]), ours, true, source.signal, true);
     expect(await received).to.equal('a\r\nb\r\n');
     expect(source.calls()).to.equal(1);
   });
@@ -83,7 +83,7 @@ describe('server/transfer/streams', () => {
     const [ours, client] = await pair();
     const controller = new AbortController();
     const source = new PassThrough();
-    const running = sendToSocket(source, ours, false, signalSource(controller).signal);
+    const running = sendToSocket(source, ours, false, signalSource(controller).signal, true);
     if (running === undefined) throw new Error('a stream source must give a running transfer');
     source.write('first part');
     controller.abort();

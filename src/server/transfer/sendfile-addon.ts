@@ -1,0 +1,43 @@
+import { createRequire } from 'node:module';
+
+/** A transfer under way on its own thread (an opaque handle of the add-on). */
+export interface SendfileHandle {
+  readonly __sendfileHandle: never;
+}
+
+/**
+ * native/sendfile: sendfile(2) from a file to a socket on a thread of its own. Both descriptors are
+ * duplicated at start(), so the caller may close its own at any time.
+ */
+export interface SendfileAddon {
+  /** `done(errno, sent)` runs on the main thread once: errno 0 when every byte went, or the file ended. */
+  start(
+    socketFd: number,
+    fileFd: number,
+    offset: number,
+    length: number,
+    done: (errno: number, sent: number) => void,
+  ): SendfileHandle;
+  /** Stops the thread before its next sendfile(); done() then gets ECANCELED. */
+  cancel(handle: SendfileHandle): void;
+  /** Bytes the kernel has taken so far. */
+  sent(handle: SendfileHandle): number;
+}
+
+/** Where `npm install` builds the add-on, from build/src/server/transfer/ (this module once compiled). */
+const ADDON_PATH = '../../../../native/sendfile/build/Release/sendfile.node';
+
+/**
+ * The add-on, or why there is none: it is built by `npm install` (scripts/build-native.js) on
+ * Linux with a C compiler, and the server reads files into buffers without it.
+ */
+export const sendfileAddon: SendfileAddon | undefined = load();
+
+function load(): SendfileAddon | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return createRequire(import.meta.url)(ADDON_PATH) as SendfileAddon;
+  } catch {
+    return undefined;
+  }
+}
