@@ -2,6 +2,7 @@ import { read } from 'node:fs';
 import type { Socket } from 'node:net';
 import { toFtpError } from '../fs/errors.js';
 import type { FileRange } from '../fs/file-range.js';
+import { RangeSender } from './range-sender.js';
 
 /** One read: a quarter of the reads (and thread-pool round trips) of a 256 KiB stream chunk. */
 const BUFFER_BYTES = 1024 * 1024;
@@ -64,7 +65,7 @@ export function pumpFile(range: FileRange, socket: Socket): Promise<void> {
   });
 }
 
-class FilePump {
+class FilePump extends RangeSender {
   readonly #free: Buffer[] = [];
   /** Buffers taken from the shared pool, which go back to it when this transfer no longer needs them. */
   readonly #pooled = new Set<Buffer>();
@@ -74,29 +75,15 @@ class FilePump {
   #position: number;
   #reading = false;
   #waitingForDrain = false;
-  #ended = false;
-  #failure: Error | undefined;
-  #settled = false;
 
-  constructor(
-    private readonly range: FileRange,
-    private readonly socket: Socket,
-    private readonly resolve: () => void,
-    private readonly reject: (error: Error) => void,
-  ) {
+  constructor(range: FileRange, socket: Socket, resolve: () => void, reject: (error: Error) => void) {
+    super(range, socket, resolve, reject);
     this.#position = range.start;
   }
 
   start(): void {
-    const { socket } = this;
-    // The listeners stay until the socket is gone (the runner destroys it after every transfer):
-    // an 'error' after the pump settled must still find one.
-    socket.on('error', (error) => this.#fail(error));
-    socket.on('close', () => this.#fail(new PrematureCloseError()));
-    // A 'finish' before our end() is Node ending the socket for a client that sent its FIN
-    // mid-file (allowHalfOpen is off): the download did not complete, and must not get a 226.
-    socket.on('finish', () => (this.#ended ? this.#succeed() : this.#fail(new PrematureCloseError())));
-    socket.on('drain', () => {
+    this.listen();
+    this.socket.on('drain', () => {
       this.#waitingForDrain = false;
       this.#step();
     });
@@ -104,7 +91,7 @@ class FilePump {
   }
 
   #step(): void {
-    if (this.#failure !== undefined || this.#ended) return;
+    if (this.failed || this.ended) return;
     const { socket } = this;
     while (!this.#waitingForDrain && this.#ready.length > 0) {
       const { buffer, bytes } = this.#ready.shift() as { buffer: Buffer; bytes: number };
@@ -112,10 +99,10 @@ class FilePump {
       const room = socket.write(chunk, (error) => {
         if (error) {
           this.#release(buffer);
-          this.#fail(error);
+          this.fail(error);
           return;
         }
-        if (this.#ended || this.#failure !== undefined) {
+        if (this.ended || this.failed) {
           this.#release(buffer);
           return;
         }
@@ -129,12 +116,8 @@ class FilePump {
       return;
     }
     if (!this.#reading && this.#ready.length === 0 && this.#position >= this.range.end) {
-      // Every byte is with the socket: the file is not needed any more, the client gets its EOF
-      // once the socket has sent them ('finish').
-      this.#ended = true;
-      this.range.close();
       this.#releaseIdle();
-      socket.end();
+      this.end();
     }
   }
 
@@ -145,15 +128,15 @@ class FilePump {
     this.#reading = true;
     read(this.range.fd, buffer, 0, length, this.#position, (error, bytes) => {
       this.#reading = false;
-      if (this.#failure !== undefined) {
+      if (this.failed) {
         this.#release(buffer);
-        this.#settle();
+        this.settle();
         return;
       }
       if (error) {
         this.#release(buffer);
         // A disk error gets its own reply (451 for EIO), as a failing stream's would.
-        this.#fail(toFtpError(error));
+        this.fail(toFtpError(error));
         return;
       }
       if (bytes === 0) {
@@ -195,33 +178,12 @@ class FilePump {
     for (const { buffer } of this.#ready.splice(0)) this.#release(buffer);
   }
 
-  #succeed(): void {
-    if (this.#settled || this.#failure !== undefined) return;
-    this.#settled = true;
-    this.resolve();
+  /** A read under way still writes into its buffer: the file closes once it has returned. */
+  protected override stopWork(): boolean {
+    return this.#reading;
   }
 
-  #fail(error: Error): void {
-    if (this.#settled || this.#failure !== undefined) return;
-    this.#failure = error;
-    this.socket.destroy();
-    // A read under way still writes into its buffer: the file closes once it has returned.
-    if (!this.#reading) this.#settle();
-  }
-
-  #settle(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.range.close();
+  protected override giveBack(): void {
     this.#releaseIdle();
-    this.reject(this.#failure ?? new PrematureCloseError());
-  }
-}
-
-/** The data connection closed before every byte was sent (reset, or destroyed by an abort). */
-export class PrematureCloseError extends Error {
-  constructor() {
-    super('The data connection closed before the download ended.');
-    this.name = 'PrematureCloseError';
   }
 }

@@ -3,7 +3,8 @@ import { TLSSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
 import { toFtpError } from '../fs/errors.js';
 import type { FileRange } from '../fs/file-range.js';
-import { PrematureCloseError, pumpFile } from './file-pump.js';
+import { pumpFile } from './file-pump.js';
+import { RangeSender } from './range-sender.js';
 import { sendfileAddon, type SendfileAddon, type SendfileHandle } from './sendfile-addon.js';
 
 /** How often a running transfer's progress re-arms the socket's idle timer (the kernel's writes don't). */
@@ -49,33 +50,24 @@ function socketFd(socket: Socket): number | undefined {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
-class KernelPump {
+class KernelPump extends RangeSender {
   #handle: SendfileHandle | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastSent = 0;
-  #failure: Error | undefined;
-  #settled = false;
-  readonly #onError = (error: Error): void => this.#fail(error);
-  readonly #onClose = (): void => this.#fail(new PrematureCloseError());
-  // A 'finish' before our end() is Node ending the socket for a client that sent its FIN (or a
-  // reset read as one) mid-file: the download did not complete.
-  readonly #onFinish = (): void => (this.#ended ? this.#succeed() : this.#fail(new PrematureCloseError()));
-  #ended = false;
 
   constructor(
     private readonly addon: SendfileAddon,
-    private readonly range: FileRange,
-    private readonly socket: Socket,
+    range: FileRange,
+    socket: Socket,
     private readonly fd: number,
-    private readonly resolve: () => void,
-    private readonly reject: (error: Error) => void,
-  ) {}
+    resolve: () => void,
+    reject: (error: Error) => void,
+  ) {
+    super(range, socket, resolve, reject);
+  }
 
   start(): void {
-    const { socket } = this;
-    socket.on('error', this.#onError);
-    socket.on('close', this.#onClose);
-    socket.on('finish', this.#onFinish);
+    this.listen();
     const { range } = this;
     try {
       this.#handle = this.addon.start(
@@ -87,7 +79,7 @@ class KernelPump {
       );
     } catch {
       // No thread or descriptor to spare now (EMFILE, EAGAIN): this one goes through buffers.
-      this.#fallBack();
+      this.handOver(pumpFile);
       return;
     }
     this.#timer = setInterval(() => this.#progress(), PROGRESS_MS).unref();
@@ -107,55 +99,28 @@ class KernelPump {
     this.#handle = undefined;
     clearInterval(this.#timer);
     kernelBytes.set(this.socket, sent);
-    if (this.#failure !== undefined) {
-      this.#settle();
+    if (this.failed) {
+      this.settle();
       return;
     }
     if (errno !== 0) {
       const code = getSystemErrorName(-errno);
       if (sent === 0 && UNSUPPORTED.has(code)) {
-        this.#fallBack();
+        this.handOver(pumpFile);
         return;
       }
       const error = Object.assign(new Error(`sendfile: ${code}`), { code });
-      this.#fail(CONNECTION_ERRORS.has(code) ? error : toFtpError(error));
+      this.fail(CONNECTION_ERRORS.has(code) ? error : toFtpError(error));
       return;
     }
-    // Every byte is with the socket (or the file ended early, and what it had is): the client gets
-    // its EOF once they are sent ('finish').
-    this.#ended = true;
-    this.range.close();
-    this.socket.end();
+    // Every byte went (or the file ended early, and what it had did).
+    this.end();
   }
 
-  /** The buffers take the transfer over, with listeners of their own. */
-  #fallBack(): void {
-    const { socket } = this;
-    socket.off('error', this.#onError);
-    socket.off('close', this.#onClose);
-    socket.off('finish', this.#onFinish);
-    pumpFile(this.range, this.socket).then(this.resolve, this.reject);
-  }
-
-  #succeed(): void {
-    if (this.#settled || this.#failure !== undefined) return;
-    this.#settled = true;
-    this.resolve();
-  }
-
-  #fail(error: Error): void {
-    if (this.#settled || this.#failure !== undefined) return;
-    this.#failure = error;
-    this.socket.destroy();
-    // The thread holds its own copy of the socket: the connection ends when it has stopped.
-    if (this.#handle !== undefined) this.addon.cancel(this.#handle);
-    else this.#settle();
-  }
-
-  #settle(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.range.close();
-    this.reject(this.#failure ?? new PrematureCloseError());
+  /** The thread holds its own copy of the socket: the connection ends once it has stopped. */
+  protected override stopWork(): boolean {
+    if (this.#handle === undefined) return false;
+    this.addon.cancel(this.#handle);
+    return true;
   }
 }
