@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { openSync, readdirSync, truncateSync } from 'node:fs';
+import { openSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -16,55 +15,19 @@ import { sha256Buffer } from '../../helpers/hash.js';
 import { skipWith } from '../../helpers/peers.js';
 import { collect } from '../../helpers/raw-control.js';
 import { rejectionOf } from '../../helpers/rejection.js';
-import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { makeCertificate } from '../../helpers/tls-cert.js';
 import { waitFor } from '../../helpers/wait.js';
-import { closeServer, connectTo, listen, portOf } from '../data/net-helpers.js';
+import { portOf } from '../data/net-helpers.js';
+import { useRangeFixture } from './range-fixture.js';
 
 describe('server/transfer/kernel-pump', function () {
-  let dir: TempDir;
-  let server: Server;
-  const sockets: Socket[] = [];
-
-  before(async function () {
-    if (sendfileAddon === undefined) {
-      // CI builds it (npm ci runs scripts/build-native.js): there, a missing add-on is a failure.
-      if (process.env.CI === 'true')
-        throw new Error('the sendfile add-on is not built (npm run build:native)');
-      skipWith(this, 'the sendfile add-on is not built (npm run build:native)');
-    }
-    dir = await makeTempDir('kernel-pump');
+  const fixture = useRangeFixture('kernel-pump', (ctx) => {
+    if (sendfileAddon !== undefined) return;
+    // CI builds it (npm ci runs scripts/build-native.js): there, a missing add-on is a failure.
+    if (process.env.CI === 'true') throw new Error('the sendfile add-on is not built (npm run build:native)');
+    skipWith(ctx, 'the sendfile add-on is not built (npm run build:native)');
   });
-
-  after(async function () {
-    // Skipped without the add-on: before() made no folder.
-    if (sendfileAddon !== undefined) await dir.remove();
-  });
-
-  beforeEach(async function () {
-    server = await listen('127.0.0.1');
-  });
-
-  afterEach(async function () {
-    for (const socket of sockets.splice(0)) socket.destroy();
-    await closeServer(server);
-  });
-
-  async function pair(): Promise<[Socket, Socket]> {
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = await connectTo('127.0.0.1', portOf(server));
-    const [ours] = await accepted;
-    client.on('error', () => undefined);
-    ours.on('error', () => undefined);
-    sockets.push(ours, client);
-    return [ours, client];
-  }
-
-  async function fileWith(name: string, content: Buffer): Promise<{ path: string; range: FileRange }> {
-    const path = join(dir.path, name);
-    await writeFile(path, content);
-    return { path, range: new FileRange(openSync(path, 'r'), 0, content.length) };
-  }
+  const { pair, fileWith, sockets } = fixture;
 
   /** Descriptors of this process, the add-on's duplicates and wake-up eventfds included. */
   function openDescriptors(): number {
@@ -73,7 +36,7 @@ describe('server/transfer/kernel-pump', function () {
 
   it('sends the range from its start to its end through the kernel, intact, and closes the file', async function () {
     const content = randomBytes(5 * 1024 * 1024 + 123);
-    const path = join(dir.path, 'range.bin');
+    const path = join(fixture.dir.path, 'range.bin');
     await writeFile(path, content);
     const range = new FileRange(openSync(path, 'r'), 1000, content.length - 7);
     const [ours, client] = await pair();
@@ -98,7 +61,7 @@ describe('server/transfer/kernel-pump', function () {
     expect(ours.bytesWritten).to.equal(content.length);
     expect(bytesSentByKernel(ours)).to.equal(0);
 
-    const certificate = await makeCertificate(dir.path);
+    const certificate = await makeCertificate(fixture.dir.path);
     const tlsServer = createTlsServer({ cert: certificate.cert, key: certificate.key });
     tlsServer.listen(0, '127.0.0.1');
     await once(tlsServer, 'listening');
@@ -189,16 +152,6 @@ describe('server/transfer/kernel-pump', function () {
     expect(openDescriptors()).to.be.at.most(before);
   });
 
-  it('a client that ends its side mid-file: rejects, as the download did not complete', async function () {
-    const { range } = await fileWith('half.bin', randomBytes(64 * 1024 * 1024));
-    const [ours, client] = await pair();
-    const sent = sendFileRange(range, ours, true);
-    await once(client, 'data');
-    client.pause();
-    client.end();
-    expect(await rejectionOf(sent)).to.be.instanceOf(Error);
-  });
-
   it('an abort (the socket destroyed) mid-file: rejects, and the client sees the connection end', async function () {
     const { path, range } = await fileWith('abort.bin', randomBytes(64 * 1024 * 1024));
     const [ours, client] = await pair();
@@ -213,28 +166,8 @@ describe('server/transfer/kernel-pump', function () {
     await once(client, 'close');
   });
 
-  it('a file that shrank since it was opened: sends what it still has and ends', async function () {
-    const content = randomBytes(3 * 1024 * 1024);
-    const { path, range } = await fileWith('shrunk.bin', content);
-    truncateSync(path, 1024 * 1024 + 5);
-    const [ours, client] = await pair();
-    const received = collect(client);
-    await sendFileRange(range, ours, true);
-    expect((await received).equals(content.subarray(0, 1024 * 1024 + 5))).to.equal(true);
-  });
-
-  it('a descriptor sendfile cannot read (a directory) goes to the buffers, whose read fails with a 550', async function () {
-    const range = new FileRange(openSync(dir.path, 'r'), 0, 4 * 1024 * 1024);
-    const [ours, client] = await pair();
-    const received = collect(client).catch(() => Buffer.alloc(0));
-    const error = await rejectionOf(sendFileRange(range, ours, true));
-    expect(error instanceof FtpError && error.replyCode).to.equal(550);
-    expect(() => range.fd).to.throw(/closed/);
-    expect((await received).length).to.equal(0);
-  });
-
   it('leaves no descriptor or thread behind after many aborted transfers', async function () {
-    const path = join(dir.path, 'many.bin');
+    const path = join(fixture.dir.path, 'many.bin');
     await writeFile(path, randomBytes(16 * 1024 * 1024));
     const before = openDescriptors();
     for (let i = 0; i < 20; i++) {
