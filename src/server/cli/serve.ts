@@ -27,7 +27,7 @@ import { StartupError } from './exit.js';
 import { HELP } from './help.js';
 import { createCliLogger } from './log-output.js';
 import { packageVersion } from './version.js';
-import { sendfileAddon } from '../transfer/sendfile-addon.js';
+import { missingSendfile } from '../transfer/sendfile-addon.js';
 import { unwritableFolders } from './writable-check.js';
 
 const BOOLEAN_OPTIONS = new Set([
@@ -91,16 +91,8 @@ export async function serve(argv: string[]): Promise<void> {
     );
   }
 
-  if (
-    resolved.sendfile &&
-    store === undefined &&
-    process.platform === 'linux' &&
-    sendfileAddon === undefined
-  ) {
-    logger.warn(
-      'the sendfile add-on is not built (npm run build:native needs a C compiler): downloads are read into buffers, at more CPU per byte',
-    );
-  }
+  const unsent = missingSendfile(resolved.sendfile && store === undefined);
+  if (unsent !== undefined) logger.warn(unsent);
 
   const server = new FtpServer({
     options: resolved,

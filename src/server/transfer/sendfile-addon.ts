@@ -41,3 +41,16 @@ function load(): SendfileAddon | undefined {
     return undefined;
   }
 }
+
+/**
+ * For the startup log: why downloads that should go out with sendfile (`wanted`: on, and files on
+ * the local disk) will not, on a system where the add-on belongs; undefined when they will.
+ */
+export function missingSendfile(
+  wanted: boolean,
+  platform: string = process.platform,
+  built: boolean = sendfileAddon !== undefined,
+): string | undefined {
+  if (!wanted || platform !== 'linux' || built) return undefined;
+  return 'the sendfile add-on is not built (npm run build:native needs a C compiler): downloads are read into buffers, at more CPU per byte';
+}

@@ -9,24 +9,17 @@ import { connect as connectTls, createServer as createTlsServer, type TLSSocket 
 import { FtpError } from '../../../src/protocol/index.js';
 import { FileRange } from '../../../src/server/fs/file-range.js';
 import { bytesSentByKernel, sendFileRange } from '../../../src/server/transfer/kernel-pump.js';
-import { sendfileAddon } from '../../../src/server/transfer/sendfile-addon.js';
 import { descriptorsOn } from '../../helpers/descriptors.js';
 import { sha256Buffer } from '../../helpers/hash.js';
-import { skipWith } from '../../helpers/peers.js';
 import { collect } from '../../helpers/raw-control.js';
 import { rejectionOf } from '../../helpers/rejection.js';
 import { makeCertificate } from '../../helpers/tls-cert.js';
 import { waitFor } from '../../helpers/wait.js';
 import { portOf } from '../data/net-helpers.js';
-import { useRangeFixture } from './range-fixture.js';
+import { skipWithoutSendfile, useRangeFixture } from './range-fixture.js';
 
 describe('server/transfer/kernel-pump', function () {
-  const fixture = useRangeFixture('kernel-pump', (ctx) => {
-    if (sendfileAddon !== undefined) return;
-    // CI builds it (npm ci runs scripts/build-native.js): there, a missing add-on is a failure.
-    if (process.env.CI === 'true') throw new Error('the sendfile add-on is not built (npm run build:native)');
-    skipWith(ctx, 'the sendfile add-on is not built (npm run build:native)');
-  });
+  const fixture = useRangeFixture('kernel-pump', skipWithoutSendfile);
   const { pair, fileWith, sockets } = fixture;
 
   /** Descriptors of this process, the add-on's duplicates and wake-up eventfds included. */

@@ -7,11 +7,9 @@ import { FtpError } from '../../../src/protocol/index.js';
 import { FileRange } from '../../../src/server/fs/file-range.js';
 import { pumpFile } from '../../../src/server/transfer/file-pump.js';
 import { sendFileRange } from '../../../src/server/transfer/kernel-pump.js';
-import { sendfileAddon } from '../../../src/server/transfer/sendfile-addon.js';
-import { skipWith } from '../../helpers/peers.js';
 import { collect } from '../../helpers/raw-control.js';
 import { rejectionOf } from '../../helpers/rejection.js';
-import { useRangeFixture } from './range-fixture.js';
+import { skipWithoutSendfile, useRangeFixture } from './range-fixture.js';
 
 /** What both ways of sending a file range must do alike (each one's own cases are in its file). */
 const SENDERS: {
@@ -29,12 +27,7 @@ const SENDERS: {
 
 for (const { name, send, needsAddon } of SENDERS) {
   describe(`server/transfer: a file range through ${name}`, function () {
-    const fixture = useRangeFixture('senders', (ctx) => {
-      if (!needsAddon || sendfileAddon !== undefined) return;
-      if (process.env.CI === 'true')
-        throw new Error('the sendfile add-on is not built (npm run build:native)');
-      skipWith(ctx, 'the sendfile add-on is not built (npm run build:native)');
-    });
+    const fixture = useRangeFixture('senders', needsAddon ? skipWithoutSendfile : undefined);
     const { pair, fileWith } = fixture;
 
     it('a client that ends its side mid-file: rejects, as the download did not complete', async function () {
