@@ -22,12 +22,12 @@ import type { Logger } from '../logger.js';
 import type { ServerOptions } from '../options.js';
 import { FtpServer } from '../server.js';
 import { loadTlsCredentials } from '../tls/credentials.js';
+import { missingSendfile } from '../transfer/sendfile-addon.js';
 import { banner, urlHost } from './banner.js';
 import { StartupError } from './exit.js';
 import { HELP } from './help.js';
 import { createCliLogger } from './log-output.js';
 import { packageVersion } from './version.js';
-import { missingSendfile } from '../transfer/sendfile-addon.js';
 import { unwritableFolders } from './writable-check.js';
 
 const BOOLEAN_OPTIONS = new Set([

@@ -22,19 +22,6 @@ describe('server/transfer/file-pump', function () {
   const fixture = useRangeFixture('pump');
   const { pair, fileWith, sockets } = fixture;
 
-  it('sends the range from its start to its end, intact, and closes the file', async function () {
-    const content = randomBytes(5 * 1024 * 1024 + 123);
-    const path = join(fixture.dir.path, 'range.bin');
-    await writeFile(path, content);
-    const range = new FileRange(openSync(path, 'r'), 1000, content.length - 7);
-    const [ours, client] = await pair();
-    const received = collect(client);
-    await pumpFile(range, ours);
-    expect(sha256Buffer(await received)).to.equal(sha256Buffer(content.subarray(1000, content.length - 7)));
-    expect(() => range.fd).to.throw(/closed/);
-    expect(descriptorsOn(path)).to.equal(0);
-  });
-
   it('holds a few buffers, not the file, for a client that stops reading, and sends every byte intact once it reads again', async function () {
     const content = randomBytes(48 * 1024 * 1024);
     const { range } = await fileWith('paused.bin', content);

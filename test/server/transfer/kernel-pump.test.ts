@@ -27,23 +27,6 @@ describe('server/transfer/kernel-pump', function () {
     return readdirSync('/proc/self/fd').length;
   }
 
-  it('sends the range from its start to its end through the kernel, intact, and closes the file', async function () {
-    const content = randomBytes(5 * 1024 * 1024 + 123);
-    const path = join(fixture.dir.path, 'range.bin');
-    await writeFile(path, content);
-    const range = new FileRange(openSync(path, 'r'), 1000, content.length - 7);
-    const [ours, client] = await pair();
-    const received = collect(client);
-    await sendFileRange(range, ours, true);
-    const expected = content.subarray(1000, content.length - 7);
-    expect(sha256Buffer(await received)).to.equal(sha256Buffer(expected));
-    // Not one byte passed through the socket's write(): the kernel sent them all.
-    expect(ours.bytesWritten).to.equal(0);
-    expect(bytesSentByKernel(ours)).to.equal(expected.length);
-    expect(() => range.fd).to.throw(/closed/);
-    expect(descriptorsOn(path)).to.equal(0);
-  });
-
   it('with sendfile off, or over TLS, the bytes go through buffers', async function () {
     const content = randomBytes(2 * 1024 * 1024 + 5);
     const plain = await fileWith('off.bin', content);

@@ -2,11 +2,15 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { openSync, truncateSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 import { FtpError } from '../../../src/protocol/index.js';
 import { FileRange } from '../../../src/server/fs/file-range.js';
 import { pumpFile } from '../../../src/server/transfer/file-pump.js';
-import { sendFileRange } from '../../../src/server/transfer/kernel-pump.js';
+import { bytesSentByKernel, sendFileRange } from '../../../src/server/transfer/kernel-pump.js';
+import { descriptorsOn } from '../../helpers/descriptors.js';
+import { sha256Buffer } from '../../helpers/hash.js';
 import { collect } from '../../helpers/raw-control.js';
 import { rejectionOf } from '../../helpers/rejection.js';
 import { skipWithoutSendfile, useRangeFixture } from './range-fixture.js';
@@ -16,19 +20,41 @@ const SENDERS: {
   name: string;
   send: (range: FileRange, socket: Socket) => Promise<void>;
   needsAddon: boolean;
+  /** How the bytes of a whole send went: what only this sender can show. */
+  sentBy?: (ours: Socket, bytes: number) => void;
 }[] = [
   { name: 'buffers (file-pump)', send: pumpFile, needsAddon: false },
   {
     name: 'sendfile (kernel-pump)',
     send: (range, socket) => sendFileRange(range, socket, true),
     needsAddon: true,
+    sentBy: (ours, bytes) => {
+      // Not one byte passed through the socket's write(): the kernel sent them all.
+      expect(ours.bytesWritten).to.equal(0);
+      expect(bytesSentByKernel(ours)).to.equal(bytes);
+    },
   },
 ];
 
-for (const { name, send, needsAddon } of SENDERS) {
+for (const { name, send, needsAddon, sentBy } of SENDERS) {
   describe(`server/transfer: a file range through ${name}`, function () {
     const fixture = useRangeFixture('senders', needsAddon ? skipWithoutSendfile : undefined);
     const { pair, fileWith } = fixture;
+
+    it('sends the range from its start to its end, intact, and closes the file', async function () {
+      const content = randomBytes(5 * 1024 * 1024 + 123);
+      const path = join(fixture.dir.path, 'range.bin');
+      await writeFile(path, content);
+      const range = new FileRange(openSync(path, 'r'), 1000, content.length - 7);
+      const [ours, client] = await pair();
+      const received = collect(client);
+      await send(range, ours);
+      const expected = content.subarray(1000, content.length - 7);
+      expect(sha256Buffer(await received)).to.equal(sha256Buffer(expected));
+      sentBy?.(ours, expected.length);
+      expect(() => range.fd).to.throw(/closed/);
+      expect(descriptorsOn(path)).to.equal(0);
+    });
 
     it('a client that ends its side mid-file: rejects, as the download did not complete', async function () {
       const { range } = await fileWith('half.bin', randomBytes(64 * 1024 * 1024));
