@@ -21,6 +21,39 @@ const CONNECTION_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'ENOTCONN', 'ECONNABOR
 
 const kernelBytes = new WeakMap<Socket, number>();
 
+/**
+ * A bound on the downloads that run on threads of their own at once. Past it a download goes
+ * through buffers, at once rather than queued: a client should not wait for a thread while the
+ * event loop could serve it.
+ */
+export class ThreadBudget {
+  #inUse = 0;
+
+  constructor(readonly size: number) {}
+
+  /** Threads running now. */
+  get inUse(): number {
+    return this.#inUse;
+  }
+
+  take(): boolean {
+    if (this.#inUse >= this.size) return false;
+    this.#inUse++;
+    return true;
+  }
+
+  give(): void {
+    this.#inUse--;
+  }
+}
+
+/**
+ * 64 senders keep any machine's links full, and a thread each for thousands of clients would
+ * count against the pids limit of a container or a systemd unit (often 1,024 to 4,915 tasks),
+ * which Node's own threads share.
+ */
+export const kernelThreads = new ThreadBudget(64);
+
 /** Bytes of a download that the kernel sent straight from the file: socket.bytesWritten misses them. */
 export function bytesSentByKernel(socket: Socket): number {
   return kernelBytes.get(socket) ?? 0;
@@ -32,12 +65,17 @@ export function bytesSentByKernel(socket: Socket): number {
  * to be encrypted. Settles as pumpFile does: once the socket has taken every byte and ended, or
  * failed, and never while the thread still runs; the range is closed then.
  */
-export function sendFileRange(range: FileRange, socket: Socket, useSendfile: boolean): Promise<void> {
+export function sendFileRange(
+  range: FileRange,
+  socket: Socket,
+  useSendfile: boolean,
+  threads: ThreadBudget = kernelThreads,
+): Promise<void> {
   const addon = useSendfile && !(socket instanceof TLSSocket) ? sendfileAddon : undefined;
   const fd = addon === undefined ? undefined : socketFd(socket);
-  if (addon === undefined || fd === undefined) return pumpFile(range, socket);
+  if (addon === undefined || fd === undefined || !threads.take()) return pumpFile(range, socket);
   return new Promise((resolve, reject) => {
-    new KernelPump(addon, range, socket, fd, resolve, reject).start();
+    new KernelPump(addon, threads, range, socket, fd, resolve, reject).start();
   });
 }
 
@@ -57,6 +95,7 @@ class KernelPump extends RangeSender {
 
   constructor(
     private readonly addon: SendfileAddon,
+    private readonly threads: ThreadBudget,
     range: FileRange,
     socket: Socket,
     private readonly fd: number,
@@ -79,6 +118,7 @@ class KernelPump extends RangeSender {
       );
     } catch {
       // No thread or descriptor to spare now (EMFILE, EAGAIN): this one goes through buffers.
+      this.threads.give();
       this.handOver(pumpFile);
       return;
     }
@@ -96,6 +136,7 @@ class KernelPump extends RangeSender {
   }
 
   #done(errno: number, sent: number): void {
+    this.threads.give();
     this.#handle = undefined;
     clearInterval(this.#timer);
     kernelBytes.set(this.socket, sent);

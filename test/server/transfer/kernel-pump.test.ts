@@ -8,7 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { FtpError } from '../../../src/protocol/index.js';
 import { FileRange } from '../../../src/server/fs/file-range.js';
-import { bytesSentByKernel, sendFileRange } from '../../../src/server/transfer/kernel-pump.js';
+import {
+  bytesSentByKernel,
+  kernelThreads,
+  sendFileRange,
+  ThreadBudget,
+} from '../../../src/server/transfer/kernel-pump.js';
 import { descriptorsOn } from '../../helpers/descriptors.js';
 import { sha256Buffer } from '../../helpers/hash.js';
 import { collect } from '../../helpers/raw-control.js';
@@ -158,5 +163,38 @@ describe('server/transfer/kernel-pump', function () {
     for (const socket of sockets.splice(0)) socket.destroy();
     await waitFor(() => descriptorsOn(path) === 0, 2000, 'every file descriptor closed');
     await waitFor(() => openDescriptors() <= before, 2000, 'every duplicate and eventfd closed');
+  });
+
+  it('past its thread budget a download goes through buffers, and a thread that stops, done or failed, is given back', async function () {
+    const threads = new ThreadBudget(1);
+    const big = await fileWith('budget-big.bin', randomBytes(48 * 1024 * 1024));
+    const [first, firstClient] = await pair();
+    firstClient.pause();
+    const stuck = sendFileRange(big.range, first, true, threads);
+    expect(threads.inUse).to.equal(1);
+
+    const content = randomBytes(1024 * 1024 + 3);
+    const small = await fileWith('budget-small.bin', content);
+    const [second, secondClient] = await pair();
+    const received = collect(secondClient);
+    await sendFileRange(small.range, second, true, threads);
+    expect((await received).equals(content)).to.equal(true);
+    expect(second.bytesWritten).to.equal(content.length);
+    expect(bytesSentByKernel(second)).to.equal(0);
+    expect(threads.inUse).to.equal(1);
+
+    first.destroy();
+    await rejectionOf(stuck);
+    expect(threads.inUse).to.equal(0);
+
+    const again = await fileWith('budget-again.bin', content);
+    const [third, thirdClient] = await pair();
+    const receivedAgain = collect(thirdClient);
+    await sendFileRange(again.range, third, true, threads);
+    expect((await receivedAgain).equals(content)).to.equal(true);
+    expect(bytesSentByKernel(third)).to.equal(content.length);
+    expect(threads.inUse).to.equal(0);
+    // The server's own budget was not touched, and is back to none in use after the tests above.
+    expect(kernelThreads.inUse).to.equal(0);
   });
 });
