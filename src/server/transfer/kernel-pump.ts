@@ -48,9 +48,9 @@ export class ThreadBudget {
 }
 
 /**
- * 64 senders keep any machine's links full, and a thread each for thousands of clients would
- * count against the pids limit of a container or a systemd unit (often 1,024 to 4,915 tasks),
- * which Node's own threads share.
+ * Past 64 at once the buffers serve the rest, at some more CPU per byte: a thread each for
+ * thousands of clients would count against the pids limit of a container or a systemd unit
+ * (often 1,024 to 4,915 tasks), which Node's own threads share.
  */
 export const kernelThreads = new ThreadBudget(64);
 
