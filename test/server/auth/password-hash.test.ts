@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes, scryptSync } from 'node:crypto';
 import {
+  DEFAULT_SCRYPT_COST,
   hashPassword,
   needsRehash,
   parsePasswordHash,
@@ -12,7 +13,9 @@ describe('server/auth/password-hash', () => {
   it('produces a self-describing scrypt string with a random salt', async () => {
     const first = await hashPassword('correct horse');
     const second = await hashPassword('correct horse');
-    expect(first).to.match(/^scrypt\$32768\$8\$3\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
+    const { N, r, p } = DEFAULT_SCRYPT_COST;
+    expect(first.startsWith(`scrypt$${N}$${r}$${p}$`)).to.equal(true);
+    expect(first).to.match(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
     expect(first).not.to.equal(second);
     const parsed = parsePasswordHash(first);
     expect(parsed?.salt.length).to.equal(16);
@@ -27,12 +30,15 @@ describe('server/auth/password-hash', () => {
     expect([scryptSlots.running, scryptSlots.waiting]).to.deep.equal([0, 0]);
   });
 
-  it('asks for a new hash below the current cost (the old defaults p=1 and p=5), not at it', async () => {
+  it("asks for a new hash below OWASP's cost (the old default N=2^14, p=1), not at any of the settings ftpkitd writes", async () => {
     const salt = randomBytes(16);
-    for (const p of [1, 5]) {
-      const key = scryptSync('pw', salt, 32, { N: 16384, r: 8, p }).toString('base64');
-      expect(needsRehash(`scrypt$16384$8$${p}$${salt.toString('base64')}$${key}`)).to.equal(true);
-    }
+    const encode = (N: number, p: number): string =>
+      `scrypt$${N}$8$${p}$${salt.toString('base64')}$${scryptSync('pw', salt, 32, { N, r: 8, p, maxmem: 64 * 1024 * 1024 }).toString('base64')}`;
+    expect(needsRehash(encode(16384, 1))).to.equal(true);
+    expect(needsRehash(encode(32768, 1))).to.equal(true);
+    expect(needsRehash(encode(8192, 10))).to.equal(true);
+    expect(needsRehash(encode(16384, 5))).to.equal(false);
+    expect(needsRehash(encode(32768, 3))).to.equal(false);
     expect(needsRehash(await hashPassword('pw'))).to.equal(false);
   });
 

@@ -14,7 +14,7 @@ import {
 import { randomBytes, scryptSync } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { hashPassword, needsRehash } from '../../../src/server/auth/password-hash.js';
+import { DEFAULT_SCRYPT_COST, hashPassword, needsRehash } from '../../../src/server/auth/password-hash.js';
 import { UsersFileAuthenticator, UsersFileError, upsertUser } from '../../../src/server/auth/users-file.js';
 
 describe('server/auth/users-file', () => {
@@ -100,7 +100,8 @@ describe('server/auth/users-file', () => {
       const { users } = JSON.parse(await readFile(file, 'utf8')) as {
         users: Record<string, { password: string; home?: string; access?: string }>;
       };
-      expect(users.alice?.password).to.match(/^scrypt\$32768\$8\$3\$/);
+      const { N, r, p } = DEFAULT_SCRYPT_COST;
+      expect(users.alice?.password.startsWith(`scrypt$${N}$${r}$${p}$`)).to.equal(true);
       expect(needsRehash(users.alice!.password)).to.equal(false);
       expect(users.alice).to.include({ home: 'alice', access: 'read-only' });
       expect(users.bob?.password).to.equal(bobHash);

@@ -1,0 +1,58 @@
+import { pbkdf2Sync } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { getSystemErrorName } from 'node:util';
+import type { ScryptCost } from './password-hash.js';
+
+/** native/romix: scrypt's ROMix on one lane's block, in place, on libuv's thread pool. */
+export interface RomixAddon {
+  /** `done(errno)` runs on the main thread: 0 once the 128·r bytes of `block` are mixed. */
+  romix(block: Buffer, N: number, r: number, done: (errno: number) => void): void;
+}
+
+/** Where `npm install` builds the add-on, from build/src/server/auth/ (this module once compiled). */
+const ADDON_PATH = '../../../../native/romix/build/Release/romix.node';
+
+/**
+ * The add-on, when `npm install` built it (Linux with a C compiler); without it a check is Node's
+ * crypto.scrypt, which computes the lanes one after another.
+ */
+export const romixAddon: RomixAddon | undefined = load();
+
+function load(): RomixAddon | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return createRequire(import.meta.url)(ADDON_PATH) as RomixAddon;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * scrypt (RFC 7914) with its p lanes computed at once: PBKDF2-HMAC-SHA256 spreads the password
+ * and salt over p blocks, each block is mixed on its own (ROMix, 128·N·r bytes of memory), and a
+ * second PBKDF2 over the mixed blocks gives the key. The same key as crypto.scrypt's. `lane` runs
+ * each mixing, and decides how many run at once.
+ */
+export async function scryptByLanes(
+  addon: RomixAddon,
+  password: string,
+  salt: Buffer,
+  length: number,
+  { N, r, p }: ScryptCost,
+  lane: (mix: () => Promise<void>) => Promise<void>,
+): Promise<Buffer> {
+  const size = 128 * r;
+  const blocks = pbkdf2Sync(password, salt, 1, p * size, 'sha256');
+  const lanes = Array.from({ length: p }, (_, i) => blocks.subarray(i * size, (i + 1) * size));
+  await Promise.all(lanes.map((block) => lane(() => mix(addon, block, N, r))));
+  return pbkdf2Sync(password, blocks, 1, length, 'sha256');
+}
+
+function mix(addon: RomixAddon, block: Buffer, N: number, r: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    addon.romix(block, N, r, (errno) => {
+      if (errno === 0) resolve();
+      else reject(new Error(`scrypt lane failed: ${getSystemErrorName(-errno)}`));
+    });
+  });
+}
