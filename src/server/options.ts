@@ -51,7 +51,8 @@ export interface ServerOptions {
   /** How long a verified password spares the hash check on the account's next logins; 0: never. */
   authCacheTtlMs: number;
   /**
-   * Password hash checks (scrypt, 32 MiB each) run at once, at most; more logins wait their turn.
+   * Password hash checks (scrypt, up to 32 MiB each) run at once, at most, and as many scrypt lanes
+   * where the romix add-on computes them; more logins wait their turn.
    * Process-wide: every FtpServer in a process shares the one queue, the last one made sets it.
    */
   maxHashChecks: number;

@@ -38,8 +38,8 @@ Options:
   --login-timeout S       time a connection has to log in                  [60]
   --auth-cache-ttl S      a right password spares the hash check on the
                           account's logins for S seconds; 0: off           [600]
-  --max-hash-checks N     password checks (scrypt, 32 MiB each) at once;
-                          further logins wait their turn                   [2]
+  --max-hash-checks N     password checks (scrypt, up to 32 MiB each) at
+                          once; further logins wait their turn             [2]
   --max-unauthenticated N connections not logged in yet, at most           [500]
   --shutdown-timeout S    on SIGINT/SIGTERM, time given to transfers       [10]
   --metrics ADDR:PORT     serve Prometheus metrics at http://ADDR:PORT/metrics
