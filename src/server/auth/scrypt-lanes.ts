@@ -1,6 +1,6 @@
 import { pbkdf2Sync } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { getSystemErrorName } from 'node:util';
+import { loadNativeAddon } from '../native-addon.js';
 import type { ScryptCost } from './password-hash.js';
 
 /** native/romix: scrypt's ROMix on one lane's block, in place, on libuv's thread pool. */
@@ -9,23 +9,11 @@ export interface RomixAddon {
   romix(block: Buffer, N: number, r: number, done: (errno: number) => void): void;
 }
 
-/** Where `npm install` builds the add-on, from build/src/server/auth/ (this module once compiled). */
-const ADDON_PATH = '../../../../native/romix/build/Release/romix.node';
-
 /**
  * The add-on, when `npm install` built it (Linux with a C compiler); without it a check is Node's
  * crypto.scrypt, which computes the lanes one after another.
  */
-export const romixAddon: RomixAddon | undefined = load();
-
-function load(): RomixAddon | undefined {
-  if (process.platform !== 'linux') return undefined;
-  try {
-    return createRequire(import.meta.url)(ADDON_PATH) as RomixAddon;
-  } catch {
-    return undefined;
-  }
-}
+export const romixAddon = loadNativeAddon('romix') as RomixAddon | undefined;
 
 /**
  * scrypt (RFC 7914) with its p lanes computed at once: PBKDF2-HMAC-SHA256 spreads the password

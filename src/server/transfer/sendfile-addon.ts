@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { loadNativeAddon } from '../native-addon.js';
 
 /** A transfer under way on its own thread (an opaque handle of the add-on). */
 export interface SendfileHandle {
@@ -24,23 +24,11 @@ export interface SendfileAddon {
   sent(handle: SendfileHandle): number;
 }
 
-/** Where `npm install` builds the add-on, from build/src/server/transfer/ (this module once compiled). */
-const ADDON_PATH = '../../../../native/sendfile/build/Release/sendfile.node';
-
 /**
  * The add-on, or why there is none: it is built by `npm install` (scripts/build-native.js) on
  * Linux with a C compiler, and the server reads files into buffers without it.
  */
-export const sendfileAddon: SendfileAddon | undefined = load();
-
-function load(): SendfileAddon | undefined {
-  if (process.platform !== 'linux') return undefined;
-  try {
-    return createRequire(import.meta.url)(ADDON_PATH) as SendfileAddon;
-  } catch {
-    return undefined;
-  }
-}
+export const sendfileAddon = loadNativeAddon('sendfile') as SendfileAddon | undefined;
 
 /**
  * For the startup log: why downloads that should go out with sendfile (`wanted`: on, and files on
