@@ -90,7 +90,7 @@ export function systemAccountProblem(): string | undefined {
 
 /**
  * The accounts of one run, made for each kind of server only when a scenario first needs them:
- * ftpkitd's users file (a third of a second per account, mostly scrypt), vsftpd's system accounts,
+ * ftpkitd's users file (a third of a second per account: a process start and an scrypt hash), vsftpd's system accounts,
  * and the plain table of ftp-srv and pyftpdlib.
  */
 export class BenchAccounts {
