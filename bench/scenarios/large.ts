@@ -88,11 +88,11 @@ async function curlOnce(
       `${mode.label}: curl exit ${String(result.code ?? result.signal)}: ${result.stderr.trim()}`,
     );
   }
-  const [before, total, down, up] = result.stdout.trim().split(' ').map(Number);
+  const [before = NaN, total = NaN, down, up] = result.stdout.trim().split(' ').map(Number);
   const bytes = mode.upload ? up : down;
   // From the end of the commands before it (RETR/STOR and its 150 included) to the 226.
-  const time = total !== undefined && before !== undefined ? total - before : undefined;
-  if (time === undefined || bytes === undefined || !(time > 0)) {
+  const time = total - before;
+  if (bytes === undefined || !(time > 0)) {
     throw new Error(`${mode.label}: unreadable curl figures: ${result.stdout}`);
   }
   if (bytes !== options.size)
@@ -107,7 +107,7 @@ async function curlOnce(
   return {
     rate: options.size / time,
     cpuPerGiB: cpu / (options.size / 1024 ** 3),
-    stalled: before !== undefined && before > CLIENT_STALL_S,
+    stalled: before > CLIENT_STALL_S,
   };
 }
 
