@@ -17,7 +17,7 @@ export interface ParsedPasswordHash extends ScryptCost {
 /**
  * One of OWASP's equivalent scrypt settings, N=2^14, r=8, p=5, where the romix add-on computes a
  * check's lanes at once (scrypt-lanes.ts): two 16 MiB lanes at a time take a check from about
- * 0.23 s to 0.11 s on the 2-core VM, in the 32 MiB one lane-by-lane check of N=2^15 needs.
+ * 0.23 s to 0.09 s on the 2-core VM, in the 32 MiB one lane-by-lane check of N=2^15 needs.
  */
 const LANES_COST: Readonly<ScryptCost> = { N: 16384, r: 8, p: 5 };
 
