@@ -13,3 +13,17 @@ export function loadNativeAddon(name: 'sendfile' | 'romix'): unknown {
     return undefined;
   }
 }
+
+/**
+ * For the startup log: the add-on `name` is missing on a system where it belongs (Linux), and what
+ * the server does without it; undefined when it is built or does not belong.
+ */
+export function missingAddon(
+  name: 'sendfile' | 'romix',
+  without: string,
+  built: boolean,
+  platform: string = process.platform,
+): string | undefined {
+  if (platform !== 'linux' || built) return undefined;
+  return `the ${name} add-on is not built (npm run build:native needs a C compiler): ${without}`;
+}

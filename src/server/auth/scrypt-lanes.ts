@@ -1,6 +1,6 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { getSystemErrorName } from 'node:util';
-import { loadNativeAddon } from '../native-addon.js';
+import { loadNativeAddon, missingAddon } from '../native-addon.js';
 import type { ScryptCost } from './password-hash.js';
 
 /** native/romix: scrypt's ROMix on one lane's block, in place, on libuv's thread pool. */
@@ -14,6 +14,19 @@ export interface RomixAddon {
  * crypto.scrypt, which computes the lanes one after another.
  */
 export const romixAddon = loadNativeAddon('romix') as RomixAddon | undefined;
+
+/** For the startup log: why password checks will take twice as long; undefined when they will not. */
+export function missingRomix(
+  built: boolean = romixAddon !== undefined,
+  platform: string = process.platform,
+): string | undefined {
+  return missingAddon(
+    'romix',
+    "a password check computes scrypt's lanes one after another, about twice as long",
+    built,
+    platform,
+  );
+}
 
 /**
  * scrypt (RFC 7914) with its p lanes computed at once: PBKDF2-HMAC-SHA256 spreads the password

@@ -6,6 +6,7 @@ import { AnonymousAuthenticator, isAnonymousName } from '../auth/anonymous.js';
 import { chainAuthenticators } from '../auth/chain.js';
 import { CredentialCache } from '../auth/credential-cache.js';
 import { ReloadableAuthenticator } from '../auth/reloadable.js';
+import { missingRomix } from '../auth/scrypt-lanes.js';
 import { defaultStateDir, loadGeneratedAccount, type GeneratedAccount } from '../auth/generated-user.js';
 import { UsersFileAuthenticator, type HomeLayout } from '../auth/users-file.js';
 import {
@@ -93,6 +94,8 @@ export async function serve(argv: string[]): Promise<void> {
 
   const unsent = missingSendfile(resolved.sendfile && store === undefined);
   if (unsent !== undefined) logger.warn(unsent);
+  const slowChecks = missingRomix();
+  if (slowChecks !== undefined) logger.warn(slowChecks);
 
   const server = new FtpServer({
     options: resolved,

@@ -1,4 +1,4 @@
-import { loadNativeAddon } from '../native-addon.js';
+import { loadNativeAddon, missingAddon } from '../native-addon.js';
 
 /** A transfer under way on its own thread (an opaque handle of the add-on). */
 export interface SendfileHandle {
@@ -39,6 +39,6 @@ export function missingSendfile(
   platform: string = process.platform,
   built: boolean = sendfileAddon !== undefined,
 ): string | undefined {
-  if (!wanted || platform !== 'linux' || built) return undefined;
-  return 'the sendfile add-on is not built (npm run build:native needs a C compiler): downloads are read into buffers, at more CPU per byte';
+  if (!wanted) return undefined;
+  return missingAddon('sendfile', 'downloads are read into buffers, at more CPU per byte', built, platform);
 }

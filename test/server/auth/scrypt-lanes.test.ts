@@ -1,13 +1,27 @@
 import { expect } from 'chai';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { HashSlots } from '../../../src/server/auth/hash-slots.js';
-import { romixAddon, scryptByLanes, type RomixAddon } from '../../../src/server/auth/scrypt-lanes.js';
+import {
+  missingRomix,
+  romixAddon,
+  scryptByLanes,
+  type RomixAddon,
+} from '../../../src/server/auth/scrypt-lanes.js';
 import { skipWith } from '../../helpers/peers.js';
 
 describe('server/auth/scrypt-lanes: the add-on', function () {
+  it('warns at startup only where the add-on belongs and is missing', function () {
+    expect(missingRomix(false, 'linux')).to.match(
+      /romix add-on is not built .*npm run build:native.*one after another/,
+    );
+    expect(missingRomix(true, 'linux')).to.equal(undefined);
+    expect(missingRomix(false, 'darwin')).to.equal(undefined);
+  });
+
   it('is loaded on Linux when npm install built it (CI builds it)', function () {
     if (process.platform !== 'linux' || process.env.CI !== 'true') this.skip();
     expect(romixAddon, 'native/romix/build/Release/romix.node').to.not.equal(undefined);
+    expect(missingRomix()).to.equal(undefined);
   });
 });
 
