@@ -50,7 +50,8 @@ with a password account, and prints each figure with the ratio ftpkitd/peer.
 
 Options:
   --size N[K|M|G]       bytes per large-file transfer (binary units)       [1G]
-  --runs N              repetitions of each large transfer (median shown)  [5]
+  --runs N              repetitions of each large transfer (median shown); [5]
+                        in the large scenario the servers take turns
   --rounds N            fresh-server rounds of the small files (median)    [5]
   --only LIST           scenarios, comma-separated: ${SCENARIO_IDS.join(',')}
                         [${DEFAULT_SCENARIOS.join(',')}; the load scenarios ${LOAD_SCENARIOS.join(' and ')} only when named]

@@ -2,8 +2,9 @@ import type { Metric, Outcome } from './report.js';
 import { median } from './stats.js';
 
 /**
- * One outcome from a server's rounds of a scenario: each figure the median over the rounds, and a
- * note with every round's figure. A round that failed or was skipped stands for them all.
+ * One outcome from a server's rounds of a scenario: each figure the median over the rounds, every
+ * round's notes (once each; one that not every round gave names its rounds), and a note with
+ * every round's figure. A round that failed or was skipped stands for them all.
  */
 export function combineRounds(rounds: readonly Outcome[]): Outcome {
   const first = rounds[0];
@@ -29,8 +30,21 @@ export function combineRounds(rounds: readonly Outcome[]): Outcome {
   return {
     kind: 'ok',
     metrics,
-    notes: [...first.notes, `median of ${rounds.length} rounds; per round: ${perRound.join('; ')}`],
+    notes: [...mergeNotes(rounds), `median of ${rounds.length} rounds; per round: ${perRound.join('; ')}`],
   };
+}
+
+function mergeNotes(rounds: readonly Outcome[]): string[] {
+  const seen = new Map<string, number[]>();
+  rounds.forEach((outcome, index) => {
+    for (const note of outcome.kind === 'ok' ? outcome.notes : [])
+      seen.set(note, [...(seen.get(note) ?? []), index + 1]);
+  });
+  return [...seen].map(([note, where]) =>
+    where.length === rounds.length
+      ? note
+      : `${note} (round${where.length > 1 ? 's' : ''} ${where.join(', ')})`,
+  );
 }
 
 /** Round r's server order: as given, then reversed, and so on, so that no server always goes first. */

@@ -22,7 +22,7 @@ export interface Scenario {
   title(options: BenchOptions): string;
   /** The files every server's root must hold (generated once, linked into each root). */
   sources(sources: Sources, options: BenchOptions): Promise<SourceFiles>;
-  /** An upper bound for one server's whole run; past it the server is stopped and the run fails. */
+  /** An upper bound for one server's run (with turns: for each turn, and for the warm-up); past it the server is stopped and the run fails. */
   timeoutMs(options: BenchOptions): number;
   /** Connections each server must admit at once (its limits are set so); 2000 when absent. */
   connections?(options: BenchOptions): number;
@@ -36,6 +36,14 @@ export interface Scenario {
   readonly tls?: boolean;
   /** Fresh-server rounds for this server (the median is reported); 1 when absent. */
   rounds?(options: BenchOptions, server: ServerName): number;
+  /**
+   * Instead of rounds: every server is started once, and the servers take this many turns at
+   * run(), kept running between them (the median is reported).
+   */
+  turns?(options: BenchOptions): number;
+  /** Uncounted work on a server once it has started, before its first run(). */
+  warmUp?(context: ScenarioContext): Promise<void>;
+  /** One server's run (with turns: one turn). */
   run(context: ScenarioContext): Promise<ScenarioResult>;
 }
 

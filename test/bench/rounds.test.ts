@@ -2,14 +2,14 @@ import { expect } from 'chai';
 import { metric, type Outcome } from '../../bench/report.js';
 import { combineRounds, roundOrder } from '../../bench/rounds.js';
 
-function ok(down: number, up: number): Outcome {
+function ok(down: number, up: number, notes: readonly string[] = ['a note']): Outcome {
   return {
     kind: 'ok',
     metrics: [
       metric('down', 'download', down, 'files/s', 0, 'higher'),
       metric('up', 'upload', up, 'files/s', 0, 'higher'),
     ],
-    notes: ['a note'],
+    notes,
   };
 }
 
@@ -22,6 +22,19 @@ describe('bench/rounds', () => {
     expect(combined.notes).to.deep.equal([
       'a note',
       'median of 3 rounds; per round: download 1900 / 2100 / 1800 files/s; upload 800 / 700 / 900 files/s',
+    ]);
+  });
+
+  it("keeps every round's notes, naming the rounds of a note that not all of them gave", () => {
+    const combined = combineRounds([
+      ok(1, 1, ['same', 'a stall']),
+      ok(2, 2, ['same']),
+      ok(3, 3, ['same', 'a stall', 'two stalls']),
+    ]);
+    expect(combined.kind === 'ok' && combined.notes.slice(0, -1)).to.deep.equal([
+      'same',
+      'a stall (rounds 1, 3)',
+      'two stalls (round 3)',
     ]);
   });
 
