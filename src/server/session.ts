@@ -380,9 +380,14 @@ export class Session implements CommandContext, TransferHost {
     if (this.closed) return;
     if (!this.heardFrom) {
       this.heardFrom = true;
-      // A trusted proxy's header was read before the session began; this one is not believed.
+      // A trusted proxy's header was read before the session began; this one is not believed. The
+      // 421 names the option, for the balancer left out of it.
       if (looksLikeProxyHeader(chunk)) {
         this.log.warn('PROXY header from an address not trusted to send one; connection closed');
+        this.reply(
+          Reply.ServiceNotAvailable,
+          'PROXY header from an address not trusted to send one (--proxy-protocol, --trusted-proxies).',
+        );
         this.close();
         return;
       }

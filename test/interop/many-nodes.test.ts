@@ -355,9 +355,10 @@ for (const [storeName, { kind, make: makeStore }] of Object.entries(SHARED_STORE
         await new Promise((resolve) => socket.on('close', resolve));
         return text;
       };
-      // Straight to a node, around the balancer, claiming to be someone else.
+      // Straight to a node, around the balancer, claiming to be someone else: told why, as a
+      // balancer missing from --trusted-proxies would want its operator told.
       expect(await closedAfter('127.0.0.1', 'PROXY TCP4 203.0.113.1 127.0.0.1 5000 21\r\n')).to.match(
-        /^220 /,
+        /^220 [^\r\n]*\r\n421 PROXY header from an address not trusted to send one \(--proxy-protocol, --trusted-proxies\)\.\r\n$/,
       );
       expect(await closedAfter(PROXY_SOURCE, 'PROXY TCP4 203.0.113.1\r\n')).to.equal('');
       const seen = { stream: 'stdout', since: mark } as const;
