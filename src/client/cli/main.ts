@@ -11,7 +11,13 @@ import { resolveTarget, type ResolvedTarget, type ResolveOptions } from './crede
 import { GLOBAL_HELP, usageLine, verbHelp } from './help.js';
 import { ProgressReporter, progressStyle } from './progress.js';
 import { PromptInterruptedError, promptHidden, type PromptInput } from './prompt.js';
-import { readTrust, securityOptions, type Trust } from './security.js';
+import {
+  readTrust,
+  securityOptions,
+  withForeignDataHost,
+  type ConnectionSecurity,
+  type Trust,
+} from './security.js';
 import { errorLine, printable } from './terminal-text.js';
 import { parseFtpUrl } from './url.js';
 import { UsageError } from './usage-error.js';
@@ -93,12 +99,11 @@ function credentialsOptions(cli: CliIo & { stdinIsTty: boolean }): ResolveOption
   return options;
 }
 
-function clientOptions(command: VerbCommand, cli: CliIo, security: ClientOptions): ClientOptions {
-  const options: ClientOptions = { mode: command.flags.mode, ...security };
-  if (command.flags.foreignDataHost) {
-    options.allowForeignActivePeer = true;
-    options.allowForeignPasvHost = true;
-  }
+function clientOptions(command: VerbCommand, cli: CliIo, security: ConnectionSecurity): ClientOptions {
+  const options: ClientOptions = {
+    mode: command.flags.mode,
+    ...withForeignDataHost(security, command.flags.foreignDataHost),
+  };
   if (command.flags.verbose) {
     options.onProtocol = (line: ProtocolLine) => {
       cli.stderr.write(`${line.direction === 'sent' ? '> ' : '< '}${printable(line.text)}\n`);

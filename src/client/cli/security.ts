@@ -18,8 +18,11 @@ export interface TlsDefaults {
   trust: Trust;
 }
 
-/** The FTPS options one connection gets. */
-export type ConnectionSecurity = Pick<ClientOptions, 'secure' | 'ca' | 'rejectUnauthorized'>;
+/** The checks one connection makes: FTPS, and whether its data connections may involve another host. */
+export type ConnectionSecurity = Pick<
+  ClientOptions,
+  'secure' | 'ca' | 'rejectUnauthorized' | 'allowForeignActivePeer' | 'allowForeignPasvHost'
+>;
 
 /** How a TLS connection verifies the server: --ca read, --insecure as given. */
 export interface Trust {
@@ -44,6 +47,14 @@ export async function securityOptions(
     throw new UsageError(`${flags.insecure ? '--insecure' : '--ca'} needs --tls or an ftps:// URL`);
   }
   return connectionSecurity(secure, await readTrust(flags, cwd));
+}
+
+/**
+ * --foreign-data-host: `security`, with data connections taken from another address than the
+ * server's (active) and made to another host than the server's (a PASV reply naming one).
+ */
+export function withForeignDataHost(security: ConnectionSecurity, foreign: boolean): ConnectionSecurity {
+  return foreign ? { ...security, allowForeignActivePeer: true, allowForeignPasvHost: true } : security;
 }
 
 /** ftps:// is implicit FTPS whatever else is said; --tls makes an ftp:// URL explicit FTPS. */

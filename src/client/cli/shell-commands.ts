@@ -17,6 +17,7 @@ import {
   readCaFile,
   secureMode,
   type ConnectionSecurity,
+  withForeignDataHost,
   type TlsDefaults,
   type Trust,
 } from './security.js';
@@ -44,6 +45,8 @@ export interface ShellContext extends SessionIo {
   readonly homedir: string;
   /** The command line's --tls, --ca and --insecure. */
   readonly tlsDefaults: TlsDefaults;
+  /** The command line's --foreign-data-host, for every open. */
+  readonly foreignDataHost: boolean;
   readonly progress: ProgressReporter;
   /**
    * Prints an error and marks the command failed, and lets it go on (one file of an mget);
@@ -215,8 +218,8 @@ function describeMode(mode: DataMode): string {
 }
 
 /**
- * The FTPS options of an `open`: the shell's command line, with what `open` itself says added
- * (--tls, --ca FILE, --insecure); an ftps:// URL is implicit FTPS.
+ * The checks of an `open`: the shell's command line, with what `open` itself says added (--tls,
+ * --ca FILE, --insecure, --foreign-data-host); an ftps:// URL is implicit FTPS.
  * @throws ShellError for --ca or --insecure without TLS, or a --ca file that cannot serve.
  */
 async function openSecurity(
@@ -242,7 +245,10 @@ async function openSecurity(
   } else if (defaults.trust.ca !== undefined) {
     trust.ca = defaults.trust.ca;
   }
-  return connectionSecurity(secure, trust);
+  return withForeignDataHost(
+    connectionSecurity(secure, trust),
+    ctx.foreignDataHost || flags.has('foreign-data-host'),
+  );
 }
 
 /** The status line about TLS: the protocol, how it started, and whether the data is protected. */
@@ -268,11 +274,11 @@ export const COMMANDS: readonly ShellCommand[] = [
   {
     name: 'open',
     aliases: ['connect'],
-    usage: '[--tls] [--ca FILE] [--insecure] HOST [PORT] | URL',
+    usage: '[--tls] [--ca FILE] [--insecure] [--foreign-data-host] HOST [PORT] | URL',
     summary:
       'connect (FTPS: --tls, or an ftps:// URL), and log in as the user the URL, environment or ~/.netrc names',
     args: [1, 2],
-    options: { tls: 'switch', ca: 'value', insecure: 'switch' },
+    options: { tls: 'switch', ca: 'value', insecure: 'switch', 'foreign-data-host': 'switch' },
     changesRemote: true,
     async run(ctx, args, flags, values) {
       const current = ctx.state.session;

@@ -16,7 +16,13 @@ import {
 import type { ResolvedTarget } from './credentials.js';
 import { ProgressReporter, progressStyle, type ProgressOutput } from './progress.js';
 import { PromptInterruptedError, promptHidden, type PromptInput } from './prompt.js';
-import { connectionSecurity, secureMode, type ConnectionSecurity, type TlsDefaults } from './security.js';
+import {
+  connectionSecurity,
+  secureMode,
+  withForeignDataHost,
+  type ConnectionSecurity,
+  type TlsDefaults,
+} from './security.js';
 import {
   argumentKind,
   commandNames,
@@ -165,7 +171,10 @@ class Shell {
       const { target } = this.#launch;
       if (target !== undefined) {
         const { tls, trust } = this.#tlsDefaults;
-        const security = connectionSecurity(secureMode(target.implicitTls === true, tls), trust);
+        const security = withForeignDataHost(
+          connectionSecurity(secureMode(target.implicitTls === true, tls), trust),
+          this.#launch.foreignDataHost === true,
+        );
         const open = (ctx: ShellContext): Promise<void> =>
           openSession(ctx, target, security, (session) => {
             this.#state.session = session;
@@ -268,6 +277,7 @@ class Shell {
       env: this.#launch.env,
       homedir: this.#launch.homedir,
       tlsDefaults: this.#tlsDefaults,
+      foreignDataHost: this.#launch.foreignDataHost === true,
       progress: this.#progress,
       print: (line) => output.write(`${line}\n`),
       report: (error, item) => {
@@ -285,11 +295,9 @@ class Shell {
 
   #newClient(security: ConnectionSecurity): FtpClient {
     // One client per `open`: the callback reads the shell's state, so `verbose` works at any time.
-    const foreign = this.#launch.foreignDataHost === true;
     const client = new FtpClient({
       ...security,
       mode: this.#state.mode,
-      ...(foreign ? { allowForeignActivePeer: true, allowForeignPasvHost: true } : {}),
       onProtocol: (line) => {
         this.#showProtocol(line);
       },

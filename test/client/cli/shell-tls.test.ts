@@ -168,9 +168,9 @@ describe('cli/shell over FTPS: the ftpkit binary with piped commands against ftp
       `open --insecure ftp://tester@${trusted.host}:${trusted.port}/: --insecure needs --tls or an ftps:// URL`,
       `open --tls --ca missing.pem ftp://tester@${trusted.host}:${trusted.port}/: cannot read the --ca file missing.pem: no such file`,
       'open: wrong number of arguments',
-      'usage: open [--tls] [--ca FILE] [--insecure] HOST [PORT] | URL',
+      'usage: open [--tls] [--ca FILE] [--insecure] [--foreign-data-host] HOST [PORT] | URL',
       'open: unknown option --sftp',
-      'usage: open [--tls] [--ca FILE] [--insecure] HOST [PORT] | URL',
+      'usage: open [--tls] [--ca FILE] [--insecure] [--foreign-data-host] HOST [PORT] | URL',
       // ftpkitd requires TLS for the login (its default once it has a certificate).
       `open ftp://tester@${trusted.host}:${trusted.port}/: cannot log in to ${trusted.host}:${trusted.port} as tester: 530 TLS is required on this server: send AUTH TLS before USER.`,
     ]);
