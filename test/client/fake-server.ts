@@ -250,6 +250,21 @@ export class FakeServer {
 }
 
 /** `error` as an FtpReplyError, failing the test if it is something else. */
+/**
+ * Handlers of a server whose passive replies name another host, as one behind NAT or a balancer
+ * gives: EPSV refused (so that the client falls back to PASV), and PASV naming `host`, where the
+ * data connection is listened for.
+ */
+export function pasvNaming(host: string): Record<string, FakeHandler> {
+  return {
+    EPSV: (session) => session.reply('500 EPSV not understood.'),
+    PASV: async (session) => {
+      const port = await session.listenData(host);
+      session.reply(`227 Entering Passive Mode (${encodeHostPort({ host, port })}).`);
+    },
+  };
+}
+
 export function asReplyError(error: unknown): FtpReplyError {
   if (!(error instanceof FtpReplyError)) throw new Error(`expected an FtpReplyError, got ${String(error)}`);
   return error;

@@ -23,6 +23,7 @@ import {
 } from './security.js';
 import { ShellError } from './shell-error.js';
 import { openSession, type RemoteSession, type SessionIo } from './shell-session.js';
+import { keepOpen } from './output-stream.js';
 import { printable } from './terminal-text.js';
 import { formatHostPort, parseFtpUrl, parsePort } from './url.js';
 
@@ -47,6 +48,8 @@ export interface ShellContext extends SessionIo {
   readonly tlsDefaults: TlsDefaults;
   /** The command line's --foreign-data-host, for every open. */
   readonly foreignDataHost: boolean;
+  /** Where the shell prints: `get REMOTE -` writes the file there. */
+  readonly output: NodeJS.WritableStream;
   readonly progress: ProgressReporter;
   /**
    * Prints an error and marks the command failed, and lets it go on (one file of an mget);
@@ -422,13 +425,18 @@ export const COMMANDS: readonly ShellCommand[] = [
     name: 'get',
     aliases: ['recv'],
     usage: 'REMOTE [LOCAL]',
-    summary: 'download a file (into the local directory, or as LOCAL)',
+    summary: 'download a file (into the local directory, or as LOCAL; LOCAL - prints it)',
     args: [1, 2],
     complete: ['remote', 'local'],
     needs: 'login',
     async run(ctx, args) {
       const path = arg(args, 0);
       const name = remoteName(path);
+      if (args[1] === '-') {
+        // ftp(1)'s "-": the output. No progress line, which would land in the middle of the file.
+        await remote(ctx).download(path, keepOpen(ctx.output, 'the output'), { signal: ctx.signal });
+        return;
+      }
       const local = await downloadTarget(
         args[1],
         name,

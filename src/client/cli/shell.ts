@@ -278,6 +278,7 @@ class Shell {
       homedir: this.#launch.homedir,
       tlsDefaults: this.#tlsDefaults,
       foreignDataHost: this.#launch.foreignDataHost === true,
+      output,
       progress: this.#progress,
       print: (line) => output.write(`${line}\n`),
       report: (error, item) => {

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, posix, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Writable } from 'node:stream';
 import { baseName, resolvePath, type FileEntry } from '../../protocol/index.js';
 import type { FtpClient } from '../client.js';
 import { FtpReplyError } from '../errors.js';
@@ -9,6 +8,7 @@ import type { MirrorFileEvent } from '../mirror.js';
 import type { VerbCommand } from './args.js';
 import type { ResolvedTarget } from './credentials.js';
 import { formatListing } from './listing.js';
+import { keepOpen } from './output-stream.js';
 import { downloadTarget } from './local-files.js';
 import type { ProgressReporter } from './progress.js';
 import { removeFile } from './remote-files.js';
@@ -31,29 +31,6 @@ export interface VerbContext {
   /** Local paths are resolved against this. */
   cwd: string;
   signal: AbortSignal;
-}
-
-/** Writing to stdout failed (the reader went away): a local error, not a network one. */
-export class OutputError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'OutputError';
-  }
-}
-
-/**
- * A Writable in front of stdout that the client's pipeline may end without ending stdout itself,
- * passing backpressure through (each chunk completes when stdout took it).
- */
-function keepOpen(stream: NodeJS.WritableStream, name: string): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback): void {
-      stream.write(chunk, (err?: Error | null) => {
-        // No `code` on purpose: the client would take EPIPE for a broken data connection.
-        callback(err ? new OutputError(`cannot write to ${name}: ${err.message}`, { cause: err }) : null);
-      });
-    },
-  });
 }
 
 /** True for a path naming the login directory itself or the root: nothing a verb should remove. */

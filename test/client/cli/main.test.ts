@@ -13,8 +13,7 @@ import { startProcess } from '../../helpers/process.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
-import { FakeServer } from '../fake-server.js';
-import { encodeHostPort } from '../../../src/protocol/index.js';
+import { FakeServer, pasvNaming } from '../fake-server.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/ftpkit.js', import.meta.url));
 
@@ -273,15 +272,7 @@ describe('ftpkit main() in-process', function () {
   });
 
   it('passive mode: a PASV reply naming another host is refused in one line naming --foreign-data-host, which follows it', async function () {
-    const fake = await FakeServer.start({
-      handlers: {
-        EPSV: (session) => session.reply('500 EPSV not understood.'),
-        PASV: async (session) => {
-          const port = await session.listenData('127.0.0.2');
-          session.reply(`227 Entering Passive Mode (${encodeHostPort({ host: '127.0.0.2', port })}).`);
-        },
-      },
-    });
+    const fake = await FakeServer.start({ handlers: pasvNaming('127.0.0.2') });
     fake.files.set('f.txt', Buffer.from('from elsewhere\n'));
     try {
       const url = `ftp://u:p@${fake.host}:${fake.port}/f.txt`;

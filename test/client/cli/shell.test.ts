@@ -10,8 +10,7 @@ import { run } from '../../helpers/process.js';
 import { startServer, type TestServer } from '../../helpers/start-server.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
-import { FakeServer } from '../fake-server.js';
-import { encodeHostPort } from '../../../src/protocol/index.js';
+import { FakeServer, pasvNaming } from '../fake-server.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/ftpkit.js', import.meta.url));
 
@@ -149,6 +148,43 @@ describe('cli/shell: runShell with piped input', function () {
     expect(await sha256File(join(remote, 'docs', 'copy of upload.bin'))).to.equal(uploadHash);
     expect(await sha256File(join(local.path, 'report.bin'))).to.equal(reportHash);
     expect(await sha256File(join(local.path, 'in', 'report.bin'))).to.equal(reportHash);
+  });
+
+  it('get REMOTE - writes the file to the output, as ftp(1) does, and leaves no local file', async function () {
+    await writeFile(join(remote, 'notes.txt'), 'line one\nline two\n');
+
+    const result = await session(['get notes.txt -', 'get missing.txt -', 'pwd']);
+
+    expect(result.out).to.include('line one\nline two\n');
+    expect(result.err).to.match(/^get missing\.txt -: 550 /);
+    expect(result.out).to.include(`/t${testNo}\n`);
+    expect(await readdir(local.path)).to.deep.equal([]);
+  });
+
+  it('open --foreign-data-host follows a PASV reply naming another host, for that open only, as the refusal says', async function () {
+    const fake = await FakeServer.start({ handlers: pasvNaming('127.0.0.2') });
+    fake.files.set('f.txt', Buffer.from('from elsewhere\n'));
+    try {
+      const url = `ftp://u:p@${fake.host}:${fake.port}/`;
+      const result = await session(
+        [
+          `open ${url}`,
+          'get f.txt refused.txt',
+          'close',
+          `open --foreign-data-host ${url}`,
+          'get f.txt taken.txt',
+        ],
+        {},
+      );
+      expect(result.err).to.match(
+        /^get f\.txt refused\.txt: the PASV reply names 127\.0\.0\.2, not the server's address 127\.0\.0\.1; refused \(--foreign-data-host permits it\)\n$/,
+      );
+      expect(await readdir(local.path)).to.deep.equal(['taken.txt']);
+      expect(await readFile(join(local.path, 'taken.txt'), 'utf8')).to.equal('from elsewhere\n');
+      expect(result.code).to.equal(1);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('mget fetches the remote files a wildcard matches, and no others', async function () {
@@ -459,54 +495,5 @@ describe('cli/shell: runShell with piped input', function () {
     });
     expect(failed.stderr).to.match(/^get nothing\.bin: 550 /m);
     expect(failed.code).to.equal(1);
-  });
-});
-
-describe('cli/shell: open --foreign-data-host', function () {
-  it('follows a PASV reply naming another host only for an open that permits it, as the refusal says', async function () {
-    const fake = await FakeServer.start({
-      handlers: {
-        EPSV: (session) => session.reply('500 EPSV not understood.'),
-        PASV: async (session) => {
-          const port = await session.listenData('127.0.0.2');
-          session.reply(`227 Entering Passive Mode (${encodeHostPort({ host: '127.0.0.2', port })}).`);
-        },
-      },
-    });
-    fake.files.set('f.txt', Buffer.from('from elsewhere\n'));
-    const local = await makeTempDir('shell-foreign');
-    try {
-      const url = `ftp://u:p@${fake.host}:${fake.port}/`;
-      const script = [
-        `lcd "${local.path}"`,
-        `open ${url}`,
-        'get f.txt refused.txt',
-        'close',
-        `open --foreign-data-host ${url}`,
-        'get f.txt taken.txt',
-      ];
-      const input = new PassThrough();
-      input.end(script.map((line) => `${line}\n`).join(''));
-      const output = collect();
-      const errorOutput = collect();
-      const code = await runShell({
-        mode: 'passive',
-        verbose: false,
-        input,
-        output: output.stream,
-        errorOutput: errorOutput.stream,
-        env: {},
-        homedir: local.path,
-      });
-      expect(errorOutput.text()).to.match(
-        /^get f\.txt refused\.txt: the PASV reply names 127\.0\.0\.2, not the server's address 127\.0\.0\.1; refused \(--foreign-data-host permits it\)\n$/,
-      );
-      expect(await readdir(local.path)).to.deep.equal(['taken.txt']);
-      expect(await readFile(join(local.path, 'taken.txt'), 'utf8')).to.equal('from elsewhere\n');
-      expect(code).to.equal(1);
-    } finally {
-      await fake.close();
-      await local.remove();
-    }
   });
 });
