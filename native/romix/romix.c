@@ -1,8 +1,8 @@
 // scrypt's ROMix (RFC 7914, section 5) for one of a hash's p lanes, on libuv's thread pool, for
 // ftpkitd's password checks. scrypt's lanes are independent: the parameter p exists so that they
 // can be computed at once, but OpenSSL (and so Node's crypto.scrypt) computes them one after
-// another. With them on two threads, a first login at N=2^15, r=8, p=3 waits for two lanes' time
-// instead of three. The PBKDF2 steps around the lanes stay with Node's crypto
+// another. With them on two threads, a first login at N=2^14, r=8, p=5 waits for three lanes'
+// time instead of five. The PBKDF2 steps around the lanes stay with Node's crypto
 // (src/server/auth/scrypt-lanes.ts); the result is checked against crypto.scrypt in the tests.
 #include <errno.h>
 #include <node_api.h>

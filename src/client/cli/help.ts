@@ -122,9 +122,10 @@ newer on the sending side; the others are skipped. Nothing is deleted on the rec
   shell: `Usage: ftpkit [shell] [URL]
 
 Starts the interactive shell, connected to URL when one is given. --tls, --ca,
---insecure and --foreign-data-host hold for every open in it; open takes them too (open
---tls HOST, open --ca FILE ftps://HOST, open --foreign-data-host HOST). status shows the TLS version and whether the data connections are
-protected. Type "help" inside it.`,
+--insecure and --foreign-data-host hold for every open in it; open takes them too
+(open --tls HOST, open --ca FILE ftps://HOST, open --foreign-data-host HOST). status
+shows the TLS version and whether the data connections are protected. Type "help"
+inside it.`,
 };
 
 /** The line shown under a usage error: the command's synopsis, or the general one. */

@@ -16,14 +16,14 @@ import {
   connectionSecurity,
   readCaFile,
   secureMode,
-  type ConnectionSecurity,
   withForeignDataHost,
+  type ConnectionSecurity,
   type TlsDefaults,
   type Trust,
 } from './security.js';
+import { keepOpen } from './output-stream.js';
 import { ShellError } from './shell-error.js';
 import { openSession, type RemoteSession, type SessionIo } from './shell-session.js';
-import { keepOpen } from './output-stream.js';
 import { printable } from './terminal-text.js';
 import { formatHostPort, parseFtpUrl, parsePort } from './url.js';
 
